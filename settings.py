@@ -1,0 +1,92 @@
+"""Every tunable of OneMap in one place.
+
+Values come from, in increasing priority: the defaults below, a TOML file named by ``ONEMAP_CONFIG``
+(default ``onemap.toml`` in the project root, if present), and ``ONEMAP_<NAME>`` environment variables
+for the scalar settings. Times everywhere are naive China Standard Time (UTC+8).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent
+REFERENCE_DIR = ROOT / "data" / "reference"
+
+#: Number of grid-level columns (grid_l1 … grid_l5) on every located entity.
+MAX_GRID_LEVELS = 5
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: The DuckDB database file the dashboard reads and the ETL writes.
+    db_path: Path = ROOT / "data" / "onemap.duckdb"
+    #: Rows processed per ETL chunk: bounds memory on 10M-row files.
+    etl_chunk_rows: int = 500_000
+    #: Working periods of a working day, minutes after midnight (08:00–12:00, 14:00–18:00).
+    work_periods: tuple[tuple[int, int], ...] = ((8 * 60, 12 * 60), (14 * 60, 18 * 60))
+    #: Fraction of a step's limit after which it shows yellow; red when overdue.
+    warn_fraction: float = 0.8
+    #: Reports of the same class within this distance and time are one incident.
+    duplicate_radius_m: float = 50.0
+    duplicate_window_hours: float = 24.0
+    #: Rework rate denominator: "due_to_close" or "handled".
+    rework_denominator: str = "due_to_close"
+    #: Bounding box (lon/lat) of China: GCJ-02/BD-09 shift applies inside it; swapped lat/lon detected by it.
+    china_bbox: tuple[float, float, float, float] = (73.0, 3.0, 136.0, 54.0)
+    #: Demo city defaults.
+    demo_cases: int = 200_000
+    demo_days: int = 365
+    demo_seed: int = 42
+    #: Dashboard: seconds between automatic refreshes of the big screen.
+    refresh_seconds: int = 300
+    #: Dashboard: most raw points sent to the browser in one map view.
+    max_points: int = 2_000
+    #: Basemap: "none", "osm", "tianditu", "amap" or "custom".
+    basemap: str = "none"
+    tile_url: str = ""
+    tile_crs: str = "WGS-84"
+    tile_token: str = ""
+    tile_attribution: str = ""
+    #: Interface language: "zh" or "en".
+    language: str = "zh"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _coerce(value: str, like: Any) -> Any:
+    if isinstance(like, Path):
+        return Path(value)
+    if isinstance(like, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(like, int):
+        return int(value)
+    if isinstance(like, float):
+        return float(value)
+    return value
+
+
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Build the settings from defaults, the TOML file and ``ONEMAP_*`` environment variables."""
+    values: dict[str, Any] = {}
+    path = config_file or Path(os.environ.get("ONEMAP_CONFIG", ROOT / "onemap.toml"))
+    if path.exists():
+        with path.open("rb") as f:
+            values.update(tomllib.load(f))
+    defaults = Settings()
+    known = {f.name for f in fields(Settings)}
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"Unknown settings in {path}: {sorted(unknown)}; valid names: {sorted(known)}")
+    for name in known:
+        env = os.environ.get(f"ONEMAP_{name.upper()}")
+        if env is not None and name != "extra":
+            values[name] = _coerce(env, getattr(defaults, name))
+    if "db_path" in values:
+        values["db_path"] = Path(values["db_path"])
+    for name in ("work_periods", "china_bbox"):
+        if name in values:
+            values[name] = tuple(tuple(v) if isinstance(v, list) else v for v in values[name])
+    return Settings(**values)
