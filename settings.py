@@ -37,6 +37,8 @@ class Settings:
     rework_denominator: str = "due_to_close"
     #: Bounding box (lon/lat) of China: GCJ-02/BD-09 shift applies inside it; swapped lat/lon detected by it.
     china_bbox: tuple[float, float, float, float] = (73.0, 3.0, 136.0, 54.0)
+    #: Service circle of a facility when its file gives none (a "15-minute circle" is about 1 km).
+    service_radius_m: float = 1000.0
     #: Demo city defaults.
     demo_cases: int = 200_000
     demo_days: int = 365
@@ -45,6 +47,23 @@ class Settings:
     refresh_seconds: int = 300
     #: Dashboard: most raw points sent to the browser in one map view.
     max_points: int = 2_000
+    #: Dashboard: days in the default date range, ending on the data's last report day (not today).
+    default_range_days: int = 30
+    #: Dashboard: depth of the grid level drawn on the overview map (2 = street in the default levels).
+    overview_map_depth: int = 2
+    #: Dashboard: map height in pixels.
+    map_height: int = 480
+    #: Dashboard: URL prefix of the vendored Leaflet/jQuery files (``static/vendor``). Empty = the app serves
+    #: them itself at ``<server.baseUrlPath>/app/static/vendor``; set it to an intranet web server's copy otherwise.
+    asset_url: str = ""
+    #: Map styling: background when no basemap is drawn, grid outline and fill.
+    map_background: str = "#f4f6f8"
+    grid_line_colour: str = "#2c5f8a"
+    grid_fill_colour: str = "#7fb3d5"
+    grid_fill_opacity: float = 0.12
+    #: Chart colours: bars, and states that still need work.
+    chart_colour: str = "#2c5f8a"
+    chart_open_colour: str = "#d9822b"
     #: Basemap: "none", "osm", "tianditu", "amap" or "custom".
     basemap: str = "none"
     tile_url: str = ""

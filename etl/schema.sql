@@ -55,15 +55,32 @@ CREATE TABLE IF NOT EXISTS department (
     area_code   VARCHAR                         -- grid code of the area it answers for, if any
 );
 
-CREATE TABLE IF NOT EXISTS category (           -- GB/T 47678.5-2026 classes
+-- GB/T 47678.5 management matters (管理事项): the classes cases are filed under. Majors 01–05 are
+-- "component abnormal" matters whose codes coincide with the component classes in component_class.
+CREATE TABLE IF NOT EXISTS category (
     code          VARCHAR PRIMARY KEY,          -- 5 digits: 2-digit major + 3-digit minor
     standard      VARCHAR NOT NULL,
-    kind          VARCHAR NOT NULL,             -- component / matter
     major_code    VARCHAR NOT NULL,
     major_name_zh VARCHAR NOT NULL,
     major_name_en VARCHAR NOT NULL,
     name_zh       VARCHAR NOT NULL,
     name_en       VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS component_class (    -- GB/T 47678.5 management components (管理部件)
+    code          VARCHAR PRIMARY KEY,
+    standard      VARCHAR NOT NULL,
+    major_code    VARCHAR NOT NULL,
+    major_name_zh VARCHAR NOT NULL,
+    major_name_en VARCHAR NOT NULL,
+    name_zh       VARCHAR NOT NULL,
+    name_en       VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS channel (
+    channel VARCHAR PRIMARY KEY,                -- hotline, patrol, citizen_app, camera_ai, iot, supervision, rider, other
+    name_zh VARCHAR NOT NULL,
+    name_en VARCHAR NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS hotline_topic (      -- the city's 12345 dictionary
@@ -99,12 +116,14 @@ CREATE TABLE IF NOT EXISTS routing_rule (
     PRIMARY KEY (category_code, area_code)
 );
 
--- Time limit per category and workflow step. The most specific row wins: class, then major, then '*'.
+-- Time limit per category and workflow step. Keys, most specific first: 'channel:class', 'channel:major',
+-- 'channel:*', 'class', 'major', '*' (e.g. 'hotline:*' gives 12345 cases their own limits).
 CREATE TABLE IF NOT EXISTS time_limit (
-    category_code VARCHAR NOT NULL,             -- 5-digit class, 2-digit major, or '*'
+    category_code VARCHAR NOT NULL,
     step          VARCHAR NOT NULL,             -- accept, dispatch, sign, handle, check, followup, urgent_handle
     clock         VARCHAR NOT NULL CHECK (clock IN ('continuous_hours', 'working_hours', 'working_days', 'natural_days')),
     amount        DOUBLE NOT NULL CHECK (amount > 0),
+    note          VARCHAR,
     PRIMARY KEY (category_code, step)
 );
 
@@ -134,7 +153,7 @@ CREATE TABLE IF NOT EXISTS state_transition (   -- the one table of allowed tran
 
 -- ---------------------------------------------------------------- cases
 CREATE TABLE IF NOT EXISTS cases (
-    case_uid           VARCHAR PRIMARY KEY,     -- source || ':' || source_id
+    case_uid           VARCHAR NOT NULL,        -- source || ':' || source_id; unique (kept by the merge, no index)
     source             VARCHAR NOT NULL,        -- source system name, declared per load
     source_id          VARCHAR NOT NULL,
     channel            VARCHAR NOT NULL,        -- hotline, patrol, citizen_app, camera_ai, iot, supervision, rider, other
@@ -187,12 +206,11 @@ CREATE TABLE IF NOT EXISTS case_flow (          -- append-only: one row per stat
     seq        INTEGER NOT NULL,
     from_state VARCHAR,
     to_state   VARCHAR NOT NULL,
-    at         TIMESTAMP NOT NULL,
+    at_time    TIMESTAMP NOT NULL,
     dept_code  VARCHAR,
     operator   VARCHAR,
     note       VARCHAR,
-    run_id     INTEGER NOT NULL,
-    PRIMARY KEY (case_uid, seq)
+    run_id     INTEGER NOT NULL                 -- unique on (case_uid, seq), kept by the merge
 );
 
 -- ---------------------------------------------------------------- things on the map
@@ -225,8 +243,7 @@ CREATE TABLE IF NOT EXISTS camera_event (
     pushed            BOOLEAN NOT NULL,         -- pushed to the platform as a case
     case_uid          VARCHAR,
     is_false_positive BOOLEAN,
-    run_id            INTEGER NOT NULL,
-    PRIMARY KEY (source, event_id)
+    run_id            INTEGER NOT NULL        -- unique on (source, event_id), kept by the merge
 );
 
 CREATE TABLE IF NOT EXISTS facility (

@@ -1,0 +1,69 @@
+"""The Python API of the ETL: initialise a database, load files, load a whole manifest in one commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from settings import Settings, load_settings
+
+from . import store
+from .entities import SPECS
+from .keyed_load import load_keyed
+from .load_cases import load_cases
+from .load_grids import GRID_SPEC
+from .reference import seed_reference
+from .runlog import LoadReport
+from .sources import SourceOptions
+
+ENTITIES = ("grids", "cases", *SPECS)
+
+
+def init_db(settings: Settings | None = None) -> list[str]:
+    """Create the schema and seed the shipped dictionaries; return the tables seeded."""
+    settings = settings or load_settings()
+    with store.writing(settings.db_path) as con:
+        return seed_reference(con)
+
+
+def _load_one(con, entity: str, path: Path, options: SourceOptions, settings: Settings, progress: bool) -> LoadReport:  # noqa: ANN001
+    if entity == "cases":
+        return load_cases(con, path, options, settings, progress=progress)
+    if entity == "grids":
+        return load_keyed(con, path, GRID_SPEC, options, settings, progress=progress)
+    if entity in SPECS:
+        return load_keyed(con, path, SPECS[entity], options, settings, progress=progress)
+    raise ValueError(f"unknown entity {entity!r}; valid: {', '.join(ENTITIES)}")
+
+
+def load(
+    entity: str, path: Path, options: SourceOptions, *, settings: Settings | None = None, progress: bool = False
+) -> LoadReport:
+    """Load one file atomically: all of it (loaded or rejected with reasons) or, on error, nothing."""
+    return load_many([(entity, Path(path), options)], settings=settings, progress=progress)[0]
+
+
+def load_many(
+    steps: Iterable[tuple[str, Path, SourceOptions]], *, settings: Settings | None = None, progress: bool = False
+) -> list[LoadReport]:
+    """Load several files in one commit (each is its own run in the run log)."""
+    settings = settings or load_settings()
+    reports = []
+    with store.writing(settings.db_path) as con:
+        seed_reference(con)
+        for entity, path, options in steps:
+            reports.append(_load_one(con, entity, Path(path), options, settings, progress))
+    return reports
+
+
+def options_from_manifest(step: Mapping[str, Any], **extra: Any) -> SourceOptions:
+    """SourceOptions from one step of a demo or delivery manifest."""
+    keys = {"source", "crs", "channel", "category_system", "encoding", "sheet", "layer", "require_location",
+            "case_source", "columns"}
+    values = {k: v for k, v in step.items() if k in keys}
+    if step.get("entity") == "category_map" and "source_system" in step:
+        values["source"] = step["source_system"]
+    values.setdefault("source", step.get("source_system", step["entity"]))
+    values.update(extra)
+    return SourceOptions(**values)

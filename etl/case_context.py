@@ -1,0 +1,146 @@
+"""The dictionaries a case load consults, read once per load from the database being written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from settings import Settings
+
+from .assign import LEVEL_COLUMNS, GridAssigner
+from .workcal import WorkCalendar
+
+#: Workflow step time fields in their required order.
+STEP_FIELDS = (
+    "reported_at",
+    "accepted_at",
+    "registered_at",
+    "dispatched_at",
+    "signed_at",
+    "handled_at",
+    "checked_at",
+    "closed_at",
+    "evaluated_at",
+)
+SATISFACTION = {"满意": "满意", "基本满意": "基本满意", "不满意": "不满意", "非常满意": "满意",
+                "satisfied": "满意", "basically satisfied": "基本满意", "dissatisfied": "不满意"}
+
+
+def _names(frame: pd.DataFrame, key: str, *labels: str) -> dict[str, str]:
+    """code/name/English name → code."""
+    out: dict[str, str] = {}
+    for label in (*labels, key):
+        out.update(dict(zip(frame[label].astype(str), frame[key].astype(str), strict=True)))
+    return out
+
+
+@dataclass
+class CaseContext:
+    settings: Settings
+    source: str
+    category_system: str
+    as_of: dt.datetime
+    channels: dict[str, str]
+    states: dict[str, str]
+    open_states: frozenset[str]
+    categories: frozenset[str]
+    category_map: dict[str, str]
+    topics: pd.DataFrame
+    departments: dict[str, str]
+    routing: pd.DataFrame
+    limits: pd.DataFrame
+    calendar: WorkCalendar
+    assigner: GridAssigner
+    flagged_counts: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_db(
+        cls,
+        con: duckdb.DuckDBPyConnection,
+        settings: Settings,
+        *,
+        source: str,
+        category_system: str,
+        as_of: dt.datetime,
+    ) -> CaseContext:
+        q = con.execute
+        channels = q("SELECT channel, name_zh, name_en FROM channel").df()
+        states = q("SELECT state, name_zh, name_en, is_open FROM case_state").df()
+        departments = q("SELECT dept_code, name, coalesce(short_name, name) AS short_name FROM department").df()
+        systems = {r[0] for r in q("SELECT DISTINCT source_system FROM category_map").fetchall()}
+        if category_system not in {"gbt", "hotline", *systems}:
+            raise ValueError(
+                f"unknown category system {category_system!r}; valid: 'gbt', 'hotline'"
+                + (f" or a loaded category map: {sorted(systems)}" if systems else " (no category map loaded yet)")
+            )
+        mapping = q(
+            "SELECT source_code, category_code FROM category_map WHERE source_system = ?", [category_system]
+        ).fetchall()
+        calendar_days = q("SELECT day, is_workday FROM work_calendar ORDER BY day").df()
+        return cls(
+            settings=settings,
+            source=source,
+            category_system=category_system,
+            as_of=as_of,
+            channels=_names(channels, "channel", "name_zh", "name_en"),
+            states=_names(states, "state", "name_zh", "name_en"),
+            open_states=frozenset(states.loc[states["is_open"], "state"]),
+            categories=frozenset(r[0] for r in q("SELECT code FROM category").fetchall()),
+            category_map=dict(mapping),
+            topics=q("SELECT topic_code, category_code FROM hotline_topic").df(),
+            departments=_names(departments, "dept_code", "name", "short_name"),
+            routing=q("SELECT category_code, area_code, dept_code FROM routing_rule").df(),
+            limits=q("SELECT category_code, step, clock, amount FROM time_limit").df(),
+            calendar=WorkCalendar.from_frame(calendar_days, settings.work_periods),
+            assigner=GridAssigner.from_db(con),
+        )
+
+    @property
+    def hours_per_workday(self) -> float:
+        return sum(end - start for start, end in self.settings.work_periods) / 60.0
+
+    def route(self, category_code: pd.Series, grids: pd.DataFrame) -> pd.Series:
+        """Default department by the 权责清单: the most specific area, then class before major before '*'."""
+        n = len(category_code)
+        dept = pd.Series(pd.NA, index=range(n), dtype="string")
+        if self.routing.empty:
+            return dept
+        rules = dict(
+            zip(self.routing["category_code"] + "|" + self.routing["area_code"], self.routing["dept_code"], strict=True)
+        )
+        cat = category_code.reset_index(drop=True).astype("string")
+        keys = [cat, cat.str.slice(0, 2), pd.Series("*", index=range(n), dtype="string")]
+        areas = [grids[col].reset_index(drop=True).astype("string") for col in reversed(LEVEL_COLUMNS)]
+        areas.append(pd.Series("*", index=range(n), dtype="string"))
+        for area in areas:
+            for key in keys:
+                todo = dept.isna() & key.notna() & area.notna()
+                if not todo.any():
+                    continue
+                dept[todo] = (key[todo] + "|" + area[todo]).map(rules).astype("string")
+        return dept
+
+    def handle_limits(self, channel: pd.Series, category_code: pd.Series, urgent: np.ndarray) -> pd.DataFrame:
+        """Clock and amount of the handling limit per case, most specific rule first."""
+        n = len(channel)
+        out = pd.DataFrame({"clock": pd.Series(pd.NA, index=range(n), dtype="string"),
+                            "amount": np.full(n, np.nan)})
+        ch = channel.reset_index(drop=True).astype("string")
+        cat = category_code.reset_index(drop=True).astype("string")
+        major = cat.str.slice(0, 2)
+        star = pd.Series("*", index=range(n), dtype="string")
+        keys = [ch + ":" + cat, ch + ":" + major, ch + ":*", cat, major, star]
+        for step, rows in (("urgent_handle", urgent), ("handle", np.ones(n, dtype=bool))):
+            table = self.limits[self.limits["step"] == step].set_index("category_code")
+            for key in keys:
+                todo = out["clock"].isna().to_numpy() & rows & key.notna().to_numpy()
+                if not todo.any():
+                    continue
+                k = key[todo]
+                out.loc[todo, "clock"] = k.map(table["clock"]).astype("string").to_numpy()
+                out.loc[todo, "amount"] = k.map(table["amount"]).to_numpy(dtype=float)
+        return out

@@ -1,0 +1,115 @@
+"""Command line: a thin layer over ``etl.api``. Run ``python -m etl --help``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from settings import load_settings
+
+from . import api
+from .columns import MissingColumnsError
+from .readers import SourceFileError
+from .sources import SourceOptions
+from .store import LoadLockedError, connect_readonly
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m etl", description="OneMap ETL: load city files into DuckDB.")
+    parser.add_argument("--db", type=Path, help="database file (default: settings db_path, data/onemap.duckdb)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create the schema and seed the shipped dictionaries")
+    for entity in api.ENTITIES:
+        p = sub.add_parser(entity, help=f"load a {entity} file")
+        p.add_argument("file", type=Path)
+        p.add_argument("--profile", type=Path, help="TOML profile of the source (see etl/sources.py)")
+        p.add_argument("--source", help="source system name (cases are keyed on source + id)")
+        p.add_argument("--crs", help="coordinate system: EPSG:n, CGCS2000, WGS-84, GCJ-02 or BD-09")
+        p.add_argument("--channel", help="default channel when the file has no channel column")
+        p.add_argument("--category-system", help="gbt, hotline or a loaded category map's source system")
+        p.add_argument("--case-source", help="camera events: the source of the cases they link to")
+        p.add_argument("--encoding", help="text encoding (default: detected)")
+        p.add_argument("--sheet", help="Excel sheet name")
+        p.add_argument("--layer", help="GeoPackage layer")
+        p.add_argument("--as-of", help="time the overdue flags are judged at (default: now)")
+        p.add_argument("--allow-no-location", action="store_true", help="load cases without coordinates")
+        p.add_argument("--map", action="append", default=[], metavar="FIELD=HEADER",
+                       help="map a source header to a field, e.g. --map source_id=工单号")
+    demo = sub.add_parser("demo", help="generate the demo city and load it")
+    demo.add_argument("--cases", type=int)
+    demo.add_argument("--days", type=int)
+    demo.add_argument("--seed", type=int)
+    demo.add_argument("--out", type=Path, help="where to write the demo source files (default data/demo)")
+    runs = sub.add_parser("runs", help="list recent loads")
+    runs.add_argument("--last", type=int, default=20)
+    rejects = sub.add_parser("rejects", help="show the rejected rows of a run")
+    rejects.add_argument("run_id", type=int)
+    rejects.add_argument("--limit", type=int, default=50)
+    return parser
+
+
+def _options(args: argparse.Namespace) -> SourceOptions:
+    columns = {}
+    for item in args.map:
+        field, sep, header = item.partition("=")
+        if not sep:
+            raise ValueError(f"--map takes FIELD=HEADER, got {item!r}")
+        columns[field.strip()] = header.strip()
+    overrides = {
+        "source": args.source, "crs": args.crs, "channel": args.channel, "category_system": args.category_system,
+        "case_source": args.case_source, "encoding": args.encoding, "sheet": args.sheet, "layer": args.layer,
+        "as_of": dt.datetime.fromisoformat(args.as_of) if args.as_of else None,
+        "require_location": False if args.allow_no_location else None,
+    }
+    if args.profile:
+        options = SourceOptions.from_profile(args.profile, **overrides)
+    else:
+        if not args.source:
+            raise ValueError("name the source system with --source (or give a --profile)")
+        options = SourceOptions(**{k: v for k, v in overrides.items() if v is not None})
+    if columns:
+        options = dataclasses.replace(options, columns={**options.columns, **columns})
+    return options
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = load_settings()
+    if args.db:
+        settings = dataclasses.replace(settings, db_path=args.db)
+    try:
+        if args.command == "init":
+            seeded = api.init_db(settings)
+            print(f"{settings.db_path}: schema ready; seeded {', '.join(seeded) or 'nothing (already seeded)'}")
+        elif args.command == "demo":
+            from .demo_load import build_demo
+
+            for report in build_demo(settings, cases=args.cases, days=args.days, seed=args.seed, out_dir=args.out,
+                                     progress=True):
+                print(report.summary())
+        elif args.command == "runs":
+            with connect_readonly(settings.db_path) as con:
+                print(con.execute("SELECT run_id, entity, source, source_file, finished_at, rows_read, rows_loaded,"
+                                  " rows_rejected, rows_inserted, rows_updated, rows_unchanged, flagged FROM etl_run"
+                                  " ORDER BY run_id DESC LIMIT ?", [args.last]).df().to_string(index=False))
+        elif args.command == "rejects":
+            with connect_readonly(settings.db_path) as con:
+                rows = con.execute("SELECT row_number, reason_code, reason, original FROM rejected_row"
+                                   " WHERE run_id = ? ORDER BY row_number LIMIT ?", [args.run_id, args.limit]).df()
+                for row in rows.itertuples(index=False):
+                    print(f"row {row.row_number}: [{row.reason_code}] {row.reason}\n    {row.original}")
+        else:
+            report = api.load(args.command, args.file, _options(args), settings=settings, progress=True)
+            print(report.summary())
+    except (SourceFileError, MissingColumnsError, LoadLockedError, FileNotFoundError, ValueError,
+            duckdb.Error, json.JSONDecodeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0

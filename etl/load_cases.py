@@ -1,0 +1,338 @@
+"""Load cases: read → validate and normalise → convert coordinates → assign grids → deadlines → merge.
+
+Semantics: merge on (source, source_id). A row whose source values are unchanged is not rewritten, so
+loading the same file twice changes nothing. Rows are processed in chunks (bounded memory) and staged in a
+temporary table; the merge runs once at the end, inside the load's private database copy (``store.writing``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from settings import Settings
+
+from .case_context import SATISFACTION, STEP_FIELDS, CaseContext
+from .columns import map_columns
+from .coords import normalise_crs
+from .points import column as _column
+from .points import locate
+from .readers import RawChunk, read_table
+from .runlog import LoadReport, Verdicts, create_rejects_stage, finish_run, next_run_id, rejects_frame, stage_rejects
+from .sources import SourceOptions
+from .timeparse import parse_times
+from .values import (
+    contact_masked,
+    lookup_names,
+    mask_personal_text,
+    parse_counts,
+    parse_flags,
+)
+
+_STAGE_COLUMNS = """
+    _row BIGINT, case_uid VARCHAR, source VARCHAR, source_id VARCHAR, channel VARCHAR,
+    category_src_code VARCHAR, category_code VARCHAR, category_unmapped BOOLEAN, topic_code VARCHAR,
+    request_nature VARCHAR, description VARCHAR, address VARCHAR, src_x DOUBLE, src_y DOUBLE, src_crs VARCHAR,
+    lon DOUBLE, lat DOUBLE, coords_swapped BOOLEAN,
+    grid_l1 VARCHAR, grid_l2 VARCHAR, grid_l3 VARCHAR, grid_l4 VARCHAR, grid_l5 VARCHAR, grid_code VARCHAR,
+    outside_grid BOOLEAN, reported_at TIMESTAMP, accepted_at TIMESTAMP, registered_at TIMESTAMP,
+    dispatched_at TIMESTAMP, signed_at TIMESTAMP, handled_at TIMESTAMP, checked_at TIMESTAMP,
+    closed_at TIMESTAMP, evaluated_at TIMESTAMP, dept_code VARCHAR, status VARCHAR, handle_clock VARCHAR,
+    handle_limit DOUBLE, extension_hours DOUBLE, handle_deadline TIMESTAMP, is_urgent BOOLEAN,
+    is_supervised BOOLEAN, is_overdue BOOLEAN, dispatch_count INTEGER, return_count INTEGER,
+    rework_count INTEGER, satisfaction VARCHAR, contact_masked VARCHAR, row_hash UBIGINT, run_id INTEGER,
+    loaded_at TIMESTAMP
+"""
+
+
+def _times(raw: pd.DataFrame, mapping: dict[str, str], v: Verdicts) -> pd.DataFrame:
+    times = {}
+    for name in STEP_FIELDS:
+        values = _column(raw, mapping, name)
+        parsed, bad = parse_times(values)
+        header = mapping.get(name, name)
+        v.reject(bad.to_numpy(bool), "bad_time", f"{header} ({name}) is not a time: " + values.astype(str))
+        times[name] = parsed.to_numpy("datetime64[ns]")
+    v.reject(np.isnat(times["reported_at"]), "missing_time",
+             f"{mapping.get('reported_at', 'reported_at')} (reported_at) is empty")
+    # each present step time must not precede the latest earlier present one
+    stack = np.stack([times[n].astype(np.int64) for n in STEP_FIELDS], axis=1)
+    nat = np.isnat(np.stack([times[n] for n in STEP_FIELDS], axis=1))
+    filled = np.where(nat, np.iinfo(np.int64).min, stack)
+    running = np.maximum.accumulate(filled, axis=1)
+    earlier = np.concatenate([np.full((len(raw), 1), np.iinfo(np.int64).min), running[:, :-1]], axis=1)
+    late = ~nat & (stack < earlier)
+    rows = np.flatnonzero(late.any(axis=1))
+    if len(rows):
+        text = np.full(len(raw), None, dtype=object)
+        for i in rows:  # rare rows only: name the pair of steps that is out of order
+            a = int(np.argmax(late[i]))
+            b = int(np.argmax(filled[i] == earlier[i, a]))
+            text[i] = (f"{STEP_FIELDS[a]} {pd.Timestamp(stack[i, a])} is before "
+                       f"{STEP_FIELDS[b]} {pd.Timestamp(stack[i, b])}")
+        v.reject(late.any(axis=1), "times_out_of_order", text)
+    return pd.DataFrame(times)
+
+
+def _categories(raw: pd.DataFrame, mapping: dict[str, str], ctx: CaseContext) -> pd.DataFrame:
+    src = _column(raw, mapping, "category_code")
+    topic = _column(raw, mapping, "topic_code")
+    system = ctx.category_system
+    if system == "gbt":
+        code = src.where(src.isin(ctx.categories))
+        unmapped = src.notna() & code.isna()
+    elif system == "hotline":
+        topic = topic.fillna(src)
+        topics = ctx.topics.set_index("topic_code")["category_code"]
+        known = topic.isin(topics.index)
+        code = topic.map(topics).astype("string")
+        unmapped = topic.notna() & ~known
+        src = src.fillna(topic)
+    else:
+        code = src.map(ctx.category_map).astype("string")
+        unmapped = src.notna() & code.isna()
+    unmapped = unmapped | src.isna() & (topic.isna() if system == "hotline" else True)
+    return pd.DataFrame({
+        "category_src_code": src.reset_index(drop=True),
+        "category_code": code.reset_index(drop=True),
+        "category_unmapped": unmapped.fillna(True).to_numpy(bool),
+        "topic_code": (topic if system == "hotline" else pd.Series(pd.NA, index=raw.index, dtype="string"))
+        .reset_index(drop=True),
+    })
+
+
+def _derived_status(times: pd.DataFrame) -> pd.Series:
+    order = [("evaluated_at", "evaluated"), ("closed_at", "closed"), ("checked_at", "checking"),
+             ("handled_at", "handled"), ("signed_at", "handling"), ("dispatched_at", "dispatched"),
+             ("registered_at", "registered"), ("accepted_at", "accepted")]
+    status = np.full(len(times), "reported", dtype=object)
+    for column, state in reversed(order):
+        status = np.where(times[column].notna().to_numpy(), state, status)
+    return pd.Series(status, dtype="string")
+
+
+def prepare_chunk(
+    chunk: RawChunk, mapping: dict[str, str], ctx: CaseContext, options: SourceOptions, run_id: int,
+    loaded_at: dt.datetime, flags: Counter[str],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One chunk's rows for the stage table, and its rejected rows."""
+    raw = chunk.frame.reset_index(drop=True)
+    n = len(raw)
+    v = Verdicts(n)
+    mapped_headers = list(dict.fromkeys(mapping.values()))
+    if n:
+        replaced = np.zeros(n, dtype=bool)
+        for header in mapped_headers:
+            replaced |= raw[header].astype("string").str.contains("\ufffd", regex=False).fillna(False).to_numpy(bool)
+        v.reject(replaced, "undecodable_text", f"text not decodable as UTF-8 or GB18030 ({chunk.encoding})")
+
+    source_id = _column(raw, mapping, "source_id")
+    v.reject(source_id.isna().to_numpy(), "missing_id", f"{mapping['source_id']} (source_id) is empty")
+
+    channel_raw = _column(raw, mapping, "channel")
+    if options.channel:
+        channel_raw = channel_raw.fillna(options.channel)
+    channel, unknown = lookup_names(channel_raw, ctx.channels)
+    v.reject(unknown, "bad_value", "unknown channel " + channel_raw.astype(str)
+             + f"; valid: {sorted(set(ctx.channels.values()))}")
+    v.reject(channel.isna().to_numpy(), "missing_value", "channel is empty and the source declares no default")
+
+    times = _times(raw, mapping, v)
+    coords = locate(raw, chunk, mapping, options.crs, ctx.settings, v, flags, options.require_location)
+
+    status_raw = _column(raw, mapping, "status")
+    status, unknown = lookup_names(status_raw, ctx.states)
+    v.reject(unknown, "bad_value", "unknown status " + status_raw.astype(str)
+             + f"; valid: {sorted(set(ctx.states.values()))} or their Chinese names")
+    status = status.fillna(_derived_status(times))
+
+    flag_values = {}
+    for name in ("is_urgent", "is_supervised"):
+        flag, bad = parse_flags(_column(raw, mapping, name))
+        v.reject(bad, "bad_value", f"{mapping.get(name, name)} ({name}) is not yes/no: "
+                 + _column(raw, mapping, name).astype(str))
+        flag_values[name] = flag
+    counts = {}
+    for name in ("dispatch_count", "return_count", "rework_count", "extension_days"):
+        count, bad = parse_counts(_column(raw, mapping, name))
+        v.reject(bad, "bad_value", f"{mapping.get(name, name)} ({name}) is not a whole number: "
+                 + _column(raw, mapping, name).astype(str))
+        counts[name] = count
+    sat_raw = _column(raw, mapping, "satisfaction")
+    satisfaction, unknown = lookup_names(sat_raw, SATISFACTION)
+    v.reject(unknown, "bad_value", "unknown satisfaction " + sat_raw.astype(str) + "; valid: 满意, 基本满意, 不满意")
+
+    ok = v.ok
+    rejects = rejects_frame(raw, chunk.first_row, v)
+    if not ok.any():
+        return pd.DataFrame(), rejects
+
+    keep = np.flatnonzero(ok)
+    raw_ok = raw.iloc[keep].reset_index(drop=True)
+    times = times.iloc[keep].reset_index(drop=True)
+    coords = coords.iloc[keep].reset_index(drop=True)
+    out = pd.DataFrame({"_row": keep + chunk.first_row})
+    out["source_id"] = source_id.iloc[keep].reset_index(drop=True)
+    out["source"] = options.source
+    out["case_uid"] = options.source + ":" + out["source_id"]
+    out["channel"] = channel.iloc[keep].reset_index(drop=True)
+    cats = _categories(raw_ok, mapping, ctx)
+    out = pd.concat([out, cats], axis=1)
+    for name in ("request_nature", "address"):
+        out[name] = _column(raw_ok, mapping, name)
+    out["description"] = mask_personal_text(_column(raw_ok, mapping, "description"))
+    out["src_crs"] = options.crs
+    out = pd.concat([out, coords], axis=1)
+    out = pd.concat([out, times], axis=1)
+    grids = ctx.assigner.assign(out["lon"].to_numpy(), out["lat"].to_numpy(), times["reported_at"].to_numpy())
+    out = pd.concat([out, grids], axis=1)
+
+    dept_code = _column(raw_ok, mapping, "dept_code")
+    dept_name = _column(raw_ok, mapping, "dept_name")
+    by_name, _ = lookup_names(dept_name, ctx.departments)
+    dept = dept_code.fillna(by_name)
+    routed = dept.isna()
+    if routed.any():
+        dept = dept.fillna(ctx.route(out["category_code"], grids))
+    out["dept_code"] = dept
+    out["status"] = status.iloc[keep].reset_index(drop=True)
+    out["is_urgent"] = flag_values["is_urgent"][keep]
+    out["is_supervised"] = flag_values["is_supervised"][keep]
+    for name in ("dispatch_count", "return_count", "rework_count"):
+        out[name] = counts[name][keep]
+    out["satisfaction"] = satisfaction.iloc[keep].reset_index(drop=True)
+    names = _column(raw_ok, mapping, "contact_name") if "contact_name" in mapping else None
+    phones = _column(raw_ok, mapping, "contact_phone") if "contact_phone" in mapping else None
+    out["contact_masked"] = contact_masked(names, phones, len(out))
+    _deadlines(out, counts["extension_days"][keep], ctx)
+    hashed = raw_ok[mapped_headers].astype("string").fillna("\x00")
+    hashed["_options"] = options.fingerprint()
+    out["row_hash"] = pd.util.hash_pandas_object(hashed, index=False).to_numpy(np.uint64)
+    out["run_id"] = run_id
+    out["loaded_at"] = loaded_at
+    flags["outside_grid"] += int(out["outside_grid"].sum())
+    flags["category_unmapped"] += int(out["category_unmapped"].sum())
+    flags["no_location"] += int(out["lon"].isna().sum())
+    flags["routed_by_rule"] += int(routed.sum())
+    return out, rejects
+
+
+def _deadlines(out: pd.DataFrame, extension_days: np.ndarray, ctx: CaseContext) -> None:
+    limits = ctx.handle_limits(out["channel"], out["category_code"], out["is_urgent"].to_numpy(bool))
+    clock = limits["clock"].fillna("working_hours").to_numpy(dtype=object)
+    amount = limits["amount"].fillna(8.0).to_numpy(dtype=float)
+    working = np.isin(clock, ["working_hours", "working_days"])
+    per_day = np.where(working, ctx.hours_per_workday, 24.0)
+    hours = np.where(np.isin(clock, ["working_days", "natural_days"]), amount * per_day, amount)
+    extension_hours = extension_days * per_day
+    start = out["dispatched_at"].fillna(out["registered_at"]).fillna(out["accepted_at"]).fillna(out["reported_at"])
+    deadline = ctx.calendar.add(
+        start.to_numpy("datetime64[ns]"), hours + extension_hours,
+        np.where(working, "working_hours", "continuous_hours"),
+    )
+    handled = out["handled_at"].to_numpy("datetime64[ns]")
+    as_of = np.datetime64(ctx.as_of, "ns")
+    is_open = out["status"].isin(ctx.open_states).to_numpy(bool)
+    overdue = np.where(np.isnat(handled), is_open & (as_of > deadline), handled > deadline)
+    out["handle_clock"] = clock
+    out["handle_limit"] = amount
+    out["extension_hours"] = extension_hours
+    out["handle_deadline"] = deadline
+    out["is_overdue"] = overdue & ~np.isnat(deadline)
+
+
+def load_cases(
+    con: duckdb.DuckDBPyConnection, path: Path, options: SourceOptions, settings: Settings, *,
+    progress: bool = False,
+) -> LoadReport:
+    """Load one case file into the database behind ``con`` (a ``store.writing`` connection)."""
+    started = dt.datetime.now()
+    path = Path(path)
+    crs = normalise_crs(options.crs)
+    options = options.with_crs(crs)
+    report = LoadReport("cases", options.source, str(path), run_id=next_run_id(con))
+    ctx = CaseContext.from_db(con, settings, source=options.source, category_system=options.category_system,
+                              as_of=options.as_of or started)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _stage ({_STAGE_COLUMNS})")
+    create_rejects_stage(con)
+    flags: Counter[str] = Counter()
+    mapping: dict[str, str] | None = None
+    bar = tqdm(desc=f"cases {path.name}", unit=" rows", disable=not progress, unit_scale=True)
+    for chunk in read_table(path, encoding=options.encoding, sheet=options.sheet, layer=options.layer,
+                            chunk_rows=settings.etl_chunk_rows):
+        if mapping is None:
+            mapping = map_columns(list(chunk.frame.columns), "cases", options.columns)
+        report.read += len(chunk.frame)
+        staged, rejects = prepare_chunk(chunk, mapping, ctx, options, report.run_id, started, flags)
+        stage_rejects(con, rejects)
+        if not staged.empty:
+            con.register("_chunk", staged)
+            con.execute("INSERT INTO _stage BY NAME SELECT * FROM _chunk")
+            con.unregister("_chunk")
+        bar.update(len(chunk.frame))
+    bar.close()
+    _reject_duplicates(con, path, options)
+    _merge(con, report)
+    report.flagged = flags
+    report.flagged["outside_grid"] = _count(con, "SELECT count(*) FROM _stage WHERE outside_grid")
+    finish_run(con, report, path=path, started_at=started)
+    con.execute("DROP TABLE _stage")
+    return report
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(con.execute(sql).fetchone()[0])
+
+
+def _reject_duplicates(con: duckdb.DuckDBPyConnection, path: Path, options: SourceOptions) -> None:
+    """Within one file an id may appear once: the last row wins, earlier ones are rejected."""
+    dups = con.execute(
+        "SELECT _row, source_id, last_row FROM ("
+        " SELECT _row, source_id, max(_row) OVER (PARTITION BY case_uid) AS last_row FROM _stage)"
+        " WHERE _row < last_row ORDER BY _row"
+    ).df()
+    if dups.empty:
+        return
+    wanted = set(dups["_row"].tolist())
+    originals: dict[int, str] = {}
+    from .runlog import originals_json
+
+    for chunk in read_table(path, encoding=options.encoding, sheet=options.sheet, layer=options.layer):
+        rows = np.arange(len(chunk.frame)) + chunk.first_row
+        hit = np.isin(rows, list(wanted))
+        if hit.any():
+            originals.update(zip(rows[hit].tolist(), originals_json(chunk.frame.iloc[np.flatnonzero(hit)]),
+                                 strict=True))
+    rejects = pd.DataFrame({
+        "row_number": dups["_row"],
+        "reason_code": "duplicate_id",
+        "reason": "id " + dups["source_id"] + " appears again in row " + dups["last_row"].astype(str)
+        + " of the same file; the last row is loaded",
+        "original": dups["_row"].map(originals),
+    })
+    stage_rejects(con, rejects)
+    con.register("_dups", dups[["_row"]])
+    con.execute("DELETE FROM _stage WHERE _row IN (SELECT _row FROM _dups)")
+    con.unregister("_dups")
+
+
+def _merge(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _match AS SELECT s.case_uid, (c.row_hash = s.row_hash) AS same "
+        "FROM _stage s JOIN cases c USING (case_uid)"
+    )
+    report.unchanged = _count(con, "SELECT count(*) FROM _match WHERE same")
+    report.updated = _count(con, "SELECT count(*) FROM _match WHERE NOT same")
+    report.inserted = _count(con, "SELECT count(*) FROM _stage") - report.unchanged - report.updated
+    con.execute("DELETE FROM cases WHERE case_uid IN (SELECT case_uid FROM _match WHERE NOT same)")
+    con.execute(
+        "INSERT INTO cases BY NAME SELECT * EXCLUDE (_row) FROM _stage "
+        "WHERE case_uid NOT IN (SELECT case_uid FROM _match WHERE same) ORDER BY reported_at"
+    )
+    con.execute("DROP TABLE _match")

@@ -1,0 +1,162 @@
+"""Bookkeeping shared by every load: per-row verdicts, the rejected-rows table and the run log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+
+class Verdicts:
+    """The first reason each row of a chunk is rejected for; rows without one are loaded."""
+
+    def __init__(self, n: int) -> None:
+        self.code = np.full(n, None, dtype=object)
+        self.text = np.full(n, None, dtype=object)
+
+    @property
+    def ok(self) -> np.ndarray:
+        return pd.isna(self.code)
+
+    def reject(self, mask: np.ndarray | pd.Series, code: str, text: str | pd.Series | np.ndarray) -> None:
+        """Reject the rows in ``mask`` not rejected already; ``text`` is one message or one per row."""
+        mask = np.asarray(mask, dtype=bool) & self.ok
+        if not mask.any():
+            return
+        self.code[mask] = code
+        if isinstance(text, str):
+            self.text[mask] = text
+        else:
+            self.text[mask] = np.asarray(text, dtype=object)[mask]
+
+
+def originals_json(frame: pd.DataFrame) -> list[str]:
+    """Each row's original values as a JSON object (Chinese kept readable)."""
+    if frame.empty:
+        return []
+    text = frame.astype(object).where(frame.notna(), None).to_json(
+        orient="records", force_ascii=False, lines=True
+    )
+    return text.rstrip("\n").split("\n")
+
+
+def rejects_frame(raw: pd.DataFrame, first_row: int, verdicts: Verdicts) -> pd.DataFrame:
+    """Rows of ``rejected_row`` (without run bookkeeping) for the rejected rows of a chunk."""
+    bad = ~verdicts.ok
+    rows = raw.loc[bad]
+    return pd.DataFrame(
+        {
+            "row_number": np.flatnonzero(bad) + first_row,
+            "reason_code": verdicts.code[bad].astype(str),
+            "reason": verdicts.text[bad].astype(str),
+            "original": originals_json(rows),
+        }
+    )
+
+
+@dataclass
+class LoadReport:
+    """What one load read, loaded, rejected and flagged. ``read == loaded + rejected`` always."""
+
+    entity: str
+    source: str
+    source_file: str
+    run_id: int = 0
+    read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    flagged: Counter[str] = field(default_factory=Counter)
+    message: str = ""
+
+    def summary(self) -> str:
+        lines = [
+            f"{self.entity} from {self.source_file} (source {self.source}, run {self.run_id}): "
+            f"read {self.read} = loaded {self.loaded} + rejected {self.rejected}",
+            f"  loaded: inserted {self.inserted}, updated {self.updated}, unchanged {self.unchanged}",
+        ]
+        if self.reasons:
+            lines.append("  rejected: " + ", ".join(f"{k} {v}" for k, v in self.reasons.most_common()))
+        flagged = {k: v for k, v in self.flagged.items() if v}
+        if flagged:
+            lines.append("  flagged: " + ", ".join(f"{k} {v}" for k, v in sorted(flagged.items())))
+        if self.message:
+            lines.append("  " + self.message)
+        return "\n".join(lines)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def next_run_id(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM etl_run").fetchone()[0])
+
+
+def create_rejects_stage(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rejects ("
+        " row_number BIGINT, reason_code VARCHAR, reason VARCHAR, original VARCHAR)"
+    )
+
+
+def stage_rejects(con: duckdb.DuckDBPyConnection, rejects: pd.DataFrame) -> None:
+    if rejects.empty:
+        return
+    con.register("_rej_chunk", rejects)
+    con.execute("INSERT INTO _rejects BY NAME SELECT * FROM _rej_chunk")
+    con.unregister("_rej_chunk")
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection, report: LoadReport, *, path: Path, started_at: dt.datetime
+) -> None:
+    """Move staged rejects into ``rejected_row``, fill the report's reject counts and write ``etl_run``."""
+    con.execute(
+        "INSERT INTO rejected_row SELECT $run, $entity, $file, row_number, reason_code, reason, original "
+        "FROM _rejects ORDER BY row_number",
+        {"run": report.run_id, "entity": report.entity, "file": str(path)},
+    )
+    report.reasons = Counter(
+        dict(con.execute("SELECT reason_code, count(*) FROM _rejects GROUP BY ALL").fetchall())
+    )
+    report.rejected = sum(report.reasons.values())
+    report.loaded = report.read - report.rejected
+    if report.loaded != report.inserted + report.updated + report.unchanged:
+        raise AssertionError(f"row accounting broken: {report}")
+    con.execute(
+        "INSERT INTO etl_run VALUES ($run, $entity, $source, $file, $sha, $started, $finished, $read, $loaded,"
+        " $rejected, $inserted, $updated, $unchanged, $flagged, $message)",
+        {
+            "run": report.run_id,
+            "entity": report.entity,
+            "source": report.source,
+            "file": str(path),
+            "sha": file_sha256(path),
+            "started": started_at,
+            "finished": dt.datetime.now(),
+            "read": report.read,
+            "loaded": report.loaded,
+            "rejected": report.rejected,
+            "inserted": report.inserted,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "flagged": json.dumps({k: v for k, v in report.flagged.items() if v}, ensure_ascii=False),
+            "message": report.message or None,
+        },
+    )
+    con.execute("DROP TABLE _rejects")

@@ -1,0 +1,86 @@
+"""Vectorised parsing of the small value types sources send: flags, counts, dictionary names, personal data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+_TRUE = {"是", "1", "true", "t", "y", "yes", "√", "紧急", "督办"}
+_FALSE = {"否", "0", "false", "f", "n", "no", "", "非紧急", "一般"}
+
+
+def _clean(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip()
+
+
+def parse_flags(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Yes/no values (是/否, 1/0, true/false, y/n; empty = no) -> (bool array, bad mask)."""
+    text = _clean(values).str.lower()
+    is_true = text.isin(_TRUE).fillna(False).to_numpy(bool)
+    is_false = (text.isin(_FALSE) | text.isna()).fillna(False).to_numpy(bool)
+    return is_true, ~(is_true | is_false)
+
+
+def parse_counts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Non-negative integers (empty = 0) -> (int array, bad mask)."""
+    text = _clean(values)
+    number = pd.to_numeric(text, errors="coerce")
+    present = text.notna() & (text != "")
+    bad = (present & (number.isna() | (number < 0) | (number % 1 != 0))).fillna(True).to_numpy(bool)
+    return number.fillna(0).to_numpy(dtype=float).astype(np.int64), bad
+
+
+def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Decimal numbers -> (float array with NaN, missing mask, non-numeric mask)."""
+    text = _clean(values)
+    missing = (text.isna() | (text == "")).to_numpy(bool)
+    number = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    return number, missing, np.isnan(number) & ~missing
+
+
+def lookup_names(values: pd.Series, names: Mapping[str, str]) -> tuple[pd.Series, np.ndarray]:
+    """Map codes or names (case-insensitive) through ``names`` -> (mapped values with NA, unknown mask).
+
+    Missing values map to NA and are not unknown.
+    """
+    text = _clean(values).str.lower()
+    mapped = text.map({k.lower(): v for k, v in names.items()})
+    unknown = (text.notna() & (text != "") & mapped.isna()).to_numpy(bool)
+    return mapped.astype("string"), unknown
+
+
+def mask_names(values: pd.Series) -> pd.Series:
+    """张三 -> 张*, 欧阳娜娜 -> 欧***: only the first character is kept (at most three stars)."""
+    text = _clean(values)
+    hidden = text.str.len().fillna(0).to_numpy(dtype=np.int64) - 1
+    stars = np.select([hidden <= 1, hidden == 2], ["*", "**"], "***")
+    return (text.str.slice(0, 1) + pd.Series(stars, index=text.index, dtype="string")).where(text.str.len() > 0)
+
+
+def mask_phones(values: pd.Series) -> pd.Series:
+    """13812345678 -> 138****5678; shorter numbers keep only their last two digits."""
+    digits = _clean(values).str.replace(r"\D", "", regex=True)
+    long = digits.str.len() >= 7
+    masked = digits.str.slice(0, 3) + "****" + digits.str.slice(-4)
+    short = "****" + digits.str.slice(-2)
+    out = masked.where(long, short)
+    return out.where(digits.notna() & (digits != ""))
+
+
+def mask_personal_text(values: pd.Series) -> pd.Series:
+    """Mask mobile numbers and ID-card numbers that citizens write into free text."""
+    text = values.astype("string")
+    text = text.str.replace(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)", r"\1********\2", regex=True)
+    return text.str.replace(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)", r"\1****\2", regex=True)
+
+
+def contact_masked(names: pd.Series | None, phones: pd.Series | None, n: int) -> pd.Series:
+    """One masked contact string per row, e.g. ``张* 138****5678``; NA when there is neither."""
+    parts = [
+        mask_names(names) if names is not None else pd.Series([pd.NA] * n, dtype="string"),
+        mask_phones(phones) if phones is not None else pd.Series([pd.NA] * n, dtype="string"),
+    ]
+    joined = parts[0].fillna("").str.cat(parts[1].fillna(""), sep=" ").str.strip()
+    return joined.where(joined != "").astype("string")

@@ -1,0 +1,73 @@
+"""While a load runs, another process keeps reading the live database, and sees the new data after commit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, write_csv
+from test_load_cases import OPTIONS, case
+
+from etl import api, store
+from etl.load_cases import load_cases
+
+READER = """
+import sys, time, duckdb
+db, log, stop = sys.argv[1], sys.argv[2], sys.argv[3]
+deadline = time.time() + 60
+with open(log, "a", buffering=1) as out:
+    while time.time() < deadline:
+        try:
+            con = duckdb.connect(db, read_only=True)
+            n = con.execute("SELECT count(*) FROM cases").fetchone()[0]
+            con.close()
+            out.write(f"ok {n}\\n")
+            if str(n) == stop:
+                break
+        except Exception as exc:  # the test asserts there are none
+            out.write(f"error {type(exc).__name__}: {exc}\\n")
+        time.sleep(0.02)
+"""
+
+
+def _lines(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def _wait_for(log: Path, predicate, timeout: float = 30.0) -> list[str]:  # noqa: ANN001
+    end = time.time() + timeout
+    while time.time() < end:
+        lines = _lines(log)
+        if predicate(lines):
+            return lines
+        time.sleep(0.05)
+    pytest.fail(f"reader did not get there in {timeout}s: {_lines(log)[-5:]}")
+
+
+def test_reader_process_keeps_answering_during_a_load(city, tmp_path: Path) -> None:
+    api.load("cases", write_csv(tmp_path / "a.csv", [case(i) for i in range(1, 11)]), OPTIONS, settings=city)
+    log = tmp_path / "reader.log"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(city.db_path), str(log), "30"], cwd=ROOT)
+    try:
+        _wait_for(log, lambda lines: any(line == "ok 10" for line in lines))
+        more = write_csv(tmp_path / "b.csv", [case(i) for i in range(11, 31)])
+        with store.writing(city.db_path) as con:
+            load_cases(con, more, OPTIONS, city)
+            # the load has written but not committed: the reader must go on seeing the old data
+            seen = len(_lines(log))
+            lines = _wait_for(log, lambda ls: len(ls) >= seen + 10)
+            assert all(line == "ok 10" for line in lines[seen:]), lines[seen:]
+        lines = _wait_for(log, lambda ls: ls and ls[-1] == "ok 30")
+        assert reader.wait(timeout=30) == 0
+    finally:
+        reader.kill()
+    assert [line for line in lines if line.startswith("error")] == []
+
+
+def test_second_writer_waits_or_fails_clearly(city) -> None:
+    with store.writing(city.db_path), pytest.raises(store.LoadLockedError, match="another load"), \
+            store.writing(city.db_path, wait=False):
+        pass
