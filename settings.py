@@ -47,6 +47,9 @@ class Settings:
     refresh_seconds: int = 300
     #: Dashboard: most raw points sent to the browser in one map view.
     max_points: int = 2_000
+    #: Time zone of every naive timestamp in the data: the dashboard's "now" (e.g. for overdue) is taken in it,
+    #: whatever the server's own time zone.
+    timezone: str = "Asia/Shanghai"
     #: Dashboard: days in the default date range, ending on the data's last report day (not today).
     default_range_days: int = 30
     #: Dashboard: depth of the grid level drawn on the overview map (2 = street in the default levels).

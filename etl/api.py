@@ -27,7 +27,7 @@ def init_db(settings: Settings | None = None) -> list[str]:
         return seed_reference(con)
 
 
-def _load_one(con, entity: str, path: Path, options: SourceOptions, settings: Settings, progress: bool) -> LoadReport:  # noqa: ANN001
+def _load_one(con, entity: str, path: Path, options: SourceOptions, settings: Settings, progress: bool) -> LoadReport:
     if entity == "cases":
         return load_cases(con, path, options, settings, progress=progress)
     if entity == "grids":
@@ -59,8 +59,18 @@ def load_many(
 
 def options_from_manifest(step: Mapping[str, Any], **extra: Any) -> SourceOptions:
     """SourceOptions from one step of a demo or delivery manifest."""
-    keys = {"source", "crs", "channel", "category_system", "encoding", "sheet", "layer", "require_location",
-            "case_source", "columns"}
+    keys = {
+        "source",
+        "crs",
+        "channel",
+        "category_system",
+        "encoding",
+        "sheet",
+        "layer",
+        "require_location",
+        "case_source",
+        "columns",
+    }
     values = {k: v for k, v in step.items() if k in keys}
     if step.get("entity") == "category_map" and "source_system" in step:
         values["source"] = step["source_system"]

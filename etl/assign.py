@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from settings import MAX_GRID_LEVELS
@@ -26,6 +27,7 @@ _OPEN_END = np.datetime64("2262-01-01", "ns")
 
 @dataclass
 class _Epoch:
+    rows: np.ndarray  # positions in the assigner's grid table of the grids valid in the epoch
     codes: np.ndarray  # object array of grid codes valid in the epoch
     depths: np.ndarray
     parent_index: np.ndarray  # index into codes of each grid's parent, -1 = none
@@ -73,7 +75,7 @@ class GridAssigner:
             members = np.flatnonzero(depths == depth)
             index = GridIndex.build(self._geoms[valid[members]], np.arange(len(members)))
             indexes[int(depth)] = (index, members)
-        epoch = _Epoch(codes, depths, parent_index, indexes)
+        epoch = _Epoch(valid, codes, depths, parent_index, indexes)
         self._epochs[k] = epoch
         return epoch
 
@@ -81,13 +83,13 @@ class GridAssigner:
         """Grid codes per level (``grid_l1`` …), the deepest (``grid_code``) and ``outside_grid``.
 
         Points with NaN coordinates get no grid and are not flagged outside; ``at`` is datetime64.
+        Code columns are Arrow-backed strings, built by one ``take`` per level (no Python objects per row).
         """
         n = len(lon)
-        deepest = np.full(n, -1, dtype=np.int64)
         epoch_of = np.searchsorted(self._cuts, np.asarray(at, dtype="datetime64[ns]"), side="right") - 1
         located = np.isfinite(lon) & np.isfinite(lat)
-        result = {name: np.full(n, None, dtype=object) for name in LEVEL_COLUMNS}
-        grid_code = np.full(n, None, dtype=object)
+        # per level, the position in self._grids of the point's grid (-1 = none); index 0 = deepest found
+        level_rows = np.full((MAX_GRID_LEVELS + 1, n), -1, dtype=np.int64)
         if not self.empty:
             for k in np.unique(epoch_of[located & (epoch_of >= 0)]):
                 rows = np.flatnonzero(located & (epoch_of == k))
@@ -100,26 +102,35 @@ class GridAssigner:
                     index, members = epoch.indexes[depth]
                     hit = index.lookup(lon[rows[todo]], lat[rows[todo]])
                     found[np.flatnonzero(todo)] = np.where(hit >= 0, members[np.maximum(hit, 0)], -1)
-                deepest[rows] = found
-                self._fill_levels(epoch, rows, found, result, grid_code)
-        frame = pd.DataFrame(result)
-        frame["grid_code"] = grid_code
-        frame["outside_grid"] = located & (deepest < 0)
+                self._fill_levels(epoch, rows, found, level_rows)
+        codes = pa.array(self._grids["code"].to_numpy(dtype=object), type=pa.string())
+        frame = pd.DataFrame(
+            {
+                name: _take(codes, level_rows[depth])
+                for depth, name in ((d, f"grid_l{d}") for d in range(1, MAX_GRID_LEVELS + 1))
+            }
+        )
+        frame["grid_code"] = _take(codes, level_rows[0])
+        frame["outside_grid"] = located & (level_rows[0] < 0)
         return frame
 
     @staticmethod
-    def _fill_levels(
-        epoch: _Epoch, rows: np.ndarray, found: np.ndarray, result: dict[str, np.ndarray], grid_code: np.ndarray
-    ) -> None:
+    def _fill_levels(epoch: _Epoch, rows: np.ndarray, found: np.ndarray, level_rows: np.ndarray) -> None:
         hit = found >= 0
-        grid_code[rows[hit]] = epoch.codes[found[hit]]
+        level_rows[0, rows[hit]] = epoch.rows[found[hit]]
         current = found.copy()
         for _ in range(MAX_GRID_LEVELS):
             ok = current >= 0
             if not ok.any():
                 break
-            depth = epoch.depths[current[ok]]
-            for d in np.unique(depth):
-                sel = np.flatnonzero(ok)[depth == d]
-                result[f"grid_l{d}"][rows[sel]] = epoch.codes[current[sel]]
+            where = np.flatnonzero(ok)
+            depth = epoch.depths[current[where]]
+            level_rows[depth, rows[where]] = epoch.rows[current[where]]
             current = np.where(ok, epoch.parent_index[np.maximum(current, 0)], -1)
+
+
+def _take(codes: pa.Array, positions: np.ndarray) -> pd.Series:
+    if len(codes) == 0:
+        return pd.Series(pd.array([None] * len(positions), dtype="string[pyarrow]"))
+    taken = codes.take(pa.array(np.maximum(positions, 0), mask=positions < 0))
+    return pd.Series(pd.arrays.ArrowStringArray(taken))

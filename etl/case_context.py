@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
 import duckdb
@@ -26,8 +27,15 @@ STEP_FIELDS = (
     "closed_at",
     "evaluated_at",
 )
-SATISFACTION = {"满意": "满意", "基本满意": "基本满意", "不满意": "不满意", "非常满意": "满意",
-                "satisfied": "满意", "basically satisfied": "基本满意", "dissatisfied": "不满意"}
+SATISFACTION = {
+    "满意": "满意",
+    "基本满意": "基本满意",
+    "不满意": "不满意",
+    "非常满意": "满意",
+    "satisfied": "满意",
+    "basically satisfied": "基本满意",
+    "dissatisfied": "不满意",
+}
 
 
 def _names(frame: pd.DataFrame, key: str, *labels: str) -> dict[str, str]:
@@ -55,7 +63,7 @@ class CaseContext:
     limits: pd.DataFrame
     calendar: WorkCalendar
     assigner: GridAssigner
-    flagged_counts: dict[str, int] = field(default_factory=dict)
+    timings: Counter[str] = field(default_factory=Counter)
 
     @classmethod
     def from_db(
@@ -125,22 +133,38 @@ class CaseContext:
         return dept
 
     def handle_limits(self, channel: pd.Series, category_code: pd.Series, urgent: np.ndarray) -> pd.DataFrame:
-        """Clock and amount of the handling limit per case, most specific rule first."""
-        n = len(channel)
-        out = pd.DataFrame({"clock": pd.Series(pd.NA, index=range(n), dtype="string"),
-                            "amount": np.full(n, np.nan)})
-        ch = channel.reset_index(drop=True).astype("string")
-        cat = category_code.reset_index(drop=True).astype("string")
+        """Clock and amount of the handling limit per case, most specific rule first.
+
+        Resolved once per distinct (channel, class, urgent) combination and spread back to the rows.
+        """
+        key = pd.DataFrame(
+            {
+                "channel": channel.reset_index(drop=True).astype("string"),
+                "category": category_code.reset_index(drop=True).astype("string"),
+                "urgent": np.asarray(urgent, dtype=bool),
+            }
+        )
+        codes, _ = pd.factorize(
+            key["channel"].fillna("") + "|" + key["category"].fillna("") + "|" + key["urgent"].astype("string")
+        )
+        first = pd.Series(np.arange(len(key))).groupby(codes).first().to_numpy()
+        resolved = self._resolve_limits(key.iloc[first].reset_index(drop=True))
+        return resolved.iloc[codes].reset_index(drop=True)
+
+    def _resolve_limits(self, key: pd.DataFrame) -> pd.DataFrame:
+        n = len(key)
+        out = pd.DataFrame({"clock": pd.Series(pd.NA, index=range(n), dtype="string"), "amount": np.full(n, np.nan)})
+        ch, cat = key["channel"], key["category"]
         major = cat.str.slice(0, 2)
         star = pd.Series("*", index=range(n), dtype="string")
         keys = [ch + ":" + cat, ch + ":" + major, ch + ":*", cat, major, star]
+        urgent = key["urgent"].to_numpy(bool)
         for step, rows in (("urgent_handle", urgent), ("handle", np.ones(n, dtype=bool))):
             table = self.limits[self.limits["step"] == step].set_index("category_code")
-            for key in keys:
-                todo = out["clock"].isna().to_numpy() & rows & key.notna().to_numpy()
+            for k in keys:
+                todo = out["clock"].isna().to_numpy() & rows & k.notna().to_numpy()
                 if not todo.any():
                     continue
-                k = key[todo]
-                out.loc[todo, "clock"] = k.map(table["clock"]).astype("string").to_numpy()
-                out.loc[todo, "amount"] = k.map(table["amount"]).to_numpy(dtype=float)
+                out.loc[todo, "clock"] = k[todo].map(table["clock"]).astype("string").to_numpy()
+                out.loc[todo, "amount"] = k[todo].map(table["amount"]).to_numpy(dtype=float)
         return out

@@ -40,8 +40,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--layer", help="GeoPackage layer")
         p.add_argument("--as-of", help="time the overdue flags are judged at (default: now)")
         p.add_argument("--allow-no-location", action="store_true", help="load cases without coordinates")
-        p.add_argument("--map", action="append", default=[], metavar="FIELD=HEADER",
-                       help="map a source header to a field, e.g. --map source_id=工单号")
+        p.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="FIELD=HEADER",
+            help="map a source header to a field, e.g. --map source_id=工单号",
+        )
     demo = sub.add_parser("demo", help="generate the demo city and load it")
     demo.add_argument("--cases", type=int)
     demo.add_argument("--days", type=int)
@@ -63,8 +68,14 @@ def _options(args: argparse.Namespace) -> SourceOptions:
             raise ValueError(f"--map takes FIELD=HEADER, got {item!r}")
         columns[field.strip()] = header.strip()
     overrides = {
-        "source": args.source, "crs": args.crs, "channel": args.channel, "category_system": args.category_system,
-        "case_source": args.case_source, "encoding": args.encoding, "sheet": args.sheet, "layer": args.layer,
+        "source": args.source,
+        "crs": args.crs,
+        "channel": args.channel,
+        "category_system": args.category_system,
+        "case_source": args.case_source,
+        "encoding": args.encoding,
+        "sheet": args.sheet,
+        "layer": args.layer,
         "as_of": dt.datetime.fromisoformat(args.as_of) if args.as_of else None,
         "require_location": False if args.allow_no_location else None,
     }
@@ -91,25 +102,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "demo":
             from .demo_load import build_demo
 
-            for report in build_demo(settings, cases=args.cases, days=args.days, seed=args.seed, out_dir=args.out,
-                                     progress=True):
+            for report in build_demo(
+                settings, cases=args.cases, days=args.days, seed=args.seed, out_dir=args.out, progress=True
+            ):
                 print(report.summary())
         elif args.command == "runs":
             with connect_readonly(settings.db_path) as con:
-                print(con.execute("SELECT run_id, entity, source, source_file, finished_at, rows_read, rows_loaded,"
-                                  " rows_rejected, rows_inserted, rows_updated, rows_unchanged, flagged FROM etl_run"
-                                  " ORDER BY run_id DESC LIMIT ?", [args.last]).df().to_string(index=False))
+                print(
+                    con.execute(
+                        "SELECT run_id, entity, source, source_file, finished_at, rows_read, rows_loaded,"
+                        " rows_rejected, rows_inserted, rows_updated, rows_unchanged, flagged FROM etl_run"
+                        " ORDER BY run_id DESC LIMIT ?",
+                        [args.last],
+                    )
+                    .df()
+                    .to_string(index=False)
+                )
         elif args.command == "rejects":
             with connect_readonly(settings.db_path) as con:
-                rows = con.execute("SELECT row_number, reason_code, reason, original FROM rejected_row"
-                                   " WHERE run_id = ? ORDER BY row_number LIMIT ?", [args.run_id, args.limit]).df()
+                rows = con.execute(
+                    "SELECT row_number, reason_code, reason, original FROM rejected_row"
+                    " WHERE run_id = ? ORDER BY row_number LIMIT ?",
+                    [args.run_id, args.limit],
+                ).df()
                 for row in rows.itertuples(index=False):
                     print(f"row {row.row_number}: [{row.reason_code}] {row.reason}\n    {row.original}")
         else:
             report = api.load(args.command, args.file, _options(args), settings=settings, progress=True)
             print(report.summary())
-    except (SourceFileError, MissingColumnsError, LoadLockedError, FileNotFoundError, ValueError,
-            duckdb.Error, json.JSONDecodeError) as exc:
+    except (
+        SourceFileError,
+        MissingColumnsError,
+        LoadLockedError,
+        FileNotFoundError,
+        ValueError,
+        duckdb.Error,
+        json.JSONDecodeError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -16,8 +16,14 @@ DEFAULT_OUT = ROOT / "data" / "demo"
 
 
 def build_demo(
-    settings: Settings, *, cases: int | None = None, days: int | None = None, seed: int | None = None,
-    out_dir: Path | None = None, end: dt.date | None = None, progress: bool = False,
+    settings: Settings,
+    *,
+    cases: int | None = None,
+    days: int | None = None,
+    seed: int | None = None,
+    out_dir: Path | None = None,
+    end: dt.date | None = None,
+    progress: bool = False,
 ) -> list[LoadReport]:
     """Generate the demo files (``out_dir``) and load them into ``settings.db_path`` in one commit.
 
@@ -29,12 +35,14 @@ def build_demo(
     out_dir = Path(out_dir or DEFAULT_OUT)
     end = end or dt.date.today()
     manifest = generate_demo(
-        out_dir, cases=cases or settings.demo_cases, days=days or settings.demo_days,
-        seed=settings.demo_seed if seed is None else seed, end=end, progress=progress,
+        out_dir,
+        cases=cases or settings.demo_cases,
+        days=days or settings.demo_days,
+        seed=settings.demo_seed if seed is None else seed,
+        end=end,
+        progress=progress,
     )
     (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     as_of = dt.datetime.combine(end, dt.time(18, 0))
-    steps = [
-        (step["entity"], out_dir / step["path"], options_from_manifest(step, as_of=as_of)) for step in manifest
-    ]
+    steps = [(step["entity"], out_dir / step["path"], options_from_manifest(step, as_of=as_of)) for step in manifest]
     return load_many(steps, settings=dataclasses.replace(settings), progress=progress)

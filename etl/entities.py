@@ -14,9 +14,17 @@ from .timeparse import parse_times
 from .values import lookup_names, parse_counts, parse_flags, parse_numbers
 
 DEPARTMENT_KINDS = {
-    "functional": "functional", "职能部门": "functional", "部门": "functional",
-    "street": "street", "街道": "street", "community": "community", "社区": "community",
-    "enterprise": "enterprise", "企业": "enterprise", "property": "property", "物业": "property",
+    "functional": "functional",
+    "职能部门": "functional",
+    "部门": "functional",
+    "street": "street",
+    "街道": "street",
+    "community": "community",
+    "社区": "community",
+    "enterprise": "enterprise",
+    "企业": "enterprise",
+    "property": "property",
+    "物业": "property",
 }
 
 
@@ -38,14 +46,14 @@ def _memo(b: Batch, key: str, sql: str, params: list | None = None) -> pd.DataFr
 
 def _reject_unknown(b: Batch, values: pd.Series, known: pd.Series | set, code: str, what: str) -> None:
     unknown = values.notna() & ~values.isin(known)
-    b.verdicts.reject(unknown.to_numpy(bool), code, f"unknown {what} " + values.astype(str))
+    b.verdicts.reject(unknown.to_numpy(bool), code, lambda: f"unknown {what} " + values.astype(str))
 
 
 def _time(b: Batch, name: str, *, required: bool = False) -> np.ndarray:
     values = column(b.raw, b.mapping, name)
     parsed, bad = parse_times(values)
     header = b.mapping.get(name, name)
-    b.verdicts.reject(bad.to_numpy(bool), "bad_time", f"{header} ({name}) is not a time: " + values.astype(str))
+    b.verdicts.reject(bad.to_numpy(bool), "bad_time", lambda: f"{header} ({name}) is not a time: " + values.astype(str))
     if required:
         b.verdicts.reject(values.isna().to_numpy(), "missing_time", f"{header} ({name}) is empty")
     return parsed.to_numpy("datetime64[ns]")
@@ -64,13 +72,23 @@ def prepare_departments(b: Batch) -> pd.DataFrame:
     req = _require(b, "dept_code", "name")
     kind_raw = column(b.raw, b.mapping, "kind").fillna("functional")
     kind, unknown = lookup_names(kind_raw, DEPARTMENT_KINDS)
-    b.verdicts.reject(unknown, "bad_value", "unknown department kind " + kind_raw.astype(str)
-                      + f"; valid: {sorted(set(DEPARTMENT_KINDS.values()))}")
-    return pd.DataFrame({
-        "dept_code": req["dept_code"], "name": req["name"], "short_name": column(b.raw, b.mapping, "short_name"),
-        "kind": kind, "parent_code": column(b.raw, b.mapping, "parent_code"),
-        "area_code": column(b.raw, b.mapping, "area_code"),
-    })
+    b.verdicts.reject(
+        unknown,
+        "bad_value",
+        lambda: (
+            "unknown department kind " + kind_raw.astype(str) + f"; valid: {sorted(set(DEPARTMENT_KINDS.values()))}"
+        ),
+    )
+    return pd.DataFrame(
+        {
+            "dept_code": req["dept_code"],
+            "name": req["name"],
+            "short_name": column(b.raw, b.mapping, "short_name"),
+            "kind": kind,
+            "parent_code": column(b.raw, b.mapping, "parent_code"),
+            "area_code": column(b.raw, b.mapping, "area_code"),
+        }
+    )
 
 
 def _categories(b: Batch) -> pd.Series:
@@ -90,11 +108,15 @@ def prepare_category_map(b: Batch) -> pd.DataFrame:
     scheme = column(b.raw, b.mapping, "scheme").fillna(
         "camera_vendor" if "camera" in b.options.source or "vendor" in b.options.source else "legacy"
     )
-    return pd.DataFrame({
-        "source_system": b.options.source, "source_code": req["source_code"],
-        "source_name": column(b.raw, b.mapping, "source_name"), "scheme": scheme,
-        "category_code": req["category_code"],
-    })
+    return pd.DataFrame(
+        {
+            "source_system": b.options.source,
+            "source_code": req["source_code"],
+            "source_name": column(b.raw, b.mapping, "source_name"),
+            "scheme": scheme,
+            "category_code": req["category_code"],
+        }
+    )
 
 
 def prepare_routing(b: Batch) -> pd.DataFrame:
@@ -103,13 +125,16 @@ def prepare_routing(b: Batch) -> pd.DataFrame:
     category = req["category_code"]
     codes = _categories(b)
     valid_category = (category == "*") | category.isin(codes) | category.isin(codes.str.slice(0, 2))
-    b.verdicts.reject((category.notna() & ~valid_category).to_numpy(bool), "unknown_category",
-                      "not a GB/T class, major or '*': " + category.astype(str))
+    b.verdicts.reject(
+        (category.notna() & ~valid_category).to_numpy(bool),
+        "unknown_category",
+        lambda: "not a GB/T class, major or '*': " + category.astype(str),
+    )
     departments = _memo(b, "departments", "SELECT dept_code FROM department")["dept_code"]
     _reject_unknown(b, req["dept_code"], departments, "unknown_department", "department")
     grids = _memo(b, "grid_codes", "SELECT DISTINCT code FROM grid")["code"]
     valid_area = (area == "*") | area.isin(grids)
-    b.verdicts.reject(~valid_area.to_numpy(bool), "unknown_area", "not a grid code or '*': " + area.astype(str))
+    b.verdicts.reject(~valid_area.to_numpy(bool), "unknown_area", lambda: "not a grid code or '*': " + area.astype(str))
     return pd.DataFrame({"category_code": category, "area_code": area, "dept_code": req["dept_code"]})
 
 
@@ -120,11 +145,25 @@ def prepare_cameras(b: Batch) -> pd.DataFrame:
     points = locate(b.raw, b.chunk, b.mapping, b.options.crs, b.settings, b.verdicts, b.flags, True)
     at = np.full(len(b.raw), np.datetime64(b.options.as_of or dt.datetime.now(), "ns"))
     grids = _grids(b, points, at)
-    return pd.concat([pd.DataFrame({
-        "camera_id": req["camera_id"], "name": req["name"], "vendor": column(b.raw, b.mapping, "vendor"),
-        "address": column(b.raw, b.mapping, "address"), "src_crs": b.options.crs, "scenes":
-        column(b.raw, b.mapping, "scenes"), "installed_at": installed, "status": column(b.raw, b.mapping, "status"),
-    }), points.drop(columns="coords_swapped"), grids], axis=1)
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "camera_id": req["camera_id"],
+                    "name": req["name"],
+                    "vendor": column(b.raw, b.mapping, "vendor"),
+                    "address": column(b.raw, b.mapping, "address"),
+                    "src_crs": b.options.crs,
+                    "scenes": column(b.raw, b.mapping, "scenes"),
+                    "installed_at": installed,
+                    "status": column(b.raw, b.mapping, "status"),
+                }
+            ),
+            points.drop(columns="coords_swapped"),
+            grids,
+        ],
+        axis=1,
+    )
 
 
 def prepare_facilities(b: Batch) -> pd.DataFrame:
@@ -135,24 +174,42 @@ def prepare_facilities(b: Batch) -> pd.DataFrame:
     points = locate(b.raw, b.chunk, b.mapping, b.options.crs, b.settings, b.verdicts, b.flags, True)
     at = np.full(len(b.raw), np.datetime64(b.options.as_of or dt.datetime.now(), "ns"))
     grids = _grids(b, points, at)
-    return pd.concat([pd.DataFrame({
-        "facility_id": req["facility_id"], "kind": req["kind"], "name": req["name"],
-        "address": column(b.raw, b.mapping, "address"), "service_radius_m": radius,
-    }), points[["lon", "lat"]], grids], axis=1)
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "facility_id": req["facility_id"],
+                    "kind": req["kind"],
+                    "name": req["name"],
+                    "address": column(b.raw, b.mapping, "address"),
+                    "service_radius_m": radius,
+                }
+            ),
+            points[["lon", "lat"]],
+            grids,
+        ],
+        axis=1,
+    )
 
 
 def prepare_camera_events(b: Batch) -> pd.DataFrame:
     req = _require(b, "event_id", "camera_id")
     captured = _time(b, "captured_at", required=True)
     scenes = _memo(b, "scenes", "SELECT scene_code, name_zh, name_en, category_code FROM camera_scene")
-    names = {**dict(zip(scenes["name_zh"], scenes["scene_code"], strict=True)),
-             **dict(zip(scenes["name_en"], scenes["scene_code"], strict=True)),
-             **dict(zip(scenes["scene_code"], scenes["scene_code"], strict=True))}
+    names = {
+        **dict(zip(scenes["name_zh"], scenes["scene_code"], strict=True)),
+        **dict(zip(scenes["name_en"], scenes["scene_code"], strict=True)),
+        **dict(zip(scenes["scene_code"], scenes["scene_code"], strict=True)),
+    }
     scene_raw = column(b.raw, b.mapping, "scene_code")
     scene, unknown_scene = lookup_names(scene_raw, names)
     algo = column(b.raw, b.mapping, "vendor_algo_code")
-    vendor_map = _memo(b, "vendor_map", "SELECT source_code, category_code FROM category_map WHERE source_system = ?",
-                       [b.options.category_system])
+    vendor_map = _memo(
+        b,
+        "vendor_map",
+        "SELECT source_code, category_code FROM category_map WHERE source_system = ?",
+        [b.options.category_system],
+    )
     by_scene = scene.map(dict(zip(scenes["scene_code"], scenes["category_code"], strict=True))).astype("string")
     by_algo = algo.map(dict(zip(vendor_map["source_code"], vendor_map["category_code"], strict=True)))
     category = by_scene.fillna(by_algo.astype("string"))
@@ -168,13 +225,22 @@ def prepare_camera_events(b: Batch) -> pd.DataFrame:
     b.verdicts.reject(bad_fp, "bad_value", "is_false_positive is not yes/no")
     case_id = column(b.raw, b.mapping, "case_id")
     case_source = b.options.case_source or "camera_ai"
-    return pd.DataFrame({
-        "source": b.options.source, "event_id": req["event_id"], "camera_id": req["camera_id"],
-        "scene_code": scene.fillna(scene_raw), "vendor_algo_code": algo, "confidence": confidence,
-        "captured_at": captured, "category_code": category, "category_unmapped": category.isna().to_numpy(),
-        "pushed": pushed | case_id.notna().to_numpy(), "case_uid": (case_source + ":" + case_id),
-        "is_false_positive": pd.array(np.where(fp_raw.isna().to_numpy(), None, false_positive), dtype="boolean"),
-    })
+    return pd.DataFrame(
+        {
+            "source": b.options.source,
+            "event_id": req["event_id"],
+            "camera_id": req["camera_id"],
+            "scene_code": scene.fillna(scene_raw),
+            "vendor_algo_code": algo,
+            "confidence": confidence,
+            "captured_at": captured,
+            "category_code": category,
+            "category_unmapped": category.isna().to_numpy(),
+            "pushed": pushed | case_id.notna().to_numpy(),
+            "case_uid": (case_source + ":" + case_id),
+            "is_false_positive": pd.array(np.where(fp_raw.isna().to_numpy(), None, false_positive), dtype="boolean"),
+        }
+    )
 
 
 # ------------------------------------------------------------------ workflow
@@ -188,31 +254,52 @@ def prepare_flow(b: Batch) -> pd.DataFrame:
     to_state, unknown_to = lookup_names(req["to_state"], names)
     from_raw = column(b.raw, b.mapping, "from_state")
     from_state, unknown_from = lookup_names(from_raw, names)
-    b.verdicts.reject(unknown_to | unknown_from, "bad_value", "unknown state " + req["to_state"].astype(str)
-                      + " / " + from_raw.astype(str))
+    b.verdicts.reject(
+        unknown_to | unknown_from,
+        "bad_value",
+        lambda: "unknown state " + req["to_state"].astype(str) + " / " + from_raw.astype(str),
+    )
     transitions = _memo(b, "transitions", "SELECT from_state, to_state FROM state_transition")
     allowed = set(transitions["from_state"] + ">" + transitions["to_state"])
     pair = from_state + ">" + to_state
     invalid = from_state.notna() & to_state.notna() & ~pair.isin(allowed)
-    b.verdicts.reject(invalid.to_numpy(bool), "invalid_transition",
-                      "transition " + from_raw.astype(str) + " → " + req["to_state"].astype(str)
-                      + " is not in the state_transition table")
+    b.verdicts.reject(
+        invalid.to_numpy(bool),
+        "invalid_transition",
+        lambda: (
+            "transition "
+            + from_raw.astype(str)
+            + " → "
+            + req["to_state"].astype(str)
+            + " is not in the state_transition table"
+        ),
+    )
     case_uid = b.options.source + ":" + req["case_id"]
     known = b.con.execute(
         "SELECT DISTINCT case_uid FROM cases WHERE case_uid IN (SELECT unnest($ids))",
         {"ids": case_uid.dropna().unique().tolist()},
     ).df()["case_uid"]
-    b.verdicts.reject((case_uid.notna() & ~case_uid.isin(known)).to_numpy(bool), "unknown_case",
-                      "no case " + case_uid.astype(str) + " is loaded; load the cases file first")
+    b.verdicts.reject(
+        (case_uid.notna() & ~case_uid.isin(known)).to_numpy(bool),
+        "unknown_case",
+        lambda: "no case " + case_uid.astype(str) + " is loaded; load the cases file first",
+    )
     seq, bad_seq = parse_counts(column(b.raw, b.mapping, "seq"))
     b.verdicts.reject(bad_seq, "bad_value", "seq is not a whole number")
     if "seq" not in b.mapping:  # without a sequence column the file order is the order of transitions
         seq = np.arange(len(b.raw)) + b.chunk.first_row
-    return pd.DataFrame({
-        "case_uid": case_uid, "seq": seq, "from_state": from_state, "to_state": to_state, "at_time": at,
-        "dept_code": column(b.raw, b.mapping, "dept_code"), "operator": column(b.raw, b.mapping, "operator"),
-        "note": column(b.raw, b.mapping, "note"),
-    })
+    return pd.DataFrame(
+        {
+            "case_uid": case_uid,
+            "seq": seq,
+            "from_state": from_state,
+            "to_state": to_state,
+            "at_time": at,
+            "dept_code": column(b.raw, b.mapping, "dept_code"),
+            "operator": column(b.raw, b.mapping, "operator"),
+            "note": column(b.raw, b.mapping, "note"),
+        }
+    )
 
 
 SPECS = {

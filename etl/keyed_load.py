@@ -68,7 +68,12 @@ def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def load_keyed(
-    con: duckdb.DuckDBPyConnection, path: Path, spec: EntitySpec, options: SourceOptions, settings: Settings, *,
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    spec: EntitySpec,
+    options: SourceOptions,
+    settings: Settings,
+    *,
     progress: bool = False,
 ) -> LoadReport:
     """Load ``path`` as ``spec.entity`` into ``spec.table`` through ``con`` (a ``store.writing`` connection)."""
@@ -82,8 +87,9 @@ def load_keyed(
     state: dict = {}
     mapping: dict[str, str] | None = None
     bar = tqdm(desc=f"{spec.entity} {path.name}", unit=" rows", disable=not progress, unit_scale=True)
-    for chunk in read_table(path, encoding=options.encoding, sheet=options.sheet, layer=options.layer,
-                            chunk_rows=settings.etl_chunk_rows):
+    for chunk in read_table(
+        path, encoding=options.encoding, sheet=options.sheet, layer=options.layer, chunk_rows=settings.etl_chunk_rows
+    ):
         if mapping is None:
             mapping = map_columns(list(chunk.frame.columns), spec.entity, options.columns)
         raw = chunk.frame.reset_index(drop=True)
@@ -137,13 +143,21 @@ def _reject_duplicates(con: duckdb.DuckDBPyConnection, path: Path, spec: EntityS
             originals.update(
                 zip(rows[hit].tolist(), originals_json(chunk.frame.iloc[np.flatnonzero(hit)]), strict=True)
             )
-    stage_rejects(con, pd.DataFrame({
-        "row_number": dups["_row"],
-        "reason_code": "duplicate_id",
-        "reason": f"{'/'.join(spec.key)} " + dups["key"].astype(str) + " appears again in row "
-        + dups["last_row"].astype(str) + " of the same file; the last row is loaded",
-        "original": dups["_row"].map(originals),
-    }))
+    stage_rejects(
+        con,
+        pd.DataFrame(
+            {
+                "row_number": dups["_row"],
+                "reason_code": "duplicate_id",
+                "reason": f"{'/'.join(spec.key)} "
+                + dups["key"].astype(str)
+                + " appears again in row "
+                + dups["last_row"].astype(str)
+                + " of the same file; the last row is loaded",
+                "original": dups["_row"].map(originals),
+            }
+        ),
+    )
     con.register("_dups", dups[["_row"]])
     con.execute("DELETE FROM _stage WHERE _row IN (SELECT _row FROM _dups)")
     con.unregister("_dups")

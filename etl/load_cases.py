@@ -8,12 +8,16 @@ temporary table; the merge runs once at the end, inside the load's private datab
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from tqdm import tqdm
 
 from settings import Settings
@@ -51,16 +55,31 @@ _STAGE_COLUMNS = """
 """
 
 
+@contextmanager
+def _timed(timings: Counter[str] | None, stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    if timings is not None:
+        timings[stage] += time.perf_counter() - start
+
+
 def _times(raw: pd.DataFrame, mapping: dict[str, str], v: Verdicts) -> pd.DataFrame:
     times = {}
     for name in STEP_FIELDS:
         values = _column(raw, mapping, name)
         parsed, bad = parse_times(values)
         header = mapping.get(name, name)
-        v.reject(bad.to_numpy(bool), "bad_time", f"{header} ({name}) is not a time: " + values.astype(str))
+        v.reject(
+            bad.to_numpy(bool),
+            "bad_time",
+            lambda h=header, f=name, x=values: f"{h} ({f}) is not a time: " + x.astype(str),
+        )
         times[name] = parsed.to_numpy("datetime64[ns]")
-    v.reject(np.isnat(times["reported_at"]), "missing_time",
-             f"{mapping.get('reported_at', 'reported_at')} (reported_at) is empty")
+    v.reject(
+        np.isnat(times["reported_at"]),
+        "missing_time",
+        f"{mapping.get('reported_at', 'reported_at')} (reported_at) is empty",
+    )
     # each present step time must not precede the latest earlier present one
     stack = np.stack([times[n].astype(np.int64) for n in STEP_FIELDS], axis=1)
     nat = np.isnat(np.stack([times[n] for n in STEP_FIELDS], axis=1))
@@ -74,8 +93,9 @@ def _times(raw: pd.DataFrame, mapping: dict[str, str], v: Verdicts) -> pd.DataFr
         for i in rows:  # rare rows only: name the pair of steps that is out of order
             a = int(np.argmax(late[i]))
             b = int(np.argmax(filled[i] == earlier[i, a]))
-            text[i] = (f"{STEP_FIELDS[a]} {pd.Timestamp(stack[i, a])} is before "
-                       f"{STEP_FIELDS[b]} {pd.Timestamp(stack[i, b])}")
+            text[i] = (
+                f"{STEP_FIELDS[a]} {pd.Timestamp(stack[i, a])} is before {STEP_FIELDS[b]} {pd.Timestamp(stack[i, b])}"
+            )
         v.reject(late.any(axis=1), "times_out_of_order", text)
     return pd.DataFrame(times)
 
@@ -98,19 +118,29 @@ def _categories(raw: pd.DataFrame, mapping: dict[str, str], ctx: CaseContext) ->
         code = src.map(ctx.category_map).astype("string")
         unmapped = src.notna() & code.isna()
     unmapped = unmapped | src.isna() & (topic.isna() if system == "hotline" else True)
-    return pd.DataFrame({
-        "category_src_code": src.reset_index(drop=True),
-        "category_code": code.reset_index(drop=True),
-        "category_unmapped": unmapped.fillna(True).to_numpy(bool),
-        "topic_code": (topic if system == "hotline" else pd.Series(pd.NA, index=raw.index, dtype="string"))
-        .reset_index(drop=True),
-    })
+    return pd.DataFrame(
+        {
+            "category_src_code": src.reset_index(drop=True),
+            "category_code": code.reset_index(drop=True),
+            "category_unmapped": unmapped.fillna(True).to_numpy(bool),
+            "topic_code": (
+                topic if system == "hotline" else pd.Series(pd.NA, index=raw.index, dtype="string")
+            ).reset_index(drop=True),
+        }
+    )
 
 
 def _derived_status(times: pd.DataFrame) -> pd.Series:
-    order = [("evaluated_at", "evaluated"), ("closed_at", "closed"), ("checked_at", "checking"),
-             ("handled_at", "handled"), ("signed_at", "handling"), ("dispatched_at", "dispatched"),
-             ("registered_at", "registered"), ("accepted_at", "accepted")]
+    order = [
+        ("evaluated_at", "evaluated"),
+        ("closed_at", "closed"),
+        ("checked_at", "checking"),
+        ("handled_at", "handled"),
+        ("signed_at", "handling"),
+        ("dispatched_at", "dispatched"),
+        ("registered_at", "registered"),
+        ("accepted_at", "accepted"),
+    ]
     status = np.full(len(times), "reported", dtype=object)
     for column, state in reversed(order):
         status = np.where(times[column].notna().to_numpy(), state, status)
@@ -118,8 +148,13 @@ def _derived_status(times: pd.DataFrame) -> pd.Series:
 
 
 def prepare_chunk(
-    chunk: RawChunk, mapping: dict[str, str], ctx: CaseContext, options: SourceOptions, run_id: int,
-    loaded_at: dt.datetime, flags: Counter[str],
+    chunk: RawChunk,
+    mapping: dict[str, str],
+    ctx: CaseContext,
+    options: SourceOptions,
+    run_id: int,
+    loaded_at: dt.datetime,
+    flags: Counter[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One chunk's rows for the stage table, and its rejected rows."""
     raw = chunk.frame.reset_index(drop=True)
@@ -139,8 +174,11 @@ def prepare_chunk(
     if options.channel:
         channel_raw = channel_raw.fillna(options.channel)
     channel, unknown = lookup_names(channel_raw, ctx.channels)
-    v.reject(unknown, "bad_value", "unknown channel " + channel_raw.astype(str)
-             + f"; valid: {sorted(set(ctx.channels.values()))}")
+    v.reject(
+        unknown,
+        "bad_value",
+        lambda: "unknown channel " + channel_raw.astype(str) + f"; valid: {sorted(set(ctx.channels.values()))}",
+    )
     v.reject(channel.isna().to_numpy(), "missing_value", "channel is empty and the source declares no default")
 
     times = _times(raw, mapping, v)
@@ -148,25 +186,40 @@ def prepare_chunk(
 
     status_raw = _column(raw, mapping, "status")
     status, unknown = lookup_names(status_raw, ctx.states)
-    v.reject(unknown, "bad_value", "unknown status " + status_raw.astype(str)
-             + f"; valid: {sorted(set(ctx.states.values()))} or their Chinese names")
+    v.reject(
+        unknown,
+        "bad_value",
+        lambda: (
+            "unknown status "
+            + status_raw.astype(str)
+            + f"; valid: {sorted(set(ctx.states.values()))} or their Chinese names"
+        ),
+    )
     status = status.fillna(_derived_status(times))
 
     flag_values = {}
     for name in ("is_urgent", "is_supervised"):
         flag, bad = parse_flags(_column(raw, mapping, name))
-        v.reject(bad, "bad_value", f"{mapping.get(name, name)} ({name}) is not yes/no: "
-                 + _column(raw, mapping, name).astype(str))
+        v.reject(
+            bad,
+            "bad_value",
+            lambda f=name: f"{mapping.get(f, f)} ({f}) is not yes/no: " + _column(raw, mapping, f).astype(str),
+        )
         flag_values[name] = flag
     counts = {}
     for name in ("dispatch_count", "return_count", "rework_count", "extension_days"):
         count, bad = parse_counts(_column(raw, mapping, name))
-        v.reject(bad, "bad_value", f"{mapping.get(name, name)} ({name}) is not a whole number: "
-                 + _column(raw, mapping, name).astype(str))
+        v.reject(
+            bad,
+            "bad_value",
+            lambda f=name: f"{mapping.get(f, f)} ({f}) is not a whole number: " + _column(raw, mapping, f).astype(str),
+        )
         counts[name] = count
     sat_raw = _column(raw, mapping, "satisfaction")
     satisfaction, unknown = lookup_names(sat_raw, SATISFACTION)
-    v.reject(unknown, "bad_value", "unknown satisfaction " + sat_raw.astype(str) + "; valid: 满意, 基本满意, 不满意")
+    v.reject(
+        unknown, "bad_value", lambda: "unknown satisfaction " + sat_raw.astype(str) + "; valid: 满意, 基本满意, 不满意"
+    )
 
     ok = v.ok
     rejects = rejects_frame(raw, chunk.first_row, v)
@@ -190,7 +243,8 @@ def prepare_chunk(
     out["src_crs"] = options.crs
     out = pd.concat([out, coords], axis=1)
     out = pd.concat([out, times], axis=1)
-    grids = ctx.assigner.assign(out["lon"].to_numpy(), out["lat"].to_numpy(), times["reported_at"].to_numpy())
+    with _timed(ctx.timings, "assign_grids"):
+        grids = ctx.assigner.assign(out["lon"].to_numpy(), out["lat"].to_numpy(), times["reported_at"].to_numpy())
     out = pd.concat([out, grids], axis=1)
 
     dept_code = _column(raw_ok, mapping, "dept_code")
@@ -210,10 +264,9 @@ def prepare_chunk(
     names = _column(raw_ok, mapping, "contact_name") if "contact_name" in mapping else None
     phones = _column(raw_ok, mapping, "contact_phone") if "contact_phone" in mapping else None
     out["contact_masked"] = contact_masked(names, phones, len(out))
-    _deadlines(out, counts["extension_days"][keep], ctx)
-    hashed = raw_ok[mapped_headers].astype("string").fillna("\x00")
-    hashed["_options"] = options.fingerprint()
-    out["row_hash"] = pd.util.hash_pandas_object(hashed, index=False).to_numpy(np.uint64)
+    with _timed(ctx.timings, "deadlines"):
+        _deadlines(out, counts["extension_days"][keep], ctx)
+    out["row_hash"] = _row_hashes(raw_ok[mapped_headers], options.fingerprint())
     out["run_id"] = run_id
     out["loaded_at"] = loaded_at
     flags["outside_grid"] += int(out["outside_grid"].sum())
@@ -221,6 +274,16 @@ def prepare_chunk(
     flags["no_location"] += int(out["lon"].isna().sum())
     flags["routed_by_rule"] += int(routed.sum())
     return out, rejects
+
+
+def _row_hashes(frame: pd.DataFrame, salt: str) -> np.ndarray:
+    """A 64-bit hash of each row's source values and the load options (DuckDB's vectorised hash)."""
+    renamed = frame.set_axis([f"c{i}" for i in range(frame.shape[1])], axis=1)
+    with duckdb.connect() as hasher:
+        hasher.register("_rows", pa.Table.from_pandas(renamed, preserve_index=False))
+        columns = ", ".join(renamed.columns)
+        hashes = hasher.execute(f"SELECT hash({columns}, $salt) AS h FROM _rows", {"salt": salt}).fetchnumpy()
+    return hashes["h"].astype(np.uint64)
 
 
 def _deadlines(out: pd.DataFrame, extension_days: np.ndarray, ctx: CaseContext) -> None:
@@ -233,14 +296,15 @@ def _deadlines(out: pd.DataFrame, extension_days: np.ndarray, ctx: CaseContext) 
     extension_hours = extension_days * per_day
     start = out["dispatched_at"].fillna(out["registered_at"]).fillna(out["accepted_at"]).fillna(out["reported_at"])
     deadline = ctx.calendar.add(
-        start.to_numpy("datetime64[ns]"), hours + extension_hours,
+        start.to_numpy("datetime64[ns]"),
+        hours + extension_hours,
         np.where(working, "working_hours", "continuous_hours"),
     )
     handled = out["handled_at"].to_numpy("datetime64[ns]")
     as_of = np.datetime64(ctx.as_of, "ns")
     is_open = out["status"].isin(ctx.open_states).to_numpy(bool)
     overdue = np.where(np.isnat(handled), is_open & (as_of > deadline), handled > deadline)
-    out["handle_clock"] = clock
+    out["handle_clock"] = pd.Series(clock).astype("category")
     out["handle_limit"] = amount
     out["extension_hours"] = extension_hours
     out["handle_deadline"] = deadline
@@ -248,7 +312,11 @@ def _deadlines(out: pd.DataFrame, extension_days: np.ndarray, ctx: CaseContext) 
 
 
 def load_cases(
-    con: duckdb.DuckDBPyConnection, path: Path, options: SourceOptions, settings: Settings, *,
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    options: SourceOptions,
+    settings: Settings,
+    *,
     progress: bool = False,
 ) -> LoadReport:
     """Load one case file into the database behind ``con`` (a ``store.writing`` connection)."""
@@ -257,32 +325,51 @@ def load_cases(
     crs = normalise_crs(options.crs)
     options = options.with_crs(crs)
     report = LoadReport("cases", options.source, str(path), run_id=next_run_id(con))
-    ctx = CaseContext.from_db(con, settings, source=options.source, category_system=options.category_system,
-                              as_of=options.as_of or started)
+    ctx = CaseContext.from_db(
+        con, settings, source=options.source, category_system=options.category_system, as_of=options.as_of or started
+    )
     con.execute(f"CREATE OR REPLACE TEMP TABLE _stage ({_STAGE_COLUMNS})")
     create_rejects_stage(con)
     flags: Counter[str] = Counter()
     mapping: dict[str, str] | None = None
     bar = tqdm(desc=f"cases {path.name}", unit=" rows", disable=not progress, unit_scale=True)
-    for chunk in read_table(path, encoding=options.encoding, sheet=options.sheet, layer=options.layer,
-                            chunk_rows=settings.etl_chunk_rows):
+    timings = ctx.timings
+    chunks = iter(
+        read_table(
+            path,
+            encoding=options.encoding,
+            sheet=options.sheet,
+            layer=options.layer,
+            chunk_rows=settings.etl_chunk_rows,
+        )
+    )
+    while True:
+        with _timed(timings, "read"):
+            chunk = next(chunks, None)
+        if chunk is None:
+            break
         if mapping is None:
             mapping = map_columns(list(chunk.frame.columns), "cases", options.columns)
         report.read += len(chunk.frame)
-        staged, rejects = prepare_chunk(chunk, mapping, ctx, options, report.run_id, started, flags)
-        stage_rejects(con, rejects)
-        if not staged.empty:
-            con.register("_chunk", staged)
-            con.execute("INSERT INTO _stage BY NAME SELECT * FROM _chunk")
-            con.unregister("_chunk")
+        with _timed(timings, "prepare"):
+            staged, rejects = prepare_chunk(chunk, mapping, ctx, options, report.run_id, started, flags)
+        with _timed(timings, "stage"):
+            stage_rejects(con, rejects)
+            if not staged.empty:
+                con.register("_chunk", pa.Table.from_pandas(staged, preserve_index=False))
+                con.execute("INSERT INTO _stage BY NAME SELECT * FROM _chunk")
+                con.unregister("_chunk")
         bar.update(len(chunk.frame))
     bar.close()
-    _reject_duplicates(con, path, options)
-    _merge(con, report)
+    with _timed(timings, "merge"):
+        _reject_duplicates(con, path, options)
+        _merge(con, report)
     report.flagged = flags
     report.flagged["outside_grid"] = _count(con, "SELECT count(*) FROM _stage WHERE outside_grid")
     finish_run(con, report, path=path, started_at=started)
     con.execute("DROP TABLE _stage")
+    # prepare includes assign_grids and deadlines
+    report.timings = {k: round(v, 3) for k, v in timings.items()}
     return report
 
 
@@ -307,15 +394,21 @@ def _reject_duplicates(con: duckdb.DuckDBPyConnection, path: Path, options: Sour
         rows = np.arange(len(chunk.frame)) + chunk.first_row
         hit = np.isin(rows, list(wanted))
         if hit.any():
-            originals.update(zip(rows[hit].tolist(), originals_json(chunk.frame.iloc[np.flatnonzero(hit)]),
-                                 strict=True))
-    rejects = pd.DataFrame({
-        "row_number": dups["_row"],
-        "reason_code": "duplicate_id",
-        "reason": "id " + dups["source_id"] + " appears again in row " + dups["last_row"].astype(str)
-        + " of the same file; the last row is loaded",
-        "original": dups["_row"].map(originals),
-    })
+            originals.update(
+                zip(rows[hit].tolist(), originals_json(chunk.frame.iloc[np.flatnonzero(hit)]), strict=True)
+            )
+    rejects = pd.DataFrame(
+        {
+            "row_number": dups["_row"],
+            "reason_code": "duplicate_id",
+            "reason": "id "
+            + dups["source_id"]
+            + " appears again in row "
+            + dups["last_row"].astype(str)
+            + " of the same file; the last row is loaded",
+            "original": dups["_row"].map(originals),
+        }
+    )
     stage_rejects(con, rejects)
     con.register("_dups", dups[["_row"]])
     con.execute("DELETE FROM _stage WHERE _row IN (SELECT _row FROM _dups)")

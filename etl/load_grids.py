@@ -26,8 +26,9 @@ def prepare_grids(b: Batch) -> pd.DataFrame:
     n = len(b.raw)
     v = b.verdicts
     if b.chunk.geometry is None:
-        raise ValueError(f"grid file {b.options.source!r} has no geometry; use GeoJSON, Shapefile, GeoPackage "
-                         "or GeoParquet")
+        raise ValueError(
+            f"grid file {b.options.source!r} has no geometry; use GeoJSON, Shapefile, GeoPackage or GeoParquet"
+        )
     code = column(b.raw, b.mapping, "code")
     name = column(b.raw, b.mapping, "name")
     level_raw = column(b.raw, b.mapping, "level")
@@ -40,8 +41,15 @@ def prepare_grids(b: Batch) -> pd.DataFrame:
     for label in ("level_key", "name_zh", "name_en", "depth"):
         names.update(dict(zip(levels[label].astype(str), levels["depth"].astype(str), strict=True)))
     depth_text, unknown = lookup_names(level_raw, names)
-    v.reject(unknown, "bad_value", "unknown level " + level_raw.astype(str)
-             + f"; valid: depth 1–{len(levels)} or {', '.join(levels['level_key'])}")
+    v.reject(
+        unknown,
+        "bad_value",
+        lambda: (
+            "unknown level "
+            + level_raw.astype(str)
+            + f"; valid: depth 1–{len(levels)} or {', '.join(levels['level_key'])}"
+        ),
+    )
     depth = pd.to_numeric(depth_text, errors="coerce").fillna(0).astype(int).to_numpy()
 
     crs = normalise_crs(b.chunk.crs or b.options.crs)
@@ -49,9 +57,26 @@ def prepare_grids(b: Batch) -> pd.DataFrame:
     missing_geom = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     polygonal = np.isin(shapely.get_type_id(geoms), [3, 6])
     v.reject(missing_geom, "bad_geometry", "no geometry")
-    v.reject(~polygonal, "bad_geometry", "not a Polygon or MultiPolygon: " + pd.Series(shapely.get_type_id(geoms))
-             .map({0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString",
-                   7: "GeometryCollection"}).fillna("unknown").astype(str))
+    v.reject(
+        ~polygonal,
+        "bad_geometry",
+        lambda: (
+            "not a Polygon or MultiPolygon: "
+            + pd.Series(shapely.get_type_id(geoms))
+            .map(
+                {
+                    0: "Point",
+                    1: "LineString",
+                    2: "LinearRing",
+                    4: "MultiPoint",
+                    5: "MultiLineString",
+                    7: "GeometryCollection",
+                }
+            )
+            .fillna("unknown")
+            .astype(str)
+        ),
+    )
     usable = v.ok
     wgs = np.full(n, None, dtype=object)
     notes = np.full(n, None, dtype=object)
@@ -59,7 +84,9 @@ def prepare_grids(b: Batch) -> pd.DataFrame:
         repaired, repair_notes = repair_polygons(_to_wgs84(geoms[usable], crs))
         wgs[usable] = repaired
         notes[usable] = repair_notes
-    v.reject(usable & pd.isna(wgs), "bad_geometry", "geometry is empty after repair: " + pd.Series(notes).astype(str))
+    v.reject(
+        usable & pd.isna(wgs), "bad_geometry", lambda: "geometry is empty after repair: " + pd.Series(notes).astype(str)
+    )
     b.flags["repaired"] += int((pd.notna(notes) & v.ok).sum())
 
     parent = column(b.raw, b.mapping, "parent_code")
@@ -68,17 +95,25 @@ def prepare_grids(b: Batch) -> pd.DataFrame:
     known = {**b.state["grid_depths"], **dict(zip(code.dropna(), depth[code.notna().to_numpy()], strict=True))}
     parent_depth = parent.map(known)
     bad_parent = parent.notna() & (parent_depth.isna() | (parent_depth != depth - 1))
-    v.reject(bad_parent.to_numpy(bool), "unknown_parent",
-             "parent " + parent.astype(str) + " is not a loaded grid one level up")
-    v.reject(((depth > 1) & parent.isna()).to_numpy(bool), "unknown_parent", "a grid below the top level needs a parent")
+    v.reject(
+        bad_parent.to_numpy(bool),
+        "unknown_parent",
+        lambda: "parent " + parent.astype(str) + " is not a loaded grid one level up",
+    )
+    v.reject(
+        ((depth > 1) & parent.isna()).to_numpy(bool), "unknown_parent", "a grid below the top level needs a parent"
+    )
     b.state["grid_depths"].update({c: d for c, d, ok in zip(code, depth, v.ok, strict=True) if ok})
 
     valid_from, bad_from = parse_times(column(b.raw, b.mapping, "valid_from"))
     valid_to, bad_to = parse_times(column(b.raw, b.mapping, "valid_to"))
     v.reject((bad_from | bad_to).to_numpy(bool), "bad_time", "valid_from/valid_to is not a date")
     valid_from = valid_from.fillna(_BEGINNING)
-    v.reject((valid_to.notna() & (valid_to <= valid_from)).to_numpy(bool), "times_out_of_order",
-             "valid_to is not after valid_from")
+    v.reject(
+        (valid_to.notna() & (valid_to <= valid_from)).to_numpy(bool),
+        "times_out_of_order",
+        "valid_to is not after valid_from",
+    )
     counts = {}
     for field in ("population", "households"):
         values, bad = parse_counts(column(b.raw, b.mapping, field))
@@ -88,16 +123,30 @@ def prepare_grids(b: Batch) -> pd.DataFrame:
     ok_geoms = np.where(pd.isna(wgs), shapely.Point(0, 0), wgs)
     bounds = shapely.bounds(ok_geoms)
     label = shapely.point_on_surface(ok_geoms)
-    return pd.DataFrame({
-        "code": code, "name": name, "depth": depth, "parent_code": parent,
-        "valid_from": valid_from, "valid_to": valid_to,
-        "area_km2": geodesic_area_km2(ok_geoms), "population": counts["population"],
-        "households": counts["households"], "grid_worker": column(b.raw, b.mapping, "grid_worker"),
-        "party_branch": column(b.raw, b.mapping, "party_branch"),
-        "centroid_lon": shapely.get_x(label), "centroid_lat": shapely.get_y(label),
-        "min_lon": bounds[:, 0], "min_lat": bounds[:, 1], "max_lon": bounds[:, 2], "max_lat": bounds[:, 3],
-        "geom_wkb": shapely.to_wkb(ok_geoms), "repaired": notes, "source": b.options.source,
-    })
+    return pd.DataFrame(
+        {
+            "code": code,
+            "name": name,
+            "depth": depth,
+            "parent_code": parent,
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+            "area_km2": geodesic_area_km2(ok_geoms),
+            "population": counts["population"],
+            "households": counts["households"],
+            "grid_worker": column(b.raw, b.mapping, "grid_worker"),
+            "party_branch": column(b.raw, b.mapping, "party_branch"),
+            "centroid_lon": shapely.get_x(label),
+            "centroid_lat": shapely.get_y(label),
+            "min_lon": bounds[:, 0],
+            "min_lat": bounds[:, 1],
+            "max_lon": bounds[:, 2],
+            "max_lat": bounds[:, 3],
+            "geom_wkb": shapely.to_wkb(ok_geoms),
+            "repaired": notes,
+            "source": b.options.source,
+        }
+    )
 
 
 GRID_SPEC = EntitySpec("grids", "grid", ("code", "valid_from"), prepare_grids)

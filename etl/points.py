@@ -24,8 +24,14 @@ def column(raw: pd.DataFrame, mapping: dict[str, str], name: str) -> pd.Series:
 
 
 def locate(
-    raw: pd.DataFrame, chunk: RawChunk, mapping: dict[str, str], crs: str, settings: Settings, v: Verdicts,
-    flags: Counter[str], require_location: bool,
+    raw: pd.DataFrame,
+    chunk: RawChunk,
+    mapping: dict[str, str],
+    crs: str,
+    settings: Settings,
+    v: Verdicts,
+    flags: Counter[str],
+    require_location: bool,
 ) -> pd.DataFrame:
     """Source coordinates → WGS-84, rejecting missing (when required), non-numeric and out-of-range ones.
 
@@ -36,8 +42,13 @@ def locate(
     if "x" in mapping and "y" in mapping:
         x, x_missing, x_bad = parse_numbers(raw[mapping["x"]])
         y, y_missing, y_bad = parse_numbers(raw[mapping["y"]])
-        v.reject(x_bad | y_bad, "bad_coordinates", "coordinates are not numbers: "
-                 + raw[mapping["x"]].astype(str) + ", " + raw[mapping["y"]].astype(str))
+        v.reject(
+            x_bad | y_bad,
+            "bad_coordinates",
+            lambda: (
+                "coordinates are not numbers: " + raw[mapping["x"]].astype(str) + ", " + raw[mapping["y"]].astype(str)
+            ),
+        )
         missing = x_missing | y_missing
     elif chunk.geometry is not None:
         x, y = shapely.get_x(chunk.geometry), shapely.get_y(chunk.geometry)
@@ -56,9 +67,16 @@ def locate(
         swapped = ~missing & ~in_china & swapped_in
         x, y = np.where(swapped, y, x), np.where(swapped, x, y)
         out_of_range = ~missing & ((np.abs(x) > 180) | (np.abs(y) > 90))
-        v.reject(out_of_range, "coordinates_out_of_range",
-                 "coordinates out of range (longitude −180…180, latitude −90…90): "
-                 + pd.Series(x).astype(str) + ", " + pd.Series(y).astype(str))
+        v.reject(
+            out_of_range,
+            "coordinates_out_of_range",
+            lambda: (
+                "coordinates out of range (longitude −180…180, latitude −90…90): "
+                + pd.Series(x).astype(str)
+                + ", "
+                + pd.Series(y).astype(str)
+            ),
+        )
     usable = ~missing & np.isfinite(x) & np.isfinite(y) & v.ok
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
@@ -67,5 +85,12 @@ def locate(
     bad_projection = usable & ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
     v.reject(bad_projection, "coordinates_out_of_range", f"coordinates do not convert from {crs} to WGS-84")
     flags["coords_swapped"] += int((swapped & v.ok).sum())
-    return pd.DataFrame({"src_x": np.where(missing, np.nan, x), "src_y": np.where(missing, np.nan, y),
-                         "lon": lon, "lat": lat, "coords_swapped": swapped})
+    return pd.DataFrame(
+        {
+            "src_x": np.where(missing, np.nan, x),
+            "src_y": np.where(missing, np.nan, y),
+            "lon": lon,
+            "lat": lat,
+            "coords_swapped": swapped,
+        }
+    )

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +26,23 @@ class Verdicts:
     def ok(self) -> np.ndarray:
         return pd.isna(self.code)
 
-    def reject(self, mask: np.ndarray | pd.Series, code: str, text: str | pd.Series | np.ndarray) -> None:
-        """Reject the rows in ``mask`` not rejected already; ``text`` is one message or one per row."""
+    def reject(
+        self,
+        mask: np.ndarray | pd.Series,
+        code: str,
+        text: str | pd.Series | np.ndarray | Callable[[], pd.Series | np.ndarray],
+    ) -> None:
+        """Reject the rows in ``mask`` not rejected already.
+
+        ``text`` is one message, one per row, or a function returning one per row (called only when some
+        row is rejected: building messages for a million good rows costs more than the checks).
+        """
         mask = np.asarray(mask, dtype=bool) & self.ok
         if not mask.any():
             return
         self.code[mask] = code
+        if callable(text):
+            text = text()
         if isinstance(text, str):
             self.text[mask] = text
         else:
@@ -41,9 +53,7 @@ def originals_json(frame: pd.DataFrame) -> list[str]:
     """Each row's original values as a JSON object (Chinese kept readable)."""
     if frame.empty:
         return []
-    text = frame.astype(object).where(frame.notna(), None).to_json(
-        orient="records", force_ascii=False, lines=True
-    )
+    text = frame.astype(object).where(frame.notna(), None).to_json(orient="records", force_ascii=False, lines=True)
     return text.rstrip("\n").split("\n")
 
 
@@ -78,6 +88,7 @@ class LoadReport:
     reasons: Counter[str] = field(default_factory=Counter)
     flagged: Counter[str] = field(default_factory=Counter)
     message: str = ""
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, where the loader measures them
 
     def summary(self) -> str:
         lines = [
@@ -122,18 +133,14 @@ def stage_rejects(con: duckdb.DuckDBPyConnection, rejects: pd.DataFrame) -> None
     con.unregister("_rej_chunk")
 
 
-def finish_run(
-    con: duckdb.DuckDBPyConnection, report: LoadReport, *, path: Path, started_at: dt.datetime
-) -> None:
+def finish_run(con: duckdb.DuckDBPyConnection, report: LoadReport, *, path: Path, started_at: dt.datetime) -> None:
     """Move staged rejects into ``rejected_row``, fill the report's reject counts and write ``etl_run``."""
     con.execute(
         "INSERT INTO rejected_row SELECT $run, $entity, $file, row_number, reason_code, reason, original "
         "FROM _rejects ORDER BY row_number",
         {"run": report.run_id, "entity": report.entity, "file": str(path)},
     )
-    report.reasons = Counter(
-        dict(con.execute("SELECT reason_code, count(*) FROM _rejects GROUP BY ALL").fetchall())
-    )
+    report.reasons = Counter(dict(con.execute("SELECT reason_code, count(*) FROM _rejects GROUP BY ALL").fetchall()))
     report.rejected = sum(report.reasons.values())
     report.loaded = report.read - report.rejected
     if report.loaded != report.inserted + report.updated + report.unchanged:

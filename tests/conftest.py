@@ -35,7 +35,7 @@ def tiny_grids() -> gpd.GeoDataFrame:
         ("340104002001", "东社区", 3, "340104002", EAST, 1000),
     ]
     return gpd.GeoDataFrame(
-        [r[:4] + (r[5],) for r in rows],
+        [(*r[:4], r[5]) for r in rows],
         columns=["网格编码", "网格名称", "层级", "上级编码", "人口"],
         geometry=[r[4] for r in rows],
         crs="EPSG:4326",

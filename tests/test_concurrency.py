@@ -37,7 +37,7 @@ def _lines(log: Path) -> list[str]:
     return log.read_text().splitlines() if log.exists() else []
 
 
-def _wait_for(log: Path, predicate, timeout: float = 30.0) -> list[str]:  # noqa: ANN001
+def _wait_for(log: Path, predicate, timeout: float = 30.0) -> list[str]:
     end = time.time() + timeout
     while time.time() < end:
         lines = _lines(log)
@@ -68,6 +68,9 @@ def test_reader_process_keeps_answering_during_a_load(city, tmp_path: Path) -> N
 
 
 def test_second_writer_waits_or_fails_clearly(city) -> None:
-    with store.writing(city.db_path), pytest.raises(store.LoadLockedError, match="another load"), \
-            store.writing(city.db_path, wait=False):
+    with (
+        store.writing(city.db_path),
+        pytest.raises(store.LoadLockedError, match="another load"),
+        store.writing(city.db_path, wait=False),
+    ):
         pass

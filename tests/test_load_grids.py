@@ -1,0 +1,113 @@
+"""Grid loads: repaired geometry, explicit parents, versions in time, and points assigned by them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from conftest import EAST_POINT, WEST_POINT, tiny_grids
+
+from etl import api
+from etl.assign import GridAssigner
+from etl.sources import SourceOptions
+
+GRIDS = SourceOptions(source="survey")
+
+
+def query(settings, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def test_tiny_city_loads_every_level(city) -> None:
+    rows = query(city, "SELECT code, depth, parent_code, round(area_km2, 1), population FROM grid ORDER BY code")
+    assert [r[:3] for r in rows] == [
+        ("340104", 1, None),
+        ("340104001", 2, "340104"),
+        ("340104001001", 3, "340104001"),
+        ("340104002", 2, "340104"),
+        ("340104002001", 3, "340104002"),
+    ]
+    # 0.1° × 0.1° at 31.85°N ≈ 11.1 km × 9.45 km
+    assert rows[0][3] == pytest.approx(104.9, abs=0.5)
+
+
+def test_bad_polygons_are_repaired_and_reported(settings, tmp_path: Path) -> None:
+    bowtie = shapely.Polygon([(117.20, 31.80), (117.30, 31.90), (117.30, 31.80), (117.20, 31.90)])
+    clockwise = shapely.Polygon([(117.30, 31.80), (117.30, 31.90), (117.40, 31.90), (117.40, 31.80)])
+    assert not shapely.is_ccw(clockwise.exterior)
+    multi = shapely.MultiPolygon([shapely.box(117.40, 31.80, 117.45, 31.85), shapely.box(117.46, 31.80, 117.5, 31.85)])
+    frame = gpd.GeoDataFrame(
+        {"网格编码": ["A", "B", "C", "D"], "网格名称": ["甲", "乙", "丙", "丁"], "层级": [1, 1, 1, 1]},
+        geometry=[bowtie, clockwise, multi, shapely.LineString([(0, 0), (1, 1)])],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "bad.gpkg"
+    frame.to_file(path, driver="GPKG")
+    report = api.load("grids", path, GRIDS, settings=settings)
+    assert (report.read, report.loaded, report.rejected) == (4, 3, 1)
+    assert report.flagged["repaired"] == 2
+    assert report.reasons == {"bad_geometry": 1}
+    rows = query(settings, "SELECT code, repaired, geom_wkb FROM grid ORDER BY code")
+    notes = {code: note for code, note, _ in rows}
+    assert "Self-intersection" in notes["A"]
+    assert "clockwise" in notes["B"]
+    assert notes["C"] is None
+    for _, _, wkb in rows:
+        geom = shapely.from_wkb(bytes(wkb))
+        assert geom.is_valid
+        polygons = geom.geoms if geom.geom_type == "MultiPolygon" else [geom]
+        assert all(shapely.is_ccw(p.exterior) for p in polygons)
+
+
+def test_projected_cgcs2000_grids_are_stored_in_wgs84(settings, tmp_path: Path) -> None:
+    grids = tiny_grids().to_crs("EPSG:4549")
+    path = tmp_path / "grids.gpkg"  # a Shapefile would cut Chinese field names at 10 bytes
+    grids.to_file(path, driver="GPKG")
+    api.load("grids", path, GRIDS, settings=settings)
+    bounds = query(settings, "SELECT min_lon, min_lat, max_lon, max_lat FROM grid WHERE code = '340104'")[0]
+    assert bounds == pytest.approx((117.20, 31.80, 117.30, 31.90), abs=1e-6)
+
+
+def test_unknown_parent_and_level_are_rejected(settings, tmp_path: Path) -> None:
+    grids = tiny_grids()
+    grids.loc[4, "上级编码"] = "999"
+    grids.loc[3, "层级"] = "楼栋"
+    path = tmp_path / "grids.geojson"
+    grids.to_file(path, driver="GeoJSON")
+    report = api.load("grids", path, GRIDS, settings=settings)
+    assert report.reasons == {"unknown_parent": 1, "bad_value": 1}
+    assert report.loaded == 3
+
+
+def test_points_take_the_grid_valid_at_their_time(settings, tmp_path: Path) -> None:
+    grids = tiny_grids()
+    # on 2025-06-01 the west street's community is redrawn to cover the whole district
+    grids["生效日期"] = None
+    grids["失效日期"] = None
+    grids.loc[3, "失效日期"] = "2025-06-01"
+    grids.loc[4, "失效日期"] = "2025-06-01"
+    new = grids.iloc[[3]].copy()
+    new["网格编码"] = "340104001009"
+    new["网格名称"] = "新社区"
+    new["生效日期"] = "2025-06-01"
+    new["失效日期"] = None
+    new["geometry"] = [shapely.box(117.20, 31.80, 117.30, 31.90).intersection(grids.geometry[1])]
+    path = tmp_path / "grids.geojson"
+    pd.concat([grids, new]).to_file(path, driver="GeoJSON")
+    assert api.load("grids", path, GRIDS, settings=settings).loaded == 6
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assigner = GridAssigner.from_db(con)
+    lon = np.array([WEST_POINT[0], WEST_POINT[0], EAST_POINT[0], np.nan])
+    lat = np.array([WEST_POINT[1], WEST_POINT[1], EAST_POINT[1], np.nan])
+    at = np.array(["2025-05-31T23:59", "2025-06-01T00:00", "2025-07-01", "2025-07-01"], dtype="datetime64[ns]")
+    got = assigner.assign(lon, lat, at).astype(object).where(lambda f: f.notna(), None)
+    assert got["grid_l3"].tolist() == ["340104001001", "340104001009", None, None]
+    assert got["grid_l2"].tolist() == ["340104001", "340104001", "340104002", None]
+    assert got["grid_code"].tolist() == ["340104001001", "340104001009", "340104002", None]
+    assert got["outside_grid"].tolist() == [False, False, False, False]
