@@ -1,0 +1,1 @@
+"""OneMap dashboard: database access, cached queries, charts, maps and pages (Streamlit)."""

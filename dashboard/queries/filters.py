@@ -1,0 +1,83 @@
+"""The WHERE clause every case query shares, built from keyword filters (a pure function, tested by a table).
+
+Case queries read ``cases`` under the alias ``c`` and add ``WHERE {sql}``. Values are always bound
+parameters (named ``$f_*`` so they cannot collide with a query's own); no filter value reaches the SQL text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from settings import MAX_GRID_LEVELS
+
+#: Grid-level columns of ``cases``, by depth: the only grid identifiers a query may use.
+GRID_LEVEL_COLUMNS: dict[int, str] = {depth: f"grid_l{depth}" for depth in range(1, MAX_GRID_LEVELS + 1)}
+
+#: Filter name → the ``cases`` expression a list of values is matched against.
+_LIST_FILTERS: dict[str, str] = {
+    "channel": "c.channel",
+    "category_major": "left(c.category_code, 2)",
+    "status": "c.status",
+    "dept": "c.dept_code",
+}
+
+#: Every filter ``case_filters`` accepts.
+FILTER_NAMES: tuple[str, ...] = ("start", "end", *_LIST_FILTERS, "area")
+
+
+def grid_level_column(depth: int) -> str:
+    """The ``cases`` column holding the grid code at ``depth`` (an allow-listed identifier)."""
+    try:
+        return GRID_LEVEL_COLUMNS[depth]
+    except KeyError:
+        raise ValueError(f"grid depth must be one of {sorted(GRID_LEVEL_COLUMNS)}, got {depth!r}") from None
+
+
+def _values(name: str, value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise TypeError(f"filter {name!r} takes a string or a sequence of strings, got {value!r}")
+
+
+def _day_start(name: str, day: dt.date) -> dt.datetime:
+    if not isinstance(day, dt.date):
+        raise TypeError(f"filter {name!r} takes a datetime.date, got {day!r}")
+    return dt.datetime.combine(day, dt.time())
+
+
+def case_filters(**filters: Any) -> tuple[str, dict[str, Any]]:
+    """``(sql, params)`` restricting ``cases c`` to the filters given; ``("TRUE", {})`` for none.
+
+    ``start``/``end``: report days, both inclusive. ``channel``, ``category_major`` (2-digit GB/T major),
+    ``status``, ``dept`` (department code), ``area`` (a grid code at any level): one value or several, any
+    of which may match. ``None`` or an empty sequence leaves a filter out, as an empty multiselect means "all".
+    """
+    unknown = sorted(set(filters) - set(FILTER_NAMES))
+    if unknown:
+        raise ValueError(f"unknown case filters {unknown}; valid filters: {list(FILTER_NAMES)}")
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if filters.get("start") is not None:
+        clauses.append("c.reported_at >= $f_start")
+        params["f_start"] = _day_start("start", filters["start"])
+    if filters.get("end") is not None:
+        clauses.append("c.reported_at < $f_end")
+        params["f_end"] = _day_start("end", filters["end"]) + dt.timedelta(days=1)
+    for name, expression in _LIST_FILTERS.items():
+        if filters.get(name) is None:
+            continue
+        values = _values(name, filters[name])
+        if values:
+            clauses.append(f"list_contains($f_{name}, {expression})")
+            params[f"f_{name}"] = values
+    if filters.get("area") is not None:
+        values = _values("area", filters["area"])
+        if values:
+            columns = ", ".join(f"c.{column}" for column in GRID_LEVEL_COLUMNS.values())
+            clauses.append(f"list_has_any($f_area, [{columns}])")
+            params["f_area"] = values
+    return (" AND ".join(clauses) or "TRUE"), params
