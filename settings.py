@@ -26,6 +26,8 @@ class Settings:
     db_path: Path = ROOT / "data" / "onemap.duckdb"
     #: Rows processed per ETL chunk: bounds memory on 10M-row files.
     etl_chunk_rows: int = 500_000
+    #: DuckDB memory limit for a load; beyond it DuckDB spills to a temp directory beside the database.
+    etl_memory_limit: str = "2GB"
     #: Working periods of a working day, minutes after midnight (08:00–12:00, 14:00–18:00).
     work_periods: tuple[tuple[int, int], ...] = ((8 * 60, 12 * 60), (14 * 60, 18 * 60))
     #: Fraction of a step's limit after which it shows yellow; red when overdue.
@@ -47,6 +49,11 @@ class Settings:
     refresh_seconds: int = 300
     #: Dashboard: most raw points sent to the browser in one map view.
     max_points: int = 2_000
+    #: Dashboard: circumradius of the map's hexagon bins, and side of its heat-map cells, in metres.
+    hex_size_m: float = 300.0
+    heat_cell_m: float = 150.0
+    #: Dashboard: most cases in one export (CSV/GeoJSON); above it the export holds the oldest this many and says so.
+    max_export_rows: int = 1_000_000
     #: Time zone of every naive timestamp in the data: the dashboard's "now" (e.g. for overdue) is taken in it,
     #: whatever the server's own time zone.
     timezone: str = "Asia/Shanghai"

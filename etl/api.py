@@ -8,7 +8,8 @@ from typing import Any
 
 from settings import Settings, load_settings
 
-from . import store
+from . import rollups, store
+from .assign import store_indexes
 from .entities import SPECS
 from .keyed_load import load_keyed
 from .load_cases import load_cases
@@ -23,7 +24,7 @@ ENTITIES = ("grids", "cases", *SPECS)
 def init_db(settings: Settings | None = None) -> list[str]:
     """Create the schema and seed the shipped dictionaries; return the tables seeded."""
     settings = settings or load_settings()
-    with store.writing(settings.db_path) as con:
+    with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit) as con:
         return seed_reference(con)
 
 
@@ -31,7 +32,9 @@ def _load_one(con, entity: str, path: Path, options: SourceOptions, settings: Se
     if entity == "cases":
         return load_cases(con, path, options, settings, progress=progress)
     if entity == "grids":
-        return load_keyed(con, path, GRID_SPEC, options, settings, progress=progress)
+        report = load_keyed(con, path, GRID_SPEC, options, settings, progress=progress)
+        store_indexes(con)
+        return report
     if entity in SPECS:
         return load_keyed(con, path, SPECS[entity], options, settings, progress=progress)
     raise ValueError(f"unknown entity {entity!r}; valid: {', '.join(ENTITIES)}")
@@ -47,13 +50,20 @@ def load(
 def load_many(
     steps: Iterable[tuple[str, Path, SourceOptions]], *, settings: Settings | None = None, progress: bool = False
 ) -> list[LoadReport]:
-    """Load several files in one commit (each is its own run in the run log)."""
+    """Load several files in one commit (each is its own run in the run log).
+
+    The case rollups (``etl/rollups.py``) are refreshed once, after the last file, for the days the case
+    loads touched: a manifest of several case files rebuilds each day once, in the same commit.
+    """
     settings = settings or load_settings()
     reports = []
-    with store.writing(settings.db_path) as con:
+    with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit) as con:
         seed_reference(con)
         for entity, path, options in steps:
             reports.append(_load_one(con, entity, Path(path), options, settings, progress))
+        case_runs = [report.run_id for report in reports if report.entity == "cases"]
+        if case_runs:
+            rollups.refresh_after_loads(con, case_runs)
     return reports
 
 

@@ -9,6 +9,8 @@ serves every level.
 
 from __future__ import annotations
 
+import pickle
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import duckdb
@@ -37,24 +39,54 @@ class _Epoch:
 class GridAssigner:
     """Point → grid codes at every level, for the grids in a database."""
 
-    def __init__(self, grids: pd.DataFrame) -> None:
-        """``grids``: code, depth, parent_code, valid_from, valid_to, geom_wkb (WGS-84)."""
+    def __init__(
+        self,
+        grids: pd.DataFrame,
+        cached: dict[tuple[np.datetime64, int], bytes] | None = None,
+        geometries: Callable[[], np.ndarray] | None = None,
+    ) -> None:
+        """``grids``: code, depth, parent_code, valid_from, valid_to and geom_wkb (WGS-84), in a stable order.
+
+        ``cached``: pickled indexes by (epoch start, depth) made by ``store_indexes`` for these grids;
+        ``geometries``: where to get the polygons (in ``grids`` order) when ``grids`` has no geom_wkb; they
+        are read only when an index has to be built.
+        """
         self._grids = grids.reset_index(drop=True)
+        self._cached = cached or {}
+        self._geometries = geometries
         starts = pd.to_datetime(self._grids["valid_from"]).to_numpy("datetime64[ns]")
         ends = pd.to_datetime(self._grids["valid_to"]).to_numpy("datetime64[ns]")
         ends = np.where(np.isnat(ends), _OPEN_END, ends)
         self._starts, self._ends = starts, ends
         self._cuts = np.unique(np.concatenate([starts, ends]))
-        wkb = [bytes(b) for b in self._grids["geom_wkb"]]  # DuckDB hands BLOBs over as bytearray
-        self._geoms = shapely.from_wkb(np.array(wkb, dtype=object)) if wkb else np.array([], dtype=object)
+        self._geoms_cache: np.ndarray | None = None
         self._epochs: dict[int, _Epoch] = {}
 
     @classmethod
     def from_db(cls, con: duckdb.DuckDBPyConnection) -> GridAssigner:
-        grids = con.execute(
-            "SELECT code, depth, parent_code, valid_from, valid_to, geom_wkb FROM grid ORDER BY depth, code"
-        ).df()
-        return cls(grids)
+        grids = con.execute(f"SELECT code, depth, parent_code, valid_from, valid_to FROM grid {_ORDER}").df()
+        rows = con.execute(
+            "SELECT epoch_start, depth, payload FROM grid_index_cache WHERE grids_key = ?", [grids_key(con)]
+        ).fetchall()
+        cached = {(np.datetime64(start, "ns"), depth): bytes(payload) for start, depth, payload in rows}
+
+        def geometries() -> np.ndarray:
+            blobs = con.execute(f"SELECT geom_wkb FROM grid {_ORDER}").fetchnumpy()["geom_wkb"]
+            return shapely.from_wkb(np.array([bytes(b) for b in blobs], dtype=object))
+
+        return cls(grids, cached, geometries)
+
+    @property
+    def _geoms(self) -> np.ndarray:
+        if self._geoms_cache is None:
+            if "geom_wkb" in self._grids:
+                wkb = [bytes(b) for b in self._grids["geom_wkb"]]  # DuckDB hands BLOBs over as bytearray
+                self._geoms_cache = shapely.from_wkb(np.array(wkb, dtype=object))
+            elif self._geometries is not None:
+                self._geoms_cache = self._geometries()
+            else:
+                raise ValueError("GridAssigner needs a geom_wkb column or a geometries source to build indexes")
+        return self._geoms_cache
 
     @property
     def empty(self) -> bool:
@@ -73,11 +105,21 @@ class GridAssigner:
         indexes: dict[int, tuple[GridIndex, np.ndarray]] = {}
         for depth in np.unique(depths):
             members = np.flatnonzero(depths == depth)
-            index = GridIndex.build(self._geoms[valid[members]], np.arange(len(members)))
+            payload = self._cached.get((np.datetime64(at, "ns"), int(depth)))
+            if payload is not None:
+                index = pickle.loads(payload)
+            else:
+                index = GridIndex.build(self._geoms[valid[members]], np.arange(len(members)))
             indexes[int(depth)] = (index, members)
         epoch = _Epoch(valid, codes, depths, parent_index, indexes)
         self._epochs[k] = epoch
         return epoch
+
+    def all_indexes(self) -> Iterator[tuple[np.datetime64, int, GridIndex]]:
+        """(epoch start, depth, index) for every epoch and level, built or read from the cache."""
+        for k, start in enumerate(self._cuts[:-1]):
+            for depth, (index, _) in self._epoch(k).indexes.items():
+                yield start, depth, index
 
     def assign(self, lon: np.ndarray, lat: np.ndarray, at: np.ndarray) -> pd.DataFrame:
         """Grid codes per level (``grid_l1`` …), the deepest (``grid_code``) and ``outside_grid``.
@@ -127,6 +169,32 @@ class GridAssigner:
             depth = epoch.depths[current[where]]
             level_rows[depth, rows[where]] = epoch.rows[current[where]]
             current = np.where(ok, epoch.parent_index[np.maximum(current, 0)], -1)
+
+
+_ORDER = "ORDER BY depth, code, valid_from"
+
+
+def grids_key(con: duckdb.DuckDBPyConnection) -> str:
+    """A fingerprint of every grid version's code, validity and geometry."""
+    return str(
+        con.execute(
+            "SELECT coalesce(hash(string_agg(concat_ws('|', code, valid_from, valid_to, area_km2, min_lon, min_lat,"
+            f" max_lon, max_lat, octet_length(geom_wkb)), ',' {_ORDER})), 0) FROM grid"
+        ).fetchone()[0]
+    )
+
+
+def store_indexes(con: duckdb.DuckDBPyConnection) -> int:
+    """Build the lookup index of every epoch and level and keep them in ``grid_index_cache``; return how many."""
+    key = grids_key(con)
+    rows = [
+        (key, pd.Timestamp(start).to_pydatetime(), depth, pickle.dumps(index, protocol=5))
+        for start, depth, index in GridAssigner.from_db(con).all_indexes()
+    ]
+    con.execute("DELETE FROM grid_index_cache")
+    if rows:
+        con.executemany("INSERT INTO grid_index_cache VALUES (?, ?, ?, ?)", rows)
+    return len(rows)
 
 
 def _take(codes: pa.Array, positions: np.ndarray) -> pd.Series:

@@ -6,6 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .assign import GridAssigner
 from .keyed_load import Batch, EntitySpec
@@ -275,10 +276,12 @@ def prepare_flow(b: Batch) -> pd.DataFrame:
         ),
     )
     case_uid = b.options.source + ":" + req["case_id"]
+    b.con.register("_flow_ids", pa.table({"case_uid": pa.array(case_uid.dropna().unique(), type=pa.string())}))
     known = b.con.execute(
-        "SELECT DISTINCT case_uid FROM cases WHERE case_uid IN (SELECT unnest($ids))",
-        {"ids": case_uid.dropna().unique().tolist()},
-    ).df()["case_uid"]
+        "SELECT case_uid FROM cases WHERE case_uid IN (SELECT case_uid FROM _flow_ids)"
+    ).fetch_arrow_table()
+    b.con.unregister("_flow_ids")
+    known = pd.Series(pd.arrays.ArrowStringArray(known["case_uid"].cast(pa.string())))
     b.verdicts.reject(
         (case_uid.notna() & ~case_uid.isin(known)).to_numpy(bool),
         "unknown_case",

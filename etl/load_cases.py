@@ -26,7 +26,7 @@ from .case_context import SATISFACTION, STEP_FIELDS, CaseContext
 from .columns import map_columns
 from .coords import normalise_crs
 from .points import column as _column
-from .points import locate
+from .points import locate, undecodable_rows
 from .readers import RawChunk, read_table
 from .runlog import LoadReport, Verdicts, create_rejects_stage, finish_run, next_run_id, rejects_frame, stage_rejects
 from .sources import SourceOptions
@@ -161,11 +161,11 @@ def prepare_chunk(
     n = len(raw)
     v = Verdicts(n)
     mapped_headers = list(dict.fromkeys(mapping.values()))
-    if n:
-        replaced = np.zeros(n, dtype=bool)
-        for header in mapped_headers:
-            replaced |= raw[header].astype("string").str.contains("\ufffd", regex=False).fillna(False).to_numpy(bool)
-        v.reject(replaced, "undecodable_text", f"text not decodable as UTF-8 or GB18030 ({chunk.encoding})")
+    v.reject(
+        undecodable_rows(raw, mapped_headers),
+        "undecodable_text",
+        f"text not decodable as UTF-8 or GB18030 ({chunk.encoding})",
+    )
 
     source_id = _column(raw, mapping, "source_id")
     v.reject(source_id.isna().to_numpy(), "missing_id", f"{mapping['source_id']} (source_id) is empty")
@@ -195,7 +195,8 @@ def prepare_chunk(
             + f"; valid: {sorted(set(ctx.states.values()))} or their Chinese names"
         ),
     )
-    status = status.fillna(_derived_status(times))
+    if status.isna().any():  # no status column, or empty cells: the latest step reached tells
+        status = status.fillna(_derived_status(times))
 
     flag_values = {}
     for name in ("is_urgent", "is_supervised"):
@@ -227,9 +228,12 @@ def prepare_chunk(
         return pd.DataFrame(), rejects
 
     keep = np.flatnonzero(ok)
-    raw_ok = raw.iloc[keep].reset_index(drop=True)
-    times = times.iloc[keep].reset_index(drop=True)
-    coords = coords.iloc[keep].reset_index(drop=True)
+    if len(keep) == n:  # the usual case: no copies
+        raw_ok = raw
+    else:
+        raw_ok = raw.iloc[keep].reset_index(drop=True)
+        times = times.iloc[keep].reset_index(drop=True)
+        coords = coords.iloc[keep].reset_index(drop=True)
     out = pd.DataFrame({"_row": keep + chunk.first_row})
     out["source_id"] = source_id.iloc[keep].reset_index(drop=True)
     out["source"] = options.source

@@ -6,6 +6,7 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from settings import Settings
@@ -21,6 +22,24 @@ def column(raw: pd.DataFrame, mapping: dict[str, str], name: str) -> pd.Series:
     if name in mapping:
         return raw[mapping[name]].astype("string").str.strip().replace("", pd.NA)
     return pd.Series(pd.NA, index=raw.index, dtype="string")
+
+
+def undecodable_rows(raw: pd.DataFrame, headers: list[str]) -> np.ndarray:
+    """Rows holding U+FFFD, the reader's mark for bytes no encoding could decode.
+
+    Each Arrow column's data buffer is searched once for the character's bytes; only columns that
+    contain it are checked row by row.
+    """
+    bad = np.zeros(len(raw), dtype=bool)
+    for header in headers:
+        values = raw[header]
+        chunks = pa.chunked_array(pa.array(values, type=pa.string(), from_pandas=True)).chunks
+        if any(chunk.buffers()[2] is not None and _REPLACEMENT in chunk.buffers()[2].to_pybytes() for chunk in chunks):
+            bad |= values.astype("string").str.contains("\ufffd", regex=False).fillna(False).to_numpy(bool)
+    return bad
+
+
+_REPLACEMENT = "\ufffd".encode()
 
 
 def locate(

@@ -45,6 +45,14 @@ CREATE TABLE IF NOT EXISTS grid (
     UNIQUE (code, valid_from)
 );
 
+-- Point-in-grid lookup indexes built at grid load (etl/assign.py store_indexes): a cache, rebuilt when stale.
+CREATE TABLE IF NOT EXISTS grid_index_cache (
+    grids_key   VARCHAR NOT NULL,               -- fingerprint of the grid table the index was built from
+    epoch_start TIMESTAMP NOT NULL,             -- start of the period in which one set of grids is valid
+    depth       INTEGER NOT NULL,
+    payload     BLOB NOT NULL                   -- pickled etl.gridindex.GridIndex
+);
+
 -- ---------------------------------------------------------------- organisations and dictionaries
 CREATE TABLE IF NOT EXISTS department (
     dept_code   VARCHAR PRIMARY KEY,
@@ -286,4 +294,31 @@ CREATE TABLE IF NOT EXISTS rejected_row (
     reason_code VARCHAR NOT NULL,
     reason      VARCHAR NOT NULL,
     original    VARCHAR NOT NULL                -- JSON object of the row's original values
+);
+
+-- ---------------------------------------------------------------- rollups (derived; etl/rollups.py)
+-- Daily case counts, rebuilt from cases by the ETL in the same commit as every case load (the days the load
+-- touched; a full rebuild repairs it). One row per report day and distinct combination of the dimensions the
+-- dashboard filters on, NULLs included (outside every grid, unmapped category, no department). Definitions
+-- match dashboard/queries/cases.py. A view over many days reads this instead of scanning cases; overdue
+-- *now* (at an as_of) depends on the clock and cannot be rolled up.
+CREATE TABLE IF NOT EXISTS case_daily (
+    day              DATE NOT NULL,             -- report day: CAST(cases.reported_at AS DATE)
+    grid_l1 VARCHAR, grid_l2 VARCHAR, grid_l3 VARCHAR, grid_l4 VARCHAR, grid_l5 VARCHAR,
+    category_code    VARCHAR,
+    channel          VARCHAR NOT NULL,
+    status           VARCHAR NOT NULL,          -- current state at the last load
+    dept_code        VARCHAR,
+    cases            BIGINT NOT NULL,
+    closed           BIGINT NOT NULL,           -- status closed or evaluated
+    awaiting_closure BIGINT NOT NULL,           -- status open in case_state (neither: rejected, voided, self-handled)
+    handled          BIGINT NOT NULL,           -- handled_at set
+    handled_on_time  BIGINT NOT NULL,           -- handled_at <= handle_deadline
+    closed_on_time   BIGINT NOT NULL,           -- closed, and handled_at <= handle_deadline
+    overdue_flagged  BIGINT NOT NULL,           -- is_overdue (as judged at load time)
+    urgent           BIGINT NOT NULL,           -- is_urgent
+    returned         BIGINT NOT NULL,           -- return_count > 0
+    reworked         BIGINT NOT NULL,           -- rework_count > 0
+    followups        BIGINT NOT NULL,           -- satisfaction recorded
+    satisfied        BIGINT NOT NULL            -- satisfaction 满意 or 基本满意
 );

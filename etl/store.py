@@ -59,10 +59,11 @@ def _exclusive_lock(db_path: Path, *, wait: bool) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def writing(db_path: Path, *, wait: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+def writing(db_path: Path, *, wait: bool = True, memory_limit: str = "2GB") -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to a private copy of ``db_path``; on success it replaces ``db_path`` atomically.
 
-    Everything done through the connection becomes visible at once, or not at all.
+    Everything done through the connection becomes visible at once, or not at all. DuckDB keeps within
+    ``memory_limit`` and spills larger intermediate results to a temp directory beside the database.
     """
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +73,8 @@ def writing(db_path: Path, *, wait: bool = True) -> Iterator[duckdb.DuckDBPyConn
             stale.unlink(missing_ok=True)
         if db_path.exists():
             shutil.copyfile(db_path, work)
-        con = duckdb.connect(str(work))
+        spill = db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
+        con = duckdb.connect(str(work), config={"memory_limit": memory_limit, "temp_directory": str(spill)})
         try:
             apply_schema(con)
             yield con
@@ -81,8 +83,10 @@ def writing(db_path: Path, *, wait: bool = True) -> Iterator[duckdb.DuckDBPyConn
             con.close()
             work.unlink(missing_ok=True)
             work.with_name(work.name + ".wal").unlink(missing_ok=True)
+            shutil.rmtree(spill, ignore_errors=True)
             raise
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
         with work.open("rb+") as f:
             os.fsync(f.fileno())
         work.replace(db_path)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute
+import pyarrow.compute as pc
 
 _TRUE = {"是", "1", "true", "t", "y", "yes", "√", "紧急", "督办"}
 _FALSE = {"否", "0", "false", "f", "n", "no", "", "非紧急", "一般"}
@@ -29,7 +29,7 @@ def parse_flags(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _to_float(text: pd.Series) -> np.ndarray:
     """Strings to floats, NaN where not a number: Arrow's cast when the column is clean, else pandas."""
     try:
-        return pa.compute.cast(pa.array(text, type=pa.string()), pa.float64()).to_numpy(zero_copy_only=False)
+        return pc.cast(pa.array(text, type=pa.string()), pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
 
@@ -56,30 +56,57 @@ def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
 def lookup_names(values: pd.Series, names: Mapping[str, str]) -> tuple[pd.Series, np.ndarray]:
     """Map codes or names (case-insensitive) through ``names`` -> (mapped values with NA, unknown mask).
 
-    Missing values map to NA and are not unknown.
+    Missing values map to NA and are not unknown. Each distinct value is looked up once.
     """
-    text = _clean(values).str.lower()
-    mapped = text.map({k.lower(): v for k, v in names.items()})
-    unknown = (text.notna() & (text != "") & mapped.isna()).to_numpy(bool)
-    return mapped.astype("string"), unknown
+    codes, uniques = pd.factorize(_clean(values))
+    if len(uniques) == 0:
+        return pd.Series(pd.NA, index=values.index, dtype="string"), np.zeros(len(values), dtype=bool)
+    folded = {k.lower(): v for k, v in names.items()}
+    mapped_uniques = pd.Series(uniques, dtype="string").str.lower().map(folded).astype("string")
+    present = (pd.Series(uniques, dtype="string") != "").to_numpy(bool)
+    mapped = mapped_uniques.take(np.maximum(codes, 0)).reset_index(drop=True)
+    mapped[codes < 0] = pd.NA
+    mapped.index = values.index
+    unknown = (codes >= 0) & np.take(present & mapped_uniques.isna().to_numpy(bool), np.maximum(codes, 0))
+    return mapped, unknown
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    return pa.array(_clean(values), type=pa.string(), from_pandas=True)
+
+
+def _series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    return pd.Series(
+        pd.arrays.ArrowStringArray(pa.chunked_array([array]) if isinstance(array, pa.Array) else array), index=index
+    )
+
+
+def _masked_names(text: pa.Array) -> pa.Array:
+    length = pc.utf8_length(text)
+    stars = pc.if_else(pc.less_equal(length, 2), "*", pc.if_else(pc.equal(length, 3), "**", "***"))
+    masked = pc.binary_join_element_wise(pc.utf8_slice_codeunits(text, 0, 1), stars, "")
+    return pc.if_else(pc.greater(length, 0), masked, pa.scalar(None, pa.string()))
+
+
+def _masked_phones(text: pa.Array) -> pa.Array:
+    digits = pc.replace_substring_regex(text, r"\D", "")
+    length = pc.utf8_length(digits)
+    long = pc.binary_join_element_wise(
+        pc.utf8_slice_codeunits(digits, 0, 3), "****", pc.utf8_slice_codeunits(digits, -4, 1 << 30), ""
+    )
+    short = pc.binary_join_element_wise("****", pc.utf8_slice_codeunits(digits, -2, 1 << 30), "")
+    masked = pc.if_else(pc.greater_equal(length, 7), long, short)
+    return pc.if_else(pc.greater(length, 0), masked, pa.scalar(None, pa.string()))
 
 
 def mask_names(values: pd.Series) -> pd.Series:
     """张三 -> 张*, 欧阳娜娜 -> 欧***: only the first character is kept (at most three stars)."""
-    text = _clean(values)
-    hidden = text.str.len().fillna(0).to_numpy(dtype=np.int64) - 1
-    stars = np.select([hidden <= 1, hidden == 2], ["*", "**"], "***")
-    return (text.str.slice(0, 1) + pd.Series(stars, index=text.index, dtype="string")).where(text.str.len() > 0)
+    return _series(_masked_names(_arrow(values)), values.index)
 
 
 def mask_phones(values: pd.Series) -> pd.Series:
     """13812345678 -> 138****5678; shorter numbers keep only their last two digits."""
-    digits = _clean(values).str.replace(r"\D", "", regex=True)
-    long = digits.str.len() >= 7
-    masked = digits.str.slice(0, 3) + "****" + digits.str.slice(-4)
-    short = "****" + digits.str.slice(-2)
-    out = masked.where(long, short)
-    return out.where(digits.notna() & (digits != ""))
+    return _series(_masked_phones(_arrow(values)), values.index)
 
 
 _ID_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
@@ -100,9 +127,11 @@ def mask_personal_text(values: pd.Series) -> pd.Series:
 
 def contact_masked(names: pd.Series | None, phones: pd.Series | None, n: int) -> pd.Series:
     """One masked contact string per row, e.g. ``张* 138****5678``; NA when there is neither."""
-    parts = [
-        mask_names(names) if names is not None else pd.Series([pd.NA] * n, dtype="string"),
-        mask_phones(phones) if phones is not None else pd.Series([pd.NA] * n, dtype="string"),
-    ]
-    joined = parts[0].fillna("").str.cat(parts[1].fillna(""), sep=" ").str.strip()
-    return joined.where(joined != "").astype("string")
+    none = pa.nulls(n, pa.string())
+    name_part = _masked_names(_arrow(names)) if names is not None else none
+    phone_part = _masked_phones(_arrow(phones)) if phones is not None else none
+    joined = pc.utf8_trim_whitespace(
+        pc.binary_join_element_wise(pc.fill_null(name_part, ""), pc.fill_null(phone_part, ""), " ")
+    )
+    joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+    return _series(joined, pd.RangeIndex(n))

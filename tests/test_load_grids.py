@@ -111,3 +111,19 @@ def test_points_take_the_grid_valid_at_their_time(settings, tmp_path: Path) -> N
     assert got["grid_l2"].tolist() == ["340104001", "340104001", "340104002", None]
     assert got["grid_code"].tolist() == ["340104001001", "340104001009", "340104002", None]
     assert got["outside_grid"].tolist() == [False, False, False, False]
+
+
+def test_case_loads_reuse_the_index_built_at_grid_load(city, tmp_path: Path, monkeypatch) -> None:
+    assert query(city, "SELECT count(*) FROM grid_index_cache") == [(3,)]  # one epoch × three levels
+    from conftest import write_csv
+    from test_load_cases import OPTIONS, case
+
+    from etl.gridindex import GridIndex
+
+    def no_build(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the index should come from grid_index_cache")
+
+    monkeypatch.setattr(GridIndex, "build", no_build)
+    report = api.load("cases", write_csv(tmp_path / "c.csv", [case(1)]), OPTIONS, settings=city)
+    assert report.loaded == 1
+    assert query(city, "SELECT grid_code FROM cases") == [("340104001001",)]
