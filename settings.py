@@ -62,7 +62,7 @@ class Settings:
     #: Dashboard: depth of the grid level drawn on the overview map (2 = street in the default levels).
     overview_map_depth: int = 2
     #: Dashboard: map height in pixels.
-    map_height: int = 480
+    map_height: int = 640
     #: Dashboard: URL prefix of the vendored Leaflet/jQuery files (``static/vendor``). Empty = the app serves
     #: them itself at ``<server.baseUrlPath>/app/static/vendor``; set it to an intranet web server's copy otherwise.
     asset_url: str = ""

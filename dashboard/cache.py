@@ -43,3 +43,14 @@ def frame(query: Callable[..., pd.DataFrame], /, **kwargs: Any) -> pd.DataFrame:
         raise ValueError(f"{name} is not a dashboard query; cached queries: {sorted(QUERIES)}")
     db_path = load_settings().db_path
     return _cached_frame(name, str(db_path), db_version(db_path), kwargs)
+
+
+def fresh_frame(query: Callable[..., pd.DataFrame], /, **kwargs: Any) -> pd.DataFrame:
+    """The result of ``query(con, **kwargs)`` on the configured database, read now and not cached: for large
+    one-off reads (exports) that would crowd the cache. Safe outside a script run (a download's callable).
+    """
+    name = getattr(query, "__name__", repr(query))
+    if QUERIES.get(name) is not query:
+        raise ValueError(f"{name} is not a dashboard query; queries: {sorted(QUERIES)}")
+    with live_database(str(load_settings().db_path)).cursor() as con:
+        return query(con, **kwargs)

@@ -1,9 +1,11 @@
-"""Charts: a query's frame in, one plotly figure out. No SQL and no Streamlit here; labels are Chinese."""
+"""Charts: a query's frame in, one plotly figure out. No SQL and no Streamlit here; labels in ``lang``."""
 
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+
+from .i18n import name_column, t
 
 _LAYOUT = {
     "template": "plotly_white",
@@ -20,44 +22,74 @@ def _check(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
         raise ValueError(f"chart frame lacks columns {missing}; it has {list(frame.columns)}")
 
 
-def _finish(figure: go.Figure, counts: pd.Series, *, axis: str) -> go.Figure:
+def _finish(figure: go.Figure, counts: pd.Series, *, axis: str, lang: str) -> go.Figure:
     # Counts are whole numbers: no 0.5 ticks when they are small.
     figure.update_layout({f"{axis}axis": {"tickformat": ",d", "rangemode": "tozero"}})
     if counts.empty or counts.max() <= 8:
         figure.update_layout({f"{axis}axis": {"dtick": 1}})
     if counts.empty:
-        figure.add_annotation(text="所选日期内没有案件", showarrow=False, font={"size": 15, "color": "#888"})
+        figure.add_annotation(text=t("chart.empty", lang), showarrow=False, font={"size": 15, "color": "#888"})
     return figure
 
 
-def _horizontal_bar(frame: pd.DataFrame, colours: str | list[str], *, title: str) -> go.Figure:
+def _horizontal_bar(frame: pd.DataFrame, colours: str | list[str], *, title: str, lang: str) -> go.Figure:
     figure = go.Figure(
         go.Bar(
             x=frame["cases"],
-            y=frame["name_zh"],
+            y=frame[name_column(lang)],
             orientation="h",
             marker_color=colours,
             texttemplate="%{x:,}",
             textposition="outside",
             cliponaxis=False,
-            hovertemplate="%{y}：%{x:,} 件<extra></extra>",
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
         )
     )
-    figure.update_layout(title=title, xaxis_title="案件数", yaxis_title=None, **_LAYOUT)
+    figure.update_layout(title=title, xaxis_title=t("chart.cases", lang), yaxis_title=None, **_LAYOUT)
     figure.update_yaxes(autorange="reversed")  # first row on top
-    return _finish(figure, frame["cases"], axis="x")
+    return _finish(figure, frame["cases"], axis="x", lang=lang)
 
 
-def channel_bar(frame: pd.DataFrame, *, colour: str = "#2c5f8a") -> go.Figure:
-    """Cases per channel, most on top, from ``cases_by_channel`` (``name_zh``, ``cases``)."""
-    _check(frame, ("name_zh", "cases"))
-    return _horizontal_bar(frame.sort_values("cases", ascending=False), colour, title="按来源渠道")
+def channel_bar(frame: pd.DataFrame, *, colour: str = "#2c5f8a", lang: str = "zh") -> go.Figure:
+    """Cases per channel, most on top, from ``cases_by_channel`` (``name_zh``/``name_en``, ``cases``)."""
+    _check(frame, (name_column(lang), "cases"))
+    return _horizontal_bar(
+        frame.sort_values("cases", ascending=False), colour, title=t("chart.by_channel", lang), lang=lang
+    )
 
 
-def status_bar(frame: pd.DataFrame, *, open_colour: str = "#d9822b", done_colour: str = "#2c5f8a") -> go.Figure:
-    """Cases per current state in workflow order (first on top), from ``cases_by_status`` (``name_zh``,
-    ``is_open``, ``cases``); states that still need work in ``open_colour``.
+def status_bar(
+    frame: pd.DataFrame, *, open_colour: str = "#d9822b", done_colour: str = "#2c5f8a", lang: str = "zh"
+) -> go.Figure:
+    """Cases per current state in workflow order (first on top), from ``cases_by_status`` (``name_zh``/
+    ``name_en``, ``is_open``, ``cases``); states that still need work in ``open_colour``.
     """
-    _check(frame, ("name_zh", "is_open", "cases"))
+    _check(frame, (name_column(lang), "is_open", "cases"))
     colours = [open_colour if pd.notna(is_open) and bool(is_open) else done_colour for is_open in frame["is_open"]]
-    return _horizontal_bar(frame, colours, title="按当前状态（橙色：仍需办理）")
+    return _horizontal_bar(frame, colours, title=t("chart.by_status", lang), lang=lang)
+
+
+def sparkline(frame: pd.DataFrame, *, colour: str = "#2c5f8a", height: int = 70) -> go.Figure:
+    """Cases per day from ``daily_counts`` (``day``, ``cases``) as a tiny line without axes or margins."""
+    _check(frame, ("day", "cases"))
+    figure = go.Figure(
+        go.Scatter(
+            x=frame["day"],
+            y=frame["cases"],
+            mode="lines" if len(frame) > 7 else "lines+markers",  # one day is a dot, not nothing
+            line={"color": colour, "width": 1.5},
+            marker={"size": 5},
+            fill="tozeroy",
+            fillcolor="rgba(44, 95, 138, 0.12)",
+            hovertemplate="%{x|%Y-%m-%d}: %{y:,}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        template="plotly_white",
+        height=height,
+        margin={"l": 0, "r": 0, "t": 4, "b": 0},
+        showlegend=False,
+        xaxis={"visible": False},
+        yaxis={"visible": False, "rangemode": "tozero"},
+    )
+    return figure

@@ -57,6 +57,7 @@ def _rebuild_sql(where: str) -> str:
         FROM cases c LEFT JOIN case_state s ON s.state = c.status
         WHERE {where}
         GROUP BY ALL
+        ORDER BY day  -- stored in day order, so a day range skips row groups by their min/max
     """
 
 

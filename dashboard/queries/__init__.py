@@ -10,8 +10,36 @@ from .cases import (
     overdue_pending,
     summary_counts,
 )
+from .dictionaries import category_names, channel_names, department_names, level_names, state_names
+from .export import case_export
 from .filters import FILTER_NAMES, GRID_LEVEL_COLUMNS, case_filters, grid_level_column
-from .grids import grid_level_counts, grid_polygons
+from .grids import area_tree, grid_level_counts, grid_polygons
+from .map_layers import (
+    MAP_QUERIES,
+    area_measures,
+    camera_event_scenes,
+    cameras,
+    case_count,
+    case_points,
+    deadline_alerts,
+    facilities,
+    heat_cells,
+    hex_bins,
+)
+from .panel import area_figures, top_categories
+
+#: The sidebar's, the panel's and the export's queries (owner: the page helper).
+PAGE_QUERIES = (
+    area_tree,
+    category_names,
+    channel_names,
+    department_names,
+    level_names,
+    state_names,
+    area_figures,
+    top_categories,
+    case_export,
+)
 
 #: The query functions, by name: the cache runs only these.
 QUERIES = {
@@ -26,6 +54,8 @@ QUERIES = {
         grid_polygons,
         overdue_pending,
         summary_counts,
+        *MAP_QUERIES,
+        *PAGE_QUERIES,
     )
 }
 
@@ -33,16 +63,35 @@ __all__ = [
     "CLOSED_STATES",
     "FILTER_NAMES",
     "GRID_LEVEL_COLUMNS",
+    "PAGE_QUERIES",
     "QUERIES",
+    "area_figures",
+    "area_measures",
+    "area_tree",
+    "camera_event_scenes",
+    "cameras",
+    "case_count",
+    "case_export",
     "case_filters",
+    "case_points",
     "cases_by_channel",
     "cases_by_level",
     "cases_by_status",
+    "category_names",
+    "channel_names",
     "daily_counts",
     "data_extent",
+    "deadline_alerts",
+    "department_names",
+    "facilities",
     "grid_level_column",
     "grid_level_counts",
     "grid_polygons",
+    "heat_cells",
+    "hex_bins",
+    "level_names",
     "overdue_pending",
+    "state_names",
     "summary_counts",
+    "top_categories",
 ]

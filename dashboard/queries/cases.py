@@ -64,10 +64,11 @@ def overdue_pending(con: duckdb.DuckDBPyConnection, *, as_of: dt.datetime, **fil
 
 
 def cases_by_channel(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
-    """``channel``, ``name_zh`` (the code when the dictionary lacks it) and ``cases``, most cases first."""
+    """``channel``, ``name_zh``, ``name_en`` (the code when the dictionary lacks it) and ``cases``, most first."""
     where, params = case_filters(**filters)
     sql = f"""
-        SELECT c.channel, coalesce(any_value(ch.name_zh), c.channel) AS name_zh, count(*) AS cases
+        SELECT c.channel, coalesce(any_value(ch.name_zh), c.channel) AS name_zh,
+               coalesce(any_value(ch.name_en), c.channel) AS name_en, count(*) AS cases
         FROM cases c LEFT JOIN channel ch ON ch.channel = c.channel
         WHERE {where}
         GROUP BY c.channel
@@ -77,10 +78,11 @@ def cases_by_channel(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataF
 
 
 def cases_by_status(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
-    """``status``, ``name_zh``, ``is_open``, ``sort_order`` and ``cases``, in workflow order."""
+    """``status``, ``name_zh``, ``name_en``, ``is_open``, ``sort_order`` and ``cases``, in workflow order."""
     where, params = case_filters(**filters)
     sql = f"""
         SELECT c.status, coalesce(any_value(s.name_zh), c.status) AS name_zh,
+               coalesce(any_value(s.name_en), c.status) AS name_en,
                any_value(s.is_open) AS is_open, any_value(s.sort_order) AS sort_order, count(*) AS cases
         FROM cases c LEFT JOIN case_state s ON s.state = c.status
         WHERE {where}

@@ -19,6 +19,7 @@ GRID_LEVEL_COLUMNS: dict[int, str] = {depth: f"grid_l{depth}" for depth in range
 _LIST_FILTERS: dict[str, str] = {
     "channel": "c.channel",
     "category_major": "left(c.category_code, 2)",
+    "category": "c.category_code",
     "status": "c.status",
     "dept": "c.dept_code",
 }
@@ -53,8 +54,9 @@ def case_filters(**filters: Any) -> tuple[str, dict[str, Any]]:
     """``(sql, params)`` restricting ``cases c`` to the filters given; ``("TRUE", {})`` for none.
 
     ``start``/``end``: report days, both inclusive. ``channel``, ``category_major`` (2-digit GB/T major),
-    ``status``, ``dept`` (department code), ``area`` (a grid code at any level): one value or several, any
-    of which may match. ``None`` or an empty sequence leaves a filter out, as an empty multiselect means "all".
+    ``category`` (5-digit GB/T class), ``status``, ``dept`` (department code), ``area`` (a grid code at any
+    level): one value or several, any of which may match; different filters must all match. ``None`` or an
+    empty sequence leaves a filter out, as an empty multiselect means "all".
     """
     unknown = sorted(set(filters) - set(FILTER_NAMES))
     if unknown:

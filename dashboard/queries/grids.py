@@ -13,12 +13,14 @@ import pandas as pd
 
 
 def grid_level_counts(con: duckdb.DuckDBPyConnection, *, at: dt.datetime) -> pd.DataFrame:
-    """``depth``, ``level_key``, ``name_zh`` and the number of ``grids`` valid at ``at``, every level listed."""
+    """``depth``, ``level_key``, ``name_zh``, ``name_en`` and the number of ``grids`` valid at ``at``, every
+    level listed.
+    """
     sql = """
-        SELECT l.depth, l.level_key, l.name_zh, count(g.grid_id) AS grids
+        SELECT l.depth, l.level_key, l.name_zh, l.name_en, count(g.grid_id) AS grids
         FROM grid_level l
         LEFT JOIN grid g ON g.depth = l.depth AND g.valid_from <= $at AND (g.valid_to IS NULL OR g.valid_to > $at)
-        GROUP BY l.depth, l.level_key, l.name_zh
+        GROUP BY l.depth, l.level_key, l.name_zh, l.name_en
         ORDER BY l.depth
     """
     return con.execute(sql, {"at": at}).df()
@@ -35,3 +37,16 @@ def grid_polygons(con: duckdb.DuckDBPyConnection, *, depth: int, at: dt.datetime
         ORDER BY code
     """
     return con.execute(sql, {"depth": depth, "at": at}).df()
+
+
+def area_tree(con: duckdb.DuckDBPyConnection, *, at: dt.datetime) -> pd.DataFrame:
+    """Every grid valid at ``at`` without its polygon: ``code``, ``name``, ``depth``, ``parent_code``, by depth
+    and code. The drill-down walks it (``dashboard.drill``); it is small enough to keep whole.
+    """
+    sql = """
+        SELECT code, name, depth, parent_code
+        FROM grid
+        WHERE valid_from <= $at AND (valid_to IS NULL OR valid_to > $at)
+        ORDER BY depth, code
+    """
+    return con.execute(sql, {"at": at}).df()

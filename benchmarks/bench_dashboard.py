@@ -1,0 +1,385 @@
+"""Dashboard benchmark: every query in ``dashboard/queries`` under typical filters, the map's HTML size, and the
+server time of a filter change, on a big demo database.
+
+    .venv/bin/python -m etl --db /tmp/onemap10m/onemap.duckdb demo --cases 10000000 --days 365 \\
+        --out /tmp/onemap10m/demo                                               # once: the 10M-case city
+    .venv/bin/python benchmarks/bench_dashboard.py --db /tmp/onemap10m/onemap.duckdb
+
+Queries are found, not listed: every public function of a ``dashboard.queries`` module whose first parameter is
+``con`` (map layers, panel and dictionaries included, whatever exists when it runs). Each runs once to warm up,
+then ``--runs`` times per filter scenario; the table gives p50/p95 in ms (target p95 ≤ 100 ms). Keyword options
+a query needs besides the filters (depth, at, as_of, limit …) come from ``_option_values``; a query needing one
+it does not know is listed as skipped. "all time (rollup)" times the same views read from ``case_daily``
+(``ROLLUP_SQL``: SQL proposed for the queries, which read ``cases`` today).
+
+A filter change is timed two ways: ``AppTest`` runs the app's page (``--page``) and the sidebar's date range is
+changed to a range not seen before, so every filtered query misses the cache (target ≤ 1.5 s); and the queries
+that run issued (recorded through ``dashboard.cache.frame``) are re-run directly, uncached, in sequence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import datetime as dt
+import importlib
+import inspect
+import os
+import pkgutil
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dashboard import queries as queries_pkg  # noqa: E402
+from dashboard.db import LiveDatabase  # noqa: E402
+from settings import Settings, load_settings  # noqa: E402
+
+Query = Callable[..., pd.DataFrame]
+QUERY_P95_MS, FILTER_CHANGE_S, MAP_HTML_BYTES = 100.0, 1.5, 2_000_000
+#: Queries run only when a user asks (a download's callable), not on a filter change: no 100 ms target.
+ON_DEMAND = {"export.case_export"}
+
+#: The all-time views from the rollup: how ``summary_counts``, ``cases_by_channel``, ``cases_by_status``,
+#: ``cases_by_level`` (depth 2) and ``daily_counts`` would read ``case_daily`` (``{where}``: the case filters
+#: with ``c.day`` for ``c.reported_at``). Each aggregates on the codes first and joins the dictionary to the
+#: few result rows: joining first makes DuckDB probe the join once per row and costs 3-4x.
+ROLLUP_SQL: dict[str, str] = {
+    "summary_counts": """
+        SELECT sum(cases) AS cases, sum(closed) AS closed, sum(awaiting_closure) AS awaiting_closure,
+               sum(closed) / nullif(sum(closed) + sum(awaiting_closure), 0) AS closure_rate
+        FROM case_daily c WHERE {where}""",
+    "cases_by_channel": """
+        SELECT k.channel, coalesce(ch.name_zh, k.channel) AS name_zh, k.cases
+        FROM (SELECT c.channel, sum(c.cases) AS cases FROM case_daily c WHERE {where} GROUP BY 1) k
+        LEFT JOIN channel ch ON ch.channel = k.channel
+        ORDER BY k.cases DESC, k.channel""",
+    "cases_by_status": """
+        SELECT k.status, coalesce(s.name_zh, k.status) AS name_zh, s.is_open, s.sort_order, k.cases
+        FROM (SELECT c.status, sum(c.cases) AS cases FROM case_daily c WHERE {where} GROUP BY 1) k
+        LEFT JOIN case_state s ON s.state = k.status
+        ORDER BY s.sort_order NULLS LAST, k.status""",
+    "cases_by_level": """
+        WITH names AS (
+            SELECT code, arg_max(name, valid_from) AS name, arg_max(parent_code, valid_from) AS parent_code
+            FROM grid WHERE depth = 2 GROUP BY code
+        ), counts AS (
+            SELECT c.grid_l2 AS code, sum(c.cases) AS cases FROM case_daily c
+            WHERE c.grid_l2 IS NOT NULL AND {where} GROUP BY 1
+        )
+        SELECT code, coalesce(n.name, code) AS name, n.parent_code, coalesce(k.cases, 0) AS cases
+        FROM names n FULL JOIN counts k USING (code) ORDER BY cases DESC, code""",
+    "daily_counts": """
+        SELECT c.day, sum(c.cases) AS cases FROM case_daily c WHERE {where} GROUP BY 1 ORDER BY 1""",
+}
+
+
+@dataclasses.dataclass
+class Row:
+    query: str
+    scenario: str
+    times_ms: list[float]
+    rows: int
+    note: str = ""
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.times_ms) if self.times_ms else float("nan")
+
+    @property
+    def p95(self) -> float:
+        return float(np.percentile(self.times_ms, 95)) if self.times_ms else float("nan")
+
+
+def discover_queries() -> dict[str, Query]:
+    """Every public ``(con, …)`` function defined in a ``dashboard.queries`` module, by ``module.name``."""
+    found: dict[str, Query] = {}
+    for info in pkgutil.iter_modules(queries_pkg.__path__):
+        module = importlib.import_module(f"{queries_pkg.__name__}.{info.name}")
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            params = list(inspect.signature(fn).parameters)
+            if fn.__module__ == module.__name__ and not name.startswith("_") and params[:1] == ["con"]:
+                found[f"{info.name}.{name}"] = fn
+    return found
+
+
+def scenarios(con: Any, last: dt.date) -> dict[str, dict[str, Any]]:
+    """Filter states the dashboard typically shows: keyword filters plus option overrides (``_depth``…)."""
+    street, channel = con.execute(
+        "SELECT (SELECT grid_l2 FROM cases WHERE grid_l2 IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1),"
+        " (SELECT channel FROM cases GROUP BY 1 ORDER BY count(*) DESC LIMIT 1)"
+    ).fetchone()
+    days = lambda n: {"start": last - dt.timedelta(days=n - 1), "end": last}  # noqa: E731
+    return {
+        "last 7 days": days(7),
+        "last 30 days": days(30),
+        "this month": {"start": last.replace(day=1), "end": last},
+        f"one street ({street}, 30 d)": {**days(30), "area": street, "_depth": 3, "_parent": street},
+        f"one channel ({channel}, 30 d)": {**days(30), "channel": channel},
+        "all time": {},
+    }
+
+
+def _option_values(settings: Settings, con: Any, last: dt.date, scenario: dict[str, Any]) -> dict[str, Any]:
+    sample_uid = con.execute("SELECT case_uid FROM cases WHERE reported_at >= ? LIMIT 1", [last]).fetchone()
+    end = scenario.get("end", last)
+    return {
+        "depth": scenario.get("_depth", settings.overview_map_depth),
+        "parent": scenario.get("_parent"),
+        "code": scenario.get("_parent"),
+        "at": dt.datetime.combine(end, dt.time.max),
+        "as_of": dt.datetime.combine(last, dt.time(18)),
+        "limit": settings.max_points,
+        "size_m": getattr(settings, "hex_size_m", 500.0),
+        "cell_m": getattr(settings, "heat_cell_m", 200.0),
+        "warn_fraction": settings.warn_fraction,
+        "lang": settings.language,
+        "case_uid": sample_uid[0] if sample_uid else None,
+    }
+
+
+def call_plan(fn: Query, filters: dict[str, Any], options: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """The keyword arguments to call ``fn`` with in a scenario, or None and why it cannot run."""
+    params = list(inspect.signature(fn).parameters.values())[1:]
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params)
+    named = {p.name: p for p in params if p.kind is not p.VAR_KEYWORD}
+    kwargs = {k: v for k, v in filters.items() if not k.startswith("_") and (takes_any or k in named)}
+    for name, p in named.items():
+        if name in kwargs:
+            continue
+        if name in options and (options[name] is not None or p.default is inspect.Parameter.empty):
+            kwargs[name] = options[name]
+        elif p.default is inspect.Parameter.empty:
+            return None, f"needs {name}"
+    return kwargs, ""
+
+
+def filtered(fn: Query) -> bool:
+    params = inspect.signature(fn).parameters.values()
+    return any(p.kind is p.VAR_KEYWORD or p.name in ("start", "end") for p in params)
+
+
+def time_call(run: Callable[[], pd.DataFrame], runs: int) -> tuple[list[float], int]:
+    result = run()  # warm-up: the first run reads the columns into DuckDB's buffers
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - t) * 1000)
+    return times, len(result)
+
+
+def bench_queries(db: LiveDatabase, settings: Settings, runs: int) -> list[Row]:
+    rows: list[Row] = []
+    with db.cursor() as con:
+        last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchone()[0]).date()
+        states = scenarios(con, last)
+        queries = discover_queries()
+        for qname, fn in sorted(queries.items()):
+            for sname, scenario in states.items() if filtered(fn) else [("—", {})]:
+                kwargs, why = call_plan(fn, scenario, _option_values(settings, con, last, scenario))
+                if kwargs is None:
+                    rows.append(Row(qname, sname, [], 0, f"skipped: {why}"))
+                    continue
+                n_runs = runs
+                if qname in ON_DEMAND:  # as the download does: every matching case up to the export cap
+                    kwargs["limit"], n_runs = getattr(settings, "max_export_rows", kwargs.get("limit")), 3
+                times, n = time_call(lambda fn=fn, kwargs=kwargs: fn(con, **kwargs), n_runs)
+                rows.append(Row(qname, sname, times, n))
+        from dashboard.queries.filters import case_filters
+
+        where, params = case_filters()
+        for name, sql in ROLLUP_SQL.items():
+            text = sql.format(where=where.replace("c.reported_at", "c.day"))
+            times, n = time_call(lambda text=text: con.execute(text, params).df(), runs)
+            rows.append(Row(f"case_daily → {name}", "all time (rollup)", times, n))
+    return rows
+
+
+def map_html_size(db: LiveDatabase, settings: Settings) -> tuple[int, float, str]:
+    """Bytes and build+render seconds of ``build_map`` for the last 30 days, street level; or why not."""
+    from dashboard import maps
+
+    if not hasattr(maps, "build_map") or not hasattr(maps, "MapView"):
+        return 0, 0.0, "dashboard.maps has no build_map/MapView yet"
+    queries = {name.split(".")[-1]: fn for name, fn in discover_queries().items()}
+    sources = {
+        "areas": "area_measures",
+        "points": "case_points",
+        "points_total": "case_count",
+        "bins": "hex_bins",
+        "heat": "heat_cells",
+        "cameras": "cameras",
+        "camera_events": "camera_event_scenes",
+        "facilities": "facilities",
+        "alerts": "deadline_alerts",
+    }
+    with db.cursor() as con:
+        last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchone()[0]).date()
+        scenario = scenarios(con, last)["last 30 days"]
+        options = _option_values(settings, con, last, scenario)
+        values: dict[str, Any] = {"measure": "cases", "labels": {}}
+        for field, qname in sources.items():
+            if qname not in queries:
+                return 0, 0.0, f"no query {qname} yet"
+            kwargs, why = call_plan(queries[qname], scenario, options)
+            if kwargs is None:
+                return 0, 0.0, f"{qname} {why}"
+            frame = queries[qname](con, **kwargs)
+            values[field] = (
+                int(frame.iloc[0, 0]) if field == "points_total" and isinstance(frame, pd.DataFrame) else frame
+            )
+    names = {f.name for f in dataclasses.fields(maps.MapView)}
+    t = time.perf_counter()
+    m = maps.build_map(maps.MapView(**{k: v for k, v in values.items() if k in names}), settings=settings)
+    html = m.get_root().render()
+    return len(html.encode()), time.perf_counter() - t, ""
+
+
+@dataclasses.dataclass
+class FilterChange:
+    page: str
+    run_s: list[float]
+    queries_s: list[float]
+    calls: int
+    error: str = ""
+    #: Seconds per query of the last change, slowest first.
+    slowest: list[tuple[str, float]] = dataclasses.field(default_factory=list)
+
+
+@contextlib.contextmanager
+def _record_calls(calls: list[tuple[Query, dict[str, Any]]]) -> Iterator[None]:
+    from dashboard import cache
+
+    original = cache.frame
+
+    def recording(query: Query, /, **kwargs: Any) -> pd.DataFrame:
+        calls.append((query, kwargs))
+        return original(query, **kwargs)
+
+    cache.frame = recording
+    try:
+        yield
+    finally:
+        cache.frame = original
+
+
+def _date_range_widget(at: Any) -> Any:
+    """The sidebar's date range input; the period preset selectbox is switched to "custom" first to show it."""
+    from dashboard import sidebar
+
+    if not at.sidebar.date_input:
+        periods = [box for box in at.sidebar.selectbox if box.key == getattr(sidebar, "PERIOD_KEY", "period")]
+        if periods:
+            periods[0].set_value("custom")
+            at.run()
+    return at.sidebar.date_input[0] if at.sidebar.date_input else None
+
+
+def filter_change(db: LiveDatabase, page: str | None, changes: int) -> FilterChange:
+    """Seconds of ``AppTest.run()`` after moving the sidebar's date range, and of the page's queries alone."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    if at.exception:
+        return FilterChange(page or "default", [], [], 0, f"page raised: {at.exception[0].message}")
+    with db.cursor() as con:
+        last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchone()[0]).date()
+    run_s, queries_s, calls_n = [], [], 0
+    for k in range(1, changes + 1):
+        # A range never shown before: every filtered query misses Streamlit's cache, as after a real change.
+        dates = _date_range_widget(at)
+        if dates is None:
+            return FilterChange(page or "default", run_s, queries_s, calls_n, "no date range in the sidebar")
+        dates.set_value((last - dt.timedelta(days=29 + k), last - dt.timedelta(days=k)))
+        calls: list[tuple[Query, dict[str, Any]]] = []
+        with _record_calls(calls):
+            t = time.perf_counter()
+            at.run()
+            run_s.append(time.perf_counter() - t)
+        if at.exception:
+            return FilterChange(page or "default", run_s, queries_s, calls_n, f"raised: {at.exception[0].message}")
+        each: list[tuple[str, float]] = []
+        with db.cursor() as con:
+            for query, kwargs in calls:
+                t = time.perf_counter()
+                query(con, **kwargs)
+                each.append((query.__name__, time.perf_counter() - t))
+        queries_s.append(sum(seconds for _, seconds in each))
+        calls_n = len(calls)
+    slowest = sorted(each, key=lambda item: -item[1]) if run_s else []
+    return FilterChange(page or "default", run_s, queries_s, calls_n, slowest=slowest)
+
+
+def print_table(rows: list[Row]) -> None:
+    print(f"| query | filters | rows | p50 ms | p95 ms | ≤ {QUERY_P95_MS:.0f} ms |")
+    print("|---|---|---:|---:|---:|---|")
+    for r in rows:
+        if not r.times_ms:
+            print(f"| {r.query} | {r.scenario} | | | | {r.note} |")
+            continue
+        ok = "on click" if r.query in ON_DEMAND else "yes" if r.p95 <= QUERY_P95_MS else "**MISS**"
+        print(f"| {r.query} | {r.scenario} | {r.rows:,} | {r.p50:.1f} | {r.p95:.1f} | {ok} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, help="database file (default: settings db_path)")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per query and filter state")
+    parser.add_argument("--page", help="page file for the filter-change run (default: the app's default page)")
+    parser.add_argument("--changes", type=int, default=5, help="filter changes timed through AppTest")
+    parser.add_argument("--only", choices=["queries", "map", "filter-change"], help="run one part")
+    args = parser.parse_args()
+    if args.db:
+        os.environ["ONEMAP_DB_PATH"] = str(args.db.resolve())
+    os.chdir(ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
+    settings = load_settings()
+    db = LiveDatabase(settings.db_path)
+    with db.cursor() as con:
+        n, cores = con.execute("SELECT count(*), current_setting('threads') FROM cases").fetchone()
+        daily = con.execute("SELECT count(*) FROM case_daily").fetchone()[0]
+    print(f"{settings.db_path}: {n:,} cases, case_daily {daily:,} rows; DuckDB threads {cores}; {args.runs} runs\n")
+
+    if args.only in (None, "queries"):
+        rows = bench_queries(db, settings, args.runs)
+        print_table(rows)
+        rows_with_target = [r for r in rows if r.times_ms and r.query not in ON_DEMAND]
+        misses = [r for r in rows_with_target if r.p95 > QUERY_P95_MS]
+        print(f"\n{len(misses)} of {len(rows_with_target)} query timings miss p95 ≤ {QUERY_P95_MS:.0f} ms")
+    if args.only in (None, "map"):
+        size, seconds, why = map_html_size(db, settings)
+        if why:
+            print(f"\nmap HTML: not measured ({why})")
+        else:
+            ok = "ok" if size <= MAP_HTML_BYTES else "MISS"
+            print(f"\nmap HTML (last 30 days, street level): {size / 1e6:.2f} MB, built in {seconds:.2f} s [{ok}]")
+    if args.only in (None, "filter-change"):
+        change = filter_change(db, args.page, args.changes)
+        if change.error:
+            print(f"\nfilter change ({change.page}): {change.error}")
+        if change.run_s:
+            worst = max(change.run_s)
+            ok = "ok" if worst <= FILTER_CHANGE_S else "MISS"
+            print(
+                f"\nfilter change ({change.page}, {len(change.run_s)} changes): AppTest run "
+                f"p50 {statistics.median(change.run_s):.2f} s, max {worst:.2f} s [{ok}]; its {change.calls} queries "
+                f"alone, uncached: p50 {statistics.median(change.queries_s):.2f} s, max {max(change.queries_s):.2f} s"
+            )
+            print("  last change, per query (ms): " + ", ".join(f"{n} {s * 1000:.0f}" for n, s in change.slowest))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Deadline alerts: a ``deadline_alerts`` frame in, one FeatureGroup of red and yellow markers out.
+
+Red: open, unhandled and past the handling deadline (已超期). Yellow: the elapsed share of the handling limit
+has reached the warning fraction (即将超期). The popup gives category, status, department, deadline and
+the share of the limit used; texts are HTML-escaped and no contact data is shown.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+
+import folium
+import numpy as np
+import pandas as pd
+
+from ._legend import Legend
+from ._points import PointMarkers
+from .cases import text_of
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("lon", "lat", "level")
+#: Alert level → marker colour (red, amber), in legend order.
+LEVEL_COLOURS: dict[str, str] = {"overdue": "#d7301f", "warning": "#f5a400"}
+DEFAULT_LABELS: dict[str, str] = {
+    "overdue": "已超期",
+    "warning": "即将超期",
+    "legend": "处置时限预警",
+    "category": "类别",
+    "status": "状态",
+    "dept": "处置部门",
+    "deadline": "处置时限",
+    "elapsed": "已用时限",
+}
+_POPUP_COLUMNS = {"category": "category_name", "status": "status_name", "dept": "dept_name"}
+
+
+def alert_markers(
+    frame: pd.DataFrame,
+    *,
+    name: str = "超期预警",
+    labels: Mapping[str, str] | None = None,
+    colours: Mapping[str, str] = LEVEL_COLOURS,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """The alerts of ``frame`` (``lon``, ``lat``, ``level``; optionally ``category_name``, ``status_name``,
+    ``dept_name``, ``handle_deadline``, ``elapsed_fraction``), red and yellow with a legend counting each.
+    """
+    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    if missing:
+        raise ValueError(f"alert frame lacks columns {missing}; it has {list(frame.columns)}")
+    unknown = sorted(set(frame["level"]) - set(colours))
+    if unknown:
+        raise ValueError(f"unknown alert levels {unknown}; known levels: {list(colours)}")
+    text = {**DEFAULT_LABELS, **(labels or {})}
+    label = {key: html.escape(value) for key, value in text.items()}
+    levels = list(colours)
+    located = frame[frame["lon"].notna() & frame["lat"].notna()]
+    # Red on top: Leaflet draws later markers above earlier ones.
+    located = located.iloc[np.argsort([-levels.index(level) for level in located["level"]], kind="stable")]
+
+    fields = ["", *(text[field] for field in _POPUP_COLUMNS), text["deadline"], text["elapsed"]]
+    popups, tooltips = [], []
+    for row in located.to_dict("records"):
+        level_text = label[row["level"]]
+        tooltips.append(level_text)
+        fraction = row.get("elapsed_fraction")
+        elapsed = f"{fraction:.0%}" if fraction is not None and np.isfinite(fraction) else ""
+        values = [text_of(row.get(column)) for column in _POPUP_COLUMNS.values()]
+        values += [text_of(row.get("handle_deadline")), elapsed]
+        popups.append([level_text, *(html.escape(value) for value in values)])
+
+    group = folium.FeatureGroup(name=name, show=show)
+    PointMarkers(
+        located["lat"].to_numpy(np.float64),
+        located["lon"].to_numpy(np.float64),
+        colour=[levels.index(level) for level in located["level"]],
+        palette=list(colours.values()),
+        popups=popups,
+        fields=fields,
+        tooltips=tooltips,
+        radius=7,
+        weight=2,
+        fill_opacity=0.9,
+    ).add_to(group)
+    counts = located["level"].value_counts()
+    items = [(colours[level], f"{text[level]} {int(counts.get(level, 0)):,}") for level in levels]
+    Legend(text["legend"], items, dots=True).add_to(group)
+    return group

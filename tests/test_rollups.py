@@ -1,0 +1,172 @@
+"""The daily rollup ``case_daily``: after every load it equals a GROUP BY over ``cases``, and it follows updates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import EAST_POINT, OUTSIDE_POINT, write_csv
+from test_load_cases import case, load, query
+
+from etl import rollups, store
+
+NO_WORKFLOW = {"派遣时间": None, "处置时间": None, "结案时间": None}
+#: Five cases over two days (2025-06-03 Tue, 06-04 Wed); deadlines are 15:30 on the day for class 06010.
+ROWS = [
+    case(1, 满意度="满意"),  # west, closed, handled 11:00 on time
+    case(2, 经度=EAST_POINT[0], 纬度=EAST_POINT[1], 状态="处置中", 处置时间=None, 结案时间=None),  # overdue now
+    case(
+        3,
+        上报时间="2025-06-04 09:00:00",
+        派遣时间="2025-06-04 09:30:00",
+        处置时间="2025-06-05 10:00:00",  # late
+        结案时间="2025-06-05 15:00:00",
+        是否紧急="是",
+        退回次数=1,
+        返工次数=2,
+        满意度="不满意",
+    ),
+    case(
+        4,
+        来源渠道="hotline",
+        上报时间="2025-06-04 10:00:00",
+        派遣时间=None,
+        处置时间="2025-06-04 11:00:00",
+        结案时间="2025-06-04 15:00:00",
+        评价时间="2025-06-04 16:00:00",
+        状态="已评价",
+        满意度="基本满意",
+    ),
+    case(
+        5, 经度=OUTSIDE_POINT[0], 纬度=OUTSIDE_POINT[1], 状态="不予受理", 上报时间="2025-06-04 08:00:00", **NO_WORKFLOW
+    ),
+]
+MEASURES = list(rollups.ROLLUP_MEASURES)
+
+
+def rollup(settings) -> list[tuple]:
+    """Every row of ``case_daily``, sorted."""
+    columns = ", ".join(["day", *rollups.ROLLUP_DIMENSIONS, *MEASURES])
+    return sorted(query(settings, f"SELECT {columns} FROM case_daily"), key=repr)
+
+
+def direct(settings) -> list[tuple]:
+    """What ``case_daily`` should hold, counted straight from ``cases`` (written independently of the module)."""
+    dimensions = ", ".join(rollups.ROLLUP_DIMENSIONS)
+    sql = f"""
+        SELECT CAST(reported_at AS DATE), {dimensions},
+               count(*),
+               sum(CASE WHEN status IN ('closed', 'evaluated') THEN 1 ELSE 0 END),
+               sum(CASE WHEN status IN (SELECT state FROM case_state WHERE is_open) THEN 1 ELSE 0 END),
+               sum(CASE WHEN handled_at IS NOT NULL THEN 1 ELSE 0 END),
+               sum(CASE WHEN handled_at <= handle_deadline THEN 1 ELSE 0 END),
+               sum(CASE WHEN status IN ('closed', 'evaluated') AND handled_at <= handle_deadline THEN 1 ELSE 0 END),
+               sum(CASE WHEN is_overdue THEN 1 ELSE 0 END),
+               sum(CASE WHEN is_urgent THEN 1 ELSE 0 END),
+               sum(CASE WHEN return_count > 0 THEN 1 ELSE 0 END),
+               sum(CASE WHEN rework_count > 0 THEN 1 ELSE 0 END),
+               sum(CASE WHEN satisfaction IS NOT NULL THEN 1 ELSE 0 END),
+               sum(CASE WHEN satisfaction IN ('满意', '基本满意') THEN 1 ELSE 0 END)
+        FROM cases GROUP BY ALL
+    """
+    return sorted(query(settings, sql), key=repr)
+
+
+def totals(settings, day: str | None = None) -> dict[str, int]:
+    sums = ", ".join(f"coalesce(sum({m}), 0)" for m in MEASURES)
+    where = "WHERE day = ?" if day else ""
+    (row,) = query(settings, f"SELECT {sums} FROM case_daily {where}", [dt.date.fromisoformat(day)] if day else [])
+    return dict(zip(MEASURES, row, strict=True))
+
+
+@pytest.fixture
+def loaded(city, tmp_path: Path):
+    load(write_csv(tmp_path / "cases.csv", ROWS), city)
+    return city
+
+
+def test_rollup_counts_each_measure(loaded) -> None:
+    assert totals(loaded) == {
+        "cases": 5,
+        "closed": 3,  # 1, 3, 4 (evaluated)
+        "awaiting_closure": 1,  # 2; 5 was rejected, so neither
+        "handled": 3,
+        "handled_on_time": 2,  # 1, 4
+        "closed_on_time": 2,
+        "overdue_flagged": 2,  # 2 unhandled past 15:30, 3 handled the next day
+        "urgent": 1,
+        "returned": 1,
+        "reworked": 1,
+        "followups": 3,
+        "satisfied": 2,
+    }
+    assert totals(loaded, "2025-06-03")["cases"] == 2
+    by_channel = query(loaded, "SELECT channel, sum(cases) FROM case_daily GROUP BY 1 ORDER BY 1")
+    assert by_channel == [("hotline", 1), ("patrol", 4)]
+    outside = query(loaded, "SELECT grid_l1, status, cases FROM case_daily WHERE grid_l1 IS NULL")
+    assert outside == [(None, "rejected", 1)]
+
+
+def test_rollup_equals_group_by_over_cases(loaded) -> None:
+    assert rollup(loaded) == direct(loaded)
+    assert len(rollup(loaded)) == 5  # no two of the five cases share day, grid, class, channel, status and dept
+
+
+def test_an_update_moves_its_counts(loaded, tmp_path: Path) -> None:
+    # Case 1 is re-sent: reported a week later (a corrected time) and now awaiting closure in the east street.
+    moved = case(
+        1,
+        上报时间="2025-06-10 09:00:00",
+        派遣时间="2025-06-10 09:30:00",
+        处置时间="2025-06-10 11:00:00",
+        经度=EAST_POINT[0],
+        纬度=EAST_POINT[1],
+        状态="已处置",
+        结案时间=None,
+    )
+    report = load(write_csv(tmp_path / "update.csv", [moved]), loaded)
+    assert (report.updated, report.inserted) == (1, 0)
+    assert rollup(loaded) == direct(loaded)
+    assert totals(loaded, "2025-06-03")["cases"] == 1  # the day it moved away from lost it
+    moved_in = {"cases": 1, "awaiting_closure": 1, "handled": 1, "handled_on_time": 1}
+    assert totals(loaded, "2025-06-10") == {**dict.fromkeys(MEASURES, 0), **moved_in}
+    assert totals(loaded)["closed"] == 2
+
+
+def test_reloading_the_same_file_changes_nothing(loaded, tmp_path: Path) -> None:
+    before = rollup(loaded)
+    report = load(tmp_path / "cases.csv", loaded)
+    assert report.unchanged == 5
+    assert rollup(loaded) == before
+    with duckdb.connect(str(loaded.db_path)) as con:
+        assert rollups.stale_days(con, [report.run_id]) is None
+
+
+def test_refresh_rebuilds_only_the_days_asked_for(loaded) -> None:
+    with store.writing(loaded.db_path) as con:
+        con.execute("UPDATE case_daily SET cases = 99")
+        written = rollups.refresh_case_daily(con, first_day=dt.date(2025, 6, 4), last_day=dt.date(2025, 6, 4))
+    assert written == 3
+    assert totals(loaded, "2025-06-03")["cases"] == 2 * 99  # outside the range: left as it was
+    assert totals(loaded, "2025-06-04")["cases"] == 3
+    with store.writing(loaded.db_path) as con:
+        rollups.refresh_case_daily(con)
+    assert rollup(loaded) == direct(loaded)
+
+
+def test_a_load_repairs_a_rollup_that_was_never_built(loaded, tmp_path: Path) -> None:
+    with store.writing(loaded.db_path) as con:  # as in a database from before the table existed
+        con.execute("DELETE FROM case_daily")
+    load(
+        write_csv(tmp_path / "more.csv", [case(6, 上报时间="2025-06-20 09:00:00", 状态="已上报", **NO_WORKFLOW)]),
+        loaded,
+    )
+    assert rollup(loaded) == direct(loaded)
+    assert totals(loaded)["cases"] == 6
+
+
+def test_refresh_rejects_an_inverted_range(loaded) -> None:
+    with duckdb.connect(str(loaded.db_path)) as con, pytest.raises(ValueError, match="after last_day"):
+        rollups.refresh_case_daily(con, first_day=dt.date(2025, 6, 5), last_day=dt.date(2025, 6, 4))
