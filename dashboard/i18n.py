@@ -153,7 +153,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "日均 {mean} 件，最多 {peak} 件（{day}）",
         "en": "{mean} a day on average, at most {peak} ({day})",
     },
-    "panel.unmapped": {"zh": "未映射类别", "en": "Unmapped category"},
+    "panel.unmapped": {"zh": "未归入国标类别", "en": "No GB/T class"},
     "panel.none": {"zh": "所选范围内没有案件", "en": "No cases in the chosen range"},
     # exports
     "export.title": {"zh": "导出", "en": "Export"},

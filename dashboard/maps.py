@@ -241,7 +241,7 @@ def build_map(view: MapView, *, settings: Settings) -> folium.Map:
             name=text["bins"],
             title=f"{text['bins']} · {text['measure_cases']}",
             palette=BIN_PALETTE,  # not the choropleth's: both may be on
-            show=points.empty,
+            show=False,  # drawn over the choropleth it would hide the chosen measure; one click away
         )
         fitted.append(layer.add_to(m))
     if not heat.empty:

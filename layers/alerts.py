@@ -78,8 +78,8 @@ def alert_markers(
         popups=popups,
         fields=fields,
         tooltips=tooltips,
-        radius=7,
-        weight=2,
+        radius=5,
+        weight=1,
         fill_opacity=0.9,
     ).add_to(group)
     counts = located["level"].value_counts()

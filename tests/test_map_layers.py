@@ -397,11 +397,14 @@ def test_build_map_layers_in_a_control_fitted_to_the_areas() -> None:
     assert len(shown) == 3
 
 
-def test_build_map_shows_the_bins_over_the_cap() -> None:
+def test_build_map_offers_the_bins_over_the_cap_without_hiding_the_choropleth() -> None:
     bins = pd.DataFrame({"lon": [117.05], "lat": [31.05], "cases": [5000]})
     m = maps.build_map(view_of(bins=bins, points_total=5000), settings=Settings())
     html = m.get_root().render()
-    assert "案件点位" not in html and len(set(re.findall(r"(\w+_[0-9a-f]{32})\.addTo\(map_", html))) == 3
+    assert "案件点位" not in html
+    # areas and boundaries are on; the hexagon layer is in the layer control, switched off
+    assert len(set(re.findall(r"(\w+_[0-9a-f]{32})\.addTo\(map_", html))) == 2
+    assert json.dumps("蜂窝聚合") in html
 
 
 def test_build_map_caps_the_points_and_says_so() -> None:
