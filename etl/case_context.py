@@ -144,10 +144,11 @@ class CaseContext:
                 "urgent": np.asarray(urgent, dtype=bool),
             }
         )
-        codes, _ = pd.factorize(
-            key["channel"].fillna("") + "|" + key["category"].fillna("") + "|" + key["urgent"].astype("string")
-        )
-        first = pd.Series(np.arange(len(key))).groupby(codes).first().to_numpy()
+        # one integer per (channel, class, urgent): factorising each column is cheap, joining strings is not
+        channel_codes = pd.factorize(key["channel"])[0].astype(np.int64) + 1
+        category_codes = pd.factorize(key["category"])[0].astype(np.int64) + 1
+        combined = (channel_codes * (category_codes.max(initial=0) + 1) + category_codes) * 2 + key["urgent"]
+        _, first, codes = np.unique(combined.to_numpy(np.int64), return_index=True, return_inverse=True)
         resolved = self._resolve_limits(key.iloc[first].reset_index(drop=True))
         return resolved.iloc[codes].reset_index(drop=True)
 

@@ -360,6 +360,8 @@ def load_cases(
         with _timed(timings, "stage"):
             stage_rejects(con, rejects)
             if not staged.empty:
+                # rows go in report-time order chunk by chunk: time filters then skip whole row groups
+                staged = staged.sort_values("reported_at", kind="stable")
                 con.register("_chunk", pa.Table.from_pandas(staged, preserve_index=False))
                 con.execute("INSERT INTO _stage BY NAME SELECT * FROM _chunk")
                 con.unregister("_chunk")
@@ -383,9 +385,13 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 def _reject_duplicates(con: duckdb.DuckDBPyConnection, path: Path, options: SourceOptions) -> None:
     """Within one file an id may appear once: the last row wins, earlier ones are rejected."""
+    repeated = "SELECT case_uid FROM _stage GROUP BY case_uid HAVING count(*) > 1"  # cheap; usually empty
+    if con.execute(f"SELECT count(*) FROM ({repeated})").fetchone()[0] == 0:
+        return
     dups = con.execute(
         "SELECT _row, source_id, last_row FROM ("
-        " SELECT _row, source_id, max(_row) OVER (PARTITION BY case_uid) AS last_row FROM _stage)"
+        " SELECT _row, source_id, max(_row) OVER (PARTITION BY case_uid) AS last_row FROM _stage"
+        f" WHERE case_uid IN ({repeated}))"
         " WHERE _row < last_row ORDER BY _row"
     ).df()
     if dups.empty:
@@ -430,6 +436,6 @@ def _merge(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
     con.execute("DELETE FROM cases WHERE case_uid IN (SELECT case_uid FROM _match WHERE NOT same)")
     con.execute(
         "INSERT INTO cases BY NAME SELECT * EXCLUDE (_row) FROM _stage "
-        "WHERE case_uid NOT IN (SELECT case_uid FROM _match WHERE same) ORDER BY reported_at"
+        "WHERE case_uid NOT IN (SELECT case_uid FROM _match WHERE same)"
     )
     con.execute("DROP TABLE _match")

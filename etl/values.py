@@ -89,7 +89,8 @@ def _masked_names(text: pa.Array) -> pa.Array:
 
 
 def _masked_phones(text: pa.Array) -> pa.Array:
-    digits = pc.replace_substring_regex(text, r"\D", "")
+    all_digits = pc.all(pc.or_kleene(pc.utf8_is_digit(text), pc.equal(text, ""))).as_py() is not False
+    digits = text if all_digits else pc.replace_substring_regex(text, r"\D", "")  # most exports are bare digits
     length = pc.utf8_length(digits)
     long = pc.binary_join_element_wise(
         pc.utf8_slice_codeunits(digits, 0, 3), "****", pc.utf8_slice_codeunits(digits, -4, 1 << 30), ""

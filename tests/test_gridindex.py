@@ -209,3 +209,17 @@ def test_polygon_vertices_go_to_the_lowest_numbered_polygon_touching_them(
     lowest = _lowest_covering(polygons, x, y)
     assert (lowest < len(polygons)).all()
     assert np.array_equal(got, labels[lowest])
+
+
+def test_pickled_index_is_compact_and_answers_the_same() -> None:
+    import pickle
+
+    polygons = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(0, 1, 2, 2)], dtype=object)
+    index = GridIndex.build(polygons, np.array([7, 8, 9]))
+    restored = pickle.loads(pickle.dumps(index))
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(-0.5, 2.5, 5000), rng.uniform(-0.5, 2.5, 5000)
+    assert np.array_equal(restored.lookup(lon, lat), index.lookup(lon, lat))
+    assert np.array_equal(restored.table, index.table)
+    assert np.array_equal(restored.amb_offsets, index.amb_offsets)
+    assert len(pickle.dumps(index)) < index.table.nbytes
