@@ -79,8 +79,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Showing {shown} of {total} cases (those with a location)",
     },
     "map.points_over": {
-        "zh": "有坐标的案件共 {total} 件，超过 {cap} 件上限：地图只显示汇总（蜂窝、热力），不显示单个案件",
-        "en": "{total} located cases, more than the {cap} limit: the map shows aggregates (hexagons, heat), not cases",
+        "zh": "有坐标的案件共 {total} 件，超过 {cap} 件上限：地图只显示汇总（分级设色；蜂窝、热力图层可在右上角打开），"
+        "不显示单个案件",
+        "en": "{total} located cases, more than the {cap} limit: the map shows aggregates (choropleth; hexagon and "
+        "heat layers in the layer control), not single cases",
     },
     # map layers (dashboard.maps.MapView.labels: the keys of dashboard.maps.DEFAULT_LABELS)
     "layer.boundaries": {"zh": "{level}边界", "en": "{level} boundaries"},
