@@ -285,17 +285,33 @@ def _date_range_widget(at: Any) -> Any:
     return at.sidebar.date_input[0] if at.sidebar.date_input else None
 
 
-def filter_change(db: LiveDatabase, page: str | None, changes: int) -> FilterChange:
-    """Seconds of ``AppTest.run()`` after moving the sidebar's date range, and of the page's queries alone."""
+def _drill_into(at: Any, area: str) -> bool:
+    """Pick ``area`` in the sidebar's area selectbox (a drill-down); False when there is none offering it."""
+    from dashboard import sidebar
+
+    key = getattr(sidebar, "PICK_KEY", "onemap_area_pick")
+    boxes = [box for box in at.sidebar.selectbox if box.key == key]
+    if boxes:
+        boxes[0].set_value(area)
+        at.run()
+    return bool(boxes)
+
+
+def filter_change(db: LiveDatabase, page: str | None, changes: int, *, area: str | None = None) -> FilterChange:
+    """Seconds of ``AppTest.run()`` after moving the sidebar's date range (in ``area`` when given, after drilling
+    into it), and of the page's queries alone."""
     from streamlit.testing.v1 import AppTest
 
+    label = f"{page or 'default page'}, {area or 'whole city'}"
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
     at.run()
     if page:
         at.switch_page(page)
         at.run()
+    if area and not _drill_into(at, area):
+        return FilterChange(label, [], [], 0, f"no area selectbox offering {area}")
     if at.exception:
-        return FilterChange(page or "default", [], [], 0, f"page raised: {at.exception[0].message}")
+        return FilterChange(label, [], [], 0, f"page raised: {at.exception[0].message}")
     with db.cursor() as con:
         last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchone()[0]).date()
     run_s, queries_s, calls_n = [], [], 0
@@ -303,7 +319,7 @@ def filter_change(db: LiveDatabase, page: str | None, changes: int) -> FilterCha
         # A range never shown before: every filtered query misses Streamlit's cache, as after a real change.
         dates = _date_range_widget(at)
         if dates is None:
-            return FilterChange(page or "default", run_s, queries_s, calls_n, "no date range in the sidebar")
+            return FilterChange(label, run_s, queries_s, calls_n, "no date range in the sidebar")
         dates.set_value((last - dt.timedelta(days=29 + k), last - dt.timedelta(days=k)))
         calls: list[tuple[Query, dict[str, Any]]] = []
         with _record_calls(calls):
@@ -311,7 +327,7 @@ def filter_change(db: LiveDatabase, page: str | None, changes: int) -> FilterCha
             at.run()
             run_s.append(time.perf_counter() - t)
         if at.exception:
-            return FilterChange(page or "default", run_s, queries_s, calls_n, f"raised: {at.exception[0].message}")
+            return FilterChange(label, run_s, queries_s, calls_n, f"raised: {at.exception[0].message}")
         each: list[tuple[str, float]] = []
         with db.cursor() as con:
             for query, kwargs in calls:
@@ -321,7 +337,7 @@ def filter_change(db: LiveDatabase, page: str | None, changes: int) -> FilterCha
         queries_s.append(sum(seconds for _, seconds in each))
         calls_n = len(calls)
     slowest = sorted(each, key=lambda item: -item[1]) if run_s else []
-    return FilterChange(page or "default", run_s, queries_s, calls_n, slowest=slowest)
+    return FilterChange(label, run_s, queries_s, calls_n, slowest=slowest)
 
 
 def print_table(rows: list[Row]) -> None:
@@ -367,18 +383,26 @@ def main() -> None:
             ok = "ok" if size <= MAP_HTML_BYTES else "MISS"
             print(f"\nmap HTML (last 30 days, street level): {size / 1e6:.2f} MB, built in {seconds:.2f} s [{ok}]")
     if args.only in (None, "filter-change"):
-        change = filter_change(db, args.page, args.changes)
-        if change.error:
-            print(f"\nfilter change ({change.page}): {change.error}")
-        if change.run_s:
-            worst = max(change.run_s)
-            ok = "ok" if worst <= FILTER_CHANGE_S else "MISS"
-            print(
-                f"\nfilter change ({change.page}, {len(change.run_s)} changes): AppTest run "
-                f"p50 {statistics.median(change.run_s):.2f} s, max {worst:.2f} s [{ok}]; its {change.calls} queries "
-                f"alone, uncached: p50 {statistics.median(change.queries_s):.2f} s, max {max(change.queries_s):.2f} s"
-            )
-            print("  last change, per query (ms): " + ", ".join(f"{n} {s * 1000:.0f}" for n, s in change.slowest))
+        with db.cursor() as con:
+            street = con.execute(
+                "SELECT grid_l2 FROM cases WHERE grid_l2 IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+            ).fetchone()[0]
+        for area in (None, street):
+            print_change(filter_change(db, args.page, args.changes, area=area))
+
+
+def print_change(change: FilterChange) -> None:
+    if change.error:
+        print(f"\nfilter change ({change.page}): {change.error}")
+    if change.run_s:
+        worst = max(change.run_s)
+        ok = "ok" if worst <= FILTER_CHANGE_S else "MISS"
+        print(
+            f"\nfilter change ({change.page}, {len(change.run_s)} changes): AppTest run "
+            f"p50 {statistics.median(change.run_s):.2f} s, max {worst:.2f} s [{ok}]; its {change.calls} queries "
+            f"alone, uncached: p50 {statistics.median(change.queries_s):.2f} s, max {max(change.queries_s):.2f} s"
+        )
+        print("  last change, per query (ms): " + ", ".join(f"{n} {s * 1000:.0f}" for n, s in change.slowest))
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@ while servers (and containers) often run on UTC.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+
+import settings
 
 
 def local_now(timezone: str) -> dt.datetime:
     """The current time in ``timezone`` as a naive datetime, to the minute (so it can key a cache entry)."""
-    return dt.datetime.now(ZoneInfo(timezone)).replace(tzinfo=None, second=0, microsecond=0)
+    return settings.local_now(timezone).replace(second=0, microsecond=0)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from settings import local_now
 
 from .assign import GridAssigner
 from .keyed_load import Batch, EntitySpec
@@ -144,7 +144,7 @@ def prepare_cameras(b: Batch) -> pd.DataFrame:
     req = _require(b, "camera_id", "name")
     installed = _time(b, "installed_at")
     points = locate(b.raw, b.chunk, b.mapping, b.options.crs, b.settings, b.verdicts, b.flags, True)
-    at = np.full(len(b.raw), np.datetime64(b.options.as_of or dt.datetime.now(), "ns"))
+    at = np.full(len(b.raw), np.datetime64(b.options.as_of or local_now(b.settings.timezone), "ns"))
     grids = _grids(b, points, at)
     return pd.concat(
         [
@@ -173,7 +173,7 @@ def prepare_facilities(b: Batch) -> pd.DataFrame:
     b.verdicts.reject(bad | (radius <= 0), "bad_value", "service radius is not a positive number of metres")
     radius = np.where(missing, b.settings.service_radius_m, radius)
     points = locate(b.raw, b.chunk, b.mapping, b.options.crs, b.settings, b.verdicts, b.flags, True)
-    at = np.full(len(b.raw), np.datetime64(b.options.as_of or dt.datetime.now(), "ns"))
+    at = np.full(len(b.raw), np.datetime64(b.options.as_of or local_now(b.settings.timezone), "ns"))
     grids = _grids(b, points, at)
     return pd.concat(
         [

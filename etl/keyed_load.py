@@ -7,7 +7,6 @@ and earlier ones are rejected with reason ``duplicate_id``.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from settings import Settings
+from settings import Settings, local_now
 
 from .columns import map_columns
 from .readers import RawChunk, read_table
@@ -77,7 +76,7 @@ def load_keyed(
     progress: bool = False,
 ) -> LoadReport:
     """Load ``path`` as ``spec.entity`` into ``spec.table`` through ``con`` (a ``store.writing`` connection)."""
-    started = dt.datetime.now()
+    started = local_now(settings.timezone)
     path = Path(path)
     report = LoadReport(spec.entity, options.source, str(path), run_id=next_run_id(con))
     columns = _table_columns(con, spec.table)

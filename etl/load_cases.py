@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 from tqdm import tqdm
 
-from settings import Settings
+from settings import Settings, local_now
 
 from .case_context import SATISFACTION, STEP_FIELDS, CaseContext
 from .columns import map_columns
@@ -324,7 +324,7 @@ def load_cases(
     progress: bool = False,
 ) -> LoadReport:
     """Load one case file into the database behind ``con`` (a ``store.writing`` connection)."""
-    started = dt.datetime.now()
+    started = local_now(settings.timezone)
     path = Path(path)
     crs = normalise_crs(options.crs)
     options = options.with_crs(crs)

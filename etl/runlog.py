@@ -14,6 +14,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from settings import local_now
+
 
 class Verdicts:
     """The first reason each row of a chunk is rejected for; rows without one are loaded."""
@@ -155,7 +157,7 @@ def finish_run(con: duckdb.DuckDBPyConnection, report: LoadReport, *, path: Path
             "file": str(path),
             "sha": file_sha256(path),
             "started": started_at,
-            "finished": dt.datetime.now(),
+            "finished": local_now(),
             "read": report.read,
             "loaded": report.loaded,
             "rejected": report.rejected,
