@@ -79,7 +79,8 @@ def case_filters(**filters: Any) -> tuple[str, dict[str, Any]]:
     if filters.get("area") is not None:
         values = _values("area", filters["area"])
         if values:
-            columns = ", ".join(f"c.{column}" for column in GRID_LEVEL_COLUMNS.values())
-            clauses.append(f"list_has_any($f_area, [{columns}])")
+            # one test per level column: building a five-element list per row (list_has_any) is 2× slower
+            levels = " OR ".join(f"list_contains($f_area, c.{column})" for column in GRID_LEVEL_COLUMNS.values())
+            clauses.append(f"({levels})")
             params["f_area"] = values
     return (" AND ".join(clauses) or "TRUE"), params
