@@ -27,9 +27,9 @@ class Settings:
     #: The DuckDB database file the dashboard reads and the ETL writes.
     db_path: Path = ROOT / "data" / "onemap.duckdb"
     #: Rows processed per ETL chunk: bounds memory on 10M-row files.
-    etl_chunk_rows: int = 500_000
+    etl_chunk_rows: int = 250_000
     #: DuckDB memory limit for a load; beyond it DuckDB spills to a temp directory beside the database.
-    etl_memory_limit: str = "2GB"
+    etl_memory_limit: str = "1GB"
     #: Working periods of a working day, minutes after midnight (08:00–12:00, 14:00–18:00).
     work_periods: tuple[tuple[int, int], ...] = ((8 * 60, 12 * 60), (14 * 60, 18 * 60))
     #: Fraction of a step's limit after which it shows yellow; red when overdue.
