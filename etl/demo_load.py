@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from settings import ROOT, Settings
+from settings import ROOT, Settings, local_now
 
 from .api import load_many, options_from_manifest
 from .runlog import LoadReport
@@ -33,7 +33,7 @@ def build_demo(
     from .demo import generate_demo
 
     out_dir = Path(out_dir or DEFAULT_OUT)
-    end = end or dt.date.today()
+    end = end or local_now(settings.timezone).date()
     manifest = generate_demo(
         out_dir,
         cases=cases or settings.demo_cases,
