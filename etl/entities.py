@@ -60,6 +60,13 @@ def _time(b: Batch, name: str, *, required: bool = False) -> np.ndarray:
     return parsed.to_numpy("datetime64[ns]")
 
 
+def _located(b: Batch) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows' WGS-84 points (coordinates required) and their grids now (or at ``as_of``)."""
+    points = locate(b.raw, b.chunk, b.mapping, b.options.crs, b.settings, b.verdicts, b.flags, True)
+    at = np.full(len(b.raw), np.datetime64(b.options.as_of or local_now(b.settings.timezone), "ns"))
+    return points, _grids(b, points, at)
+
+
 def _grids(b: Batch, points: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
     if "assigner" not in b.state:
         b.state["assigner"] = GridAssigner.from_db(b.con)
@@ -143,9 +150,7 @@ def prepare_routing(b: Batch) -> pd.DataFrame:
 def prepare_cameras(b: Batch) -> pd.DataFrame:
     req = _require(b, "camera_id", "name")
     installed = _time(b, "installed_at")
-    points = locate(b.raw, b.chunk, b.mapping, b.options.crs, b.settings, b.verdicts, b.flags, True)
-    at = np.full(len(b.raw), np.datetime64(b.options.as_of or local_now(b.settings.timezone), "ns"))
-    grids = _grids(b, points, at)
+    points, grids = _located(b)
     return pd.concat(
         [
             pd.DataFrame(
@@ -172,9 +177,7 @@ def prepare_facilities(b: Batch) -> pd.DataFrame:
     radius, missing, bad = parse_numbers(column(b.raw, b.mapping, "service_radius_m"))
     b.verdicts.reject(bad | (radius <= 0), "bad_value", "service radius is not a positive number of metres")
     radius = np.where(missing, b.settings.service_radius_m, radius)
-    points = locate(b.raw, b.chunk, b.mapping, b.options.crs, b.settings, b.verdicts, b.flags, True)
-    at = np.full(len(b.raw), np.datetime64(b.options.as_of or local_now(b.settings.timezone), "ns"))
-    grids = _grids(b, points, at)
+    points, grids = _located(b)
     return pd.concat(
         [
             pd.DataFrame(
