@@ -55,6 +55,8 @@ class Filters:
     status: tuple[str, ...] = ()
     dept: tuple[str, ...] = ()
     area: str | None = None
+    #: The level of ``area`` (1 = top), when known: the case filters then test that level's column only.
+    area_depth: int | None = None
     depth: int = 1
     map_parent: str | None = None
     lang: str = "zh"
@@ -73,6 +75,8 @@ class Filters:
                 kwargs[name] = getattr(self, name)
         if area and self.area is not None:
             kwargs["area"] = self.area
+            if self.area_depth is not None:
+                kwargs["area_depth"] = self.area_depth
         return kwargs
 
     @property
@@ -234,7 +238,9 @@ def _pick_area() -> None:
     st.session_state[PICK_KEY] = None
 
 
-def _area(settings: Settings, lang: str, t: Translate, *, at: dt.datetime) -> tuple[str | None, drill.MapLevel]:
+def _area(
+    settings: Settings, lang: str, t: Translate, *, at: dt.datetime
+) -> tuple[str | None, int | None, drill.MapLevel]:
     tree = cache.frame(queries.area_tree, at=at)
     levels = cache.frame(queries.level_names).set_index("depth")[name_column(lang)]
     wanted = drill.current_area()
@@ -272,7 +278,8 @@ def _area(settings: Settings, lang: str, t: Translate, *, at: dt.datetime) -> tu
     elif tree.empty:
         st.caption(t("area.no_grids", day=at.date()))
     fallback = drill.MapLevel(depth=settings.overview_map_depth, parent=None)
-    return area, drill.map_level(tree, area) or fallback
+    depth = chain[-1].depth if area is not None and chain else None
+    return area, depth, drill.map_level(tree, area) or fallback
 
 
 def draw_sidebar(settings: Settings, *, lang: str, today: dt.date) -> Filters:
@@ -280,7 +287,7 @@ def draw_sidebar(settings: Settings, *, lang: str, today: dt.date) -> Filters:
     t = translator(lang)
     with st.sidebar:
         preset, start, end, anchor = _period(settings, t, today=today)
-        area, level = _area(settings, lang, t, at=dt.datetime.combine(end, dt.time.max))
+        area, area_depth, level = _area(settings, lang, t, at=dt.datetime.combine(end, dt.time.max))
         st.subheader(t("sidebar.filters"))
         chosen = _dictionaries(lang, t)
     filters = Filters(
@@ -288,6 +295,7 @@ def draw_sidebar(settings: Settings, *, lang: str, today: dt.date) -> Filters:
         end=end,
         preset=preset,
         area=area,
+        area_depth=area_depth,
         depth=level.depth,
         map_parent=level.parent,
         lang=lang,

@@ -25,7 +25,9 @@ def init_db(settings: Settings | None = None) -> list[str]:
     """Create the schema and seed the shipped dictionaries; return the tables seeded."""
     settings = settings or load_settings()
     with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit) as con:
-        return seed_reference(con)
+        seeded = seed_reference(con)
+        rollups.refresh_after_loads(con, [], rollups.bin_sizes(settings))  # repairs rollups an upgrade added
+        return seeded
 
 
 def _load_one(con, entity: str, path: Path, options: SourceOptions, settings: Settings, progress: bool) -> LoadReport:
@@ -53,7 +55,8 @@ def load_many(
     """Load several files in one commit (each is its own run in the run log).
 
     The case rollups (``etl/rollups.py``) are refreshed once, after the last file, for the days the case
-    loads touched: a manifest of several case files rebuilds each day once, in the same commit.
+    loads touched: a manifest of several case files rebuilds each day once, in the same commit. Every load
+    refreshes them (a grid load moves the bins' frame; a rollup added by an upgrade is built by the next load).
     """
     settings = settings or load_settings()
     reports = []
@@ -62,8 +65,7 @@ def load_many(
         for entity, path, options in steps:
             reports.append(_load_one(con, entity, Path(path), options, settings, progress))
         case_runs = [report.run_id for report in reports if report.entity == "cases"]
-        if case_runs:
-            rollups.refresh_after_loads(con, case_runs)
+        rollups.refresh_after_loads(con, case_runs, rollups.bin_sizes(settings))
     return reports
 
 

@@ -1,43 +1,42 @@
-"""Daily rollups of ``cases``: ``case_daily``, refreshed by the ETL in the same commit as every case load.
+"""Daily rollups of ``cases``, refreshed by the ETL in the same commit as every load.
 
-``case_daily`` holds one row per report day and combination of the dimensions the dashboard filters on
-(``ROLLUP_DIMENSIONS``) with the counts the KPIs are built from (``ROLLUP_MEASURES``). It is derived data:
-``refresh_case_daily`` rebuilds any range of days from ``cases`` alone, so a refresh is idempotent and a
-full rebuild always repairs it.
+A view over many days (all time, a year) reads a rollup instead of scanning ``cases``; the dashboard picks the
+smallest rollup holding every column its filters and groups use (``dashboard/queries/source.py``) and reads
+``cases`` when none does. Each rollup is derived data: ``refresh`` rebuilds any range of days from ``cases``
+alone, so a refresh is idempotent and a full rebuild always repairs it.
 
-Definitions match ``dashboard/queries/cases.py``: *closed* = current state in ``CLOSED_STATES``; *awaiting
-closure* = current state open in ``case_state`` (a state missing from the dictionary counts as neither).
-Because ``status`` is a dimension, a query may also re-derive both from ``status`` at read time.
+* ``CASE_ROLLUPS``: one row per report day, ``status`` and distinct combination of a few dimensions (NULLs
+  included), holding the counts of ``ROLLUP_MEASURES``. Every measure is independent of the state, so the
+  state-dependent figures (closed, awaiting closure, closed on time) are sums of them over the right states at
+  read time; *overdue now* depends on the clock and cannot be rolled up.
+* ``BIN_ROLLUPS``: located cases per report day and hexagon (``q``, ``r``) or square cell (``i``, ``j``) of the
+  configured size, in the frame of ``etl/bins.py``; table ``case_bin_frame`` records the size and origin they
+  were built with (a grid load that moves the extent's centre, or a new size, rebuilds them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import duckdb
 
-from settings import MAX_GRID_LEVELS
+from settings import MAX_GRID_LEVELS, Settings
+
+from . import bins
 
 #: Current states that count as closed (the dashboard's ``CLOSED_STATES``; the ETL never imports the dashboard).
 CLOSED_STATES: tuple[str, ...] = ("closed", "evaluated")
 #: Follow-up answers that count as satisfied.
 SATISFIED: tuple[str, ...] = ("满意", "基本满意")
+GRID_COLUMNS: tuple[str, ...] = tuple(f"grid_l{depth}" for depth in range(1, MAX_GRID_LEVELS + 1))
 
-_GRID_COLUMNS = tuple(f"grid_l{depth}" for depth in range(1, MAX_GRID_LEVELS + 1))
-#: The grain of ``case_daily`` besides ``day``: one row per distinct combination (NULLs included).
-ROLLUP_DIMENSIONS: tuple[str, ...] = (*_GRID_COLUMNS, "category_code", "channel", "status", "dept_code")
-
-_CLOSED = "list_contains($closed_states, c.status)"
-_ON_TIME = "c.handled_at <= c.handle_deadline"
-#: Measure → the ``count`` it is (over ``cases c LEFT JOIN case_state s``).
+#: Measure → the count it is over ``cases c`` (none depends on the state; see the module docstring).
 ROLLUP_MEASURES: dict[str, str] = {
     "cases": "count(*)",
-    "closed": f"count(*) FILTER (WHERE {_CLOSED})",
-    "awaiting_closure": "count(*) FILTER (WHERE s.is_open)",
     "handled": "count(c.handled_at)",
-    "handled_on_time": f"count(*) FILTER (WHERE {_ON_TIME})",
-    "closed_on_time": f"count(*) FILTER (WHERE {_CLOSED} AND {_ON_TIME})",
+    "handled_on_time": "count(*) FILTER (WHERE c.handled_at <= c.handle_deadline)",
     "overdue_flagged": "count(*) FILTER (WHERE c.is_overdue)",
     "urgent": "count(*) FILTER (WHERE c.is_urgent)",
     "returned": "count(*) FILTER (WHERE c.return_count > 0)",
@@ -47,18 +46,41 @@ ROLLUP_MEASURES: dict[str, str] = {
 }
 
 
-def _rebuild_sql(where: str) -> str:
-    dimensions = ", ".join(f"c.{name}" for name in ROLLUP_DIMENSIONS)
-    measures = ",\n               ".join(f"{sql} AS {name}" for name, sql in ROLLUP_MEASURES.items())
-    return f"""
-        INSERT INTO case_daily BY NAME
-        SELECT CAST(c.reported_at AS DATE) AS day, {dimensions},
-               {measures}
-        FROM cases c LEFT JOIN case_state s ON s.state = c.status
-        WHERE {where}
-        GROUP BY ALL
-        ORDER BY day  -- stored in day order, so a day range skips row groups by their min/max
-    """
+@dataclass(frozen=True)
+class CaseRollup:
+    """A rollup table: one row per report ``day`` and distinct combination of ``dimensions`` (columns of
+    ``cases``, ``status`` always among them), with every measure of ``ROLLUP_MEASURES``."""
+
+    table: str
+    dimensions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BinRollup:
+    """Located cases per report ``day`` and bin of ``kind`` (``bins.BIN_KINDS``), in columns ``keys``."""
+
+    table: str
+    kind: str
+    keys: tuple[str, str]
+
+
+#: Smallest first: the dashboard takes the first one that holds every column it needs.
+CASE_ROLLUPS: tuple[CaseRollup, ...] = (
+    CaseRollup("case_daily_kind", ("channel", "category_code", "status", "dept_code")),
+    CaseRollup("case_daily_area", (*GRID_COLUMNS, "status")),
+)
+BIN_ROLLUPS: tuple[BinRollup, ...] = (
+    BinRollup("case_daily_hex", "hex", ("q", "r")),
+    BinRollup("case_daily_heat", "heat", ("i", "j")),
+)
+
+
+def bin_sizes(settings: Settings) -> dict[str, float]:
+    """The bin size of each kind the dashboard draws with (hexagon circumradius, heat cell side; metres)."""
+    return {
+        "hex": bins.positive("hex_size_m", settings.hex_size_m),
+        "heat": bins.positive("heat_cell_m", settings.heat_cell_m),
+    }
 
 
 def _day_range(first_day: dt.date | None, last_day: dt.date | None, column: str) -> tuple[str, dict[str, dt.date]]:
@@ -73,44 +95,146 @@ def _day_range(first_day: dt.date | None, last_day: dt.date | None, column: str)
     return (" AND ".join(clauses) or "TRUE"), params
 
 
-def refresh_case_daily(
-    con: duckdb.DuckDBPyConnection, *, first_day: dt.date | None = None, last_day: dt.date | None = None
-) -> int:
-    """Rebuild the ``case_daily`` rows of report days ``first_day``…``last_day`` (inclusive) from ``cases``.
+def _rebuild_case_rollup(con: duckdb.DuckDBPyConnection, rollup: CaseRollup, where: str, params: dict) -> int:
+    dimensions = ", ".join(f"c.{name}" for name in rollup.dimensions)
+    measures = ", ".join(f"{sql} AS {name}" for name, sql in ROLLUP_MEASURES.items())
+    sql = f"""
+        INSERT INTO {rollup.table} BY NAME
+        SELECT CAST(c.reported_at AS DATE) AS day, {dimensions}, {measures}
+        FROM cases c
+        WHERE {where}
+        GROUP BY ALL
+        ORDER BY day  -- stored in day order, so a day range skips row groups by their min/max
+    """
+    return int(con.execute(sql, {**params, "satisfied": list(SATISFIED)}).fetchone()[0])
 
-    A missing bound leaves that side open; neither rebuilds every day. Returns the number of rows written.
-    Run it inside the load's transaction (``store.writing``) so readers never see a half-refreshed table.
+
+def _rebuild_bin_rollup(
+    con: duckdb.DuckDBPyConnection, rollup: BinRollup, where: str, params: dict, frame: dict[str, float]
+) -> int:
+    select = bins.hex_select if rollup.kind == "hex" else bins.heat_select
+    keys = ", ".join(rollup.keys)
+    source = f"SELECT CAST(c.reported_at AS DATE) AS day, c.lon, c.lat FROM cases c WHERE {where}"
+    sql = f"""
+        INSERT INTO {rollup.table} BY NAME
+        SELECT day, {keys}, count(*) AS cases
+        FROM ({select(source, keep="day")})
+        GROUP BY ALL
+        ORDER BY day
+    """
+    return int(con.execute(sql, {**params, **frame}).fetchone()[0])
+
+
+def _bin_frames(con: duckdb.DuckDBPyConnection, sizes: dict[str, float]) -> dict[str, dict[str, float]]:
+    """The bound frame parameters of each bin kind: the grids' origin and the size (empty: no grids)."""
+    origin = bins.grid_origin(con)
+    if origin is None:
+        return {}
+    return {kind: {**bins.frame_params(origin), bins.BIN_KINDS[kind]: size} for kind, size in sizes.items()}
+
+
+def _stale_bin_kinds(con: duckdb.DuckDBPyConnection, frames: dict[str, dict[str, float]]) -> set[str]:
+    """The bin kinds whose stored frame differs from ``frames`` (those rollups must be rebuilt entirely)."""
+    stored = {
+        kind: (size, lon0, lat0)
+        for kind, size, lon0, lat0 in con.execute("SELECT kind, size_m, lon0, lat0 FROM case_bin_frame").fetchall()
+    }
+    wanted = {kind: (f[bins.BIN_KINDS[kind]], f["lon0"], f["lat0"]) for kind, f in frames.items()}
+    return {kind for kind in bins.BIN_KINDS if stored.get(kind) != wanted.get(kind)}
+
+
+def _refresh_case_rollups(con: duckdb.DuckDBPyConnection, first_day: dt.date | None, last_day: dt.date | None) -> dict:
+    where_days, day_params = _day_range(first_day, last_day, "day")
+    where_cases, case_params = _day_range(first_day, last_day, "c.reported_at")
+    written = {}
+    for rollup in CASE_ROLLUPS:
+        con.execute(f"DELETE FROM {rollup.table} WHERE {where_days}", day_params)
+        written[rollup.table] = _rebuild_case_rollup(con, rollup, where_cases, case_params)
+    return written
+
+
+def _refresh_bin_rollups(
+    con: duckdb.DuckDBPyConnection, sizes: dict[str, float], days: tuple[dt.date | None, dt.date | None] | None
+) -> dict[str, int]:
+    """Rebuild the bin rollups whose frame changed whole, and the others on ``days`` (None: leave them)."""
+    frames = _bin_frames(con, sizes)
+    whole = _stale_bin_kinds(con, frames)
+    written = {}
+    for rollup in BIN_ROLLUPS:
+        if rollup.kind in whole:
+            con.execute(f"DELETE FROM {rollup.table}")
+            con.execute("DELETE FROM case_bin_frame WHERE kind = $kind", {"kind": rollup.kind})
+            if rollup.kind not in frames:  # no grids: no frame to bin in
+                written[rollup.table] = 0
+                continue
+            frame = frames[rollup.kind]
+            written[rollup.table] = _rebuild_bin_rollup(con, rollup, "TRUE", {}, frame)
+            size = frame[bins.BIN_KINDS[rollup.kind]]
+            con.execute(
+                "INSERT INTO case_bin_frame VALUES ($kind, $size, $lon0, $lat0)",
+                {"kind": rollup.kind, "size": size, "lon0": frame["lon0"], "lat0": frame["lat0"]},
+            )
+        elif days is not None:
+            where_days, day_params = _day_range(*days, "day")
+            where_cases, case_params = _day_range(*days, "c.reported_at")
+            con.execute(f"DELETE FROM {rollup.table} WHERE {where_days}", day_params)
+            written[rollup.table] = _rebuild_bin_rollup(con, rollup, where_cases, case_params, frames[rollup.kind])
+    return written
+
+
+def refresh(
+    con: duckdb.DuckDBPyConnection,
+    sizes: dict[str, float],
+    *,
+    first_day: dt.date | None = None,
+    last_day: dt.date | None = None,
+) -> dict[str, int]:
+    """Rebuild every rollup's rows of report days ``first_day``…``last_day`` (inclusive) from ``cases``.
+
+    A missing bound leaves that side open; neither rebuilds every day. ``sizes``: the bin sizes
+    (``bin_sizes``). A bin rollup built with another size or origin is rebuilt whole (without grids it is
+    emptied). Returns the rows written per table. Run it inside the load's transaction (``store.writing``) so
+    readers never see a half-refreshed rollup.
     """
     if first_day is not None and last_day is not None and first_day > last_day:
         raise ValueError(f"first_day {first_day} is after last_day {last_day}")
-    where_daily, params = _day_range(first_day, last_day, "day")
-    con.execute(f"DELETE FROM case_daily WHERE {where_daily}", params)
-    where_cases, params = _day_range(first_day, last_day, "c.reported_at")
-    params = {**params, "closed_states": list(CLOSED_STATES), "satisfied": list(SATISFIED)}
-    return int(con.execute(_rebuild_sql(where_cases), params).fetchone()[0])
+    written = _refresh_case_rollups(con, first_day, last_day)
+    written.update(_refresh_bin_rollups(con, sizes, (first_day, last_day)))
+    _record_state(con)
+    return written
 
 
 def stale_days(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[dt.date, dt.date] | None:
-    """The first and last report day whose rollup the case loads ``run_ids`` may have changed, or None.
+    """The first and last report day whose rollups the case loads ``run_ids`` may have changed, or None.
 
     Those are the days of the rows the runs wrote (inserted or updated rows carry the run's id; unchanged
     rows keep their old one), plus the days an updated case moved away from. The old version of such a row
     is gone, but its old day lost a case and gained none from the run, so its count in ``cases`` no longer
-    matches ``case_daily``: every day whose counts differ is included (which also repairs a rollup that
-    was never built, e.g. a database from before the table existed).
+    matches a rollup's: every day on which any rollup's count differs from ``cases`` is included (which also
+    repairs a rollup never built, e.g. in a database from before the table existed).
     """
-    sql = """
+    framed = {kind for (kind,) in con.execute("SELECT kind FROM case_bin_frame").fetchall()}
+    # A bin rollup without a frame (no grids to bin in) holds nothing by design: it is not compared.
+    compared = [*CASE_ROLLUPS, *(r for r in BIN_ROLLUPS if r.kind in framed)]
+    in_rollups = " UNION ALL ".join(
+        f"SELECT day, '{r.table}' AS t, sum(cases) AS n FROM {r.table} GROUP BY 1" for r in compared
+    )
+    tables = ", ".join(f"('{r.table}', {isinstance(r, BinRollup)})" for r in compared)
+    sql = f"""
         WITH written AS (
             SELECT CAST(min(reported_at) AS DATE) AS first, CAST(max(reported_at) AS DATE) AS last
             FROM cases WHERE list_contains($runs, run_id)
         ), in_cases AS (
-            SELECT CAST(reported_at AS DATE) AS day, count(*) AS n FROM cases GROUP BY 1
-        ), in_rollup AS (
-            SELECT day, sum(cases) AS n FROM case_daily GROUP BY 1
+            SELECT CAST(reported_at AS DATE) AS day, count(*) AS n, count(lon) FILTER (WHERE lat IS NOT NULL) AS located
+            FROM cases GROUP BY 1
+        ), expected AS (
+            SELECT k.day, t.name AS t, CASE WHEN t.located THEN k.located ELSE k.n END AS n
+            FROM in_cases k, (VALUES {tables}) AS t(name, located)
+        ), in_rollups AS ({in_rollups}
         ), moved AS (
             SELECT min(day) AS first, max(day) AS last
-            FROM in_cases FULL JOIN in_rollup USING (day)
-            WHERE in_cases.n IS DISTINCT FROM in_rollup.n
+            FROM expected e FULL JOIN in_rollups r USING (day, t)
+            WHERE coalesce(e.n, 0) IS DISTINCT FROM coalesce(r.n, 0)
         )
         SELECT least(written.first, moved.first), greatest(written.last, moved.last) FROM written, moved
     """
@@ -118,12 +242,27 @@ def stale_days(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[
     return None if first is None else (first, last)
 
 
-def refresh_after_loads(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[dt.date, dt.date] | None:
-    """Refresh ``case_daily`` for the days the case loads ``run_ids`` changed; return that range (None: nothing).
+def refresh_after_loads(
+    con: duckdb.DuckDBPyConnection, run_ids: Iterable[int], sizes: dict[str, float]
+) -> tuple[dt.date, dt.date] | None:
+    """Refresh the rollups for the days the case loads ``run_ids`` changed; return that range (None: nothing).
 
-    Loading the same file again writes no rows, so it refreshes nothing.
+    Loading the same file again writes no rows, so it refreshes no day; bin rollups whose size or origin
+    changed (new settings, a grid load moving the extent) are rebuilt whole either way.
     """
     days = stale_days(con, run_ids)
     if days is not None:
-        refresh_case_daily(con, first_day=days[0], last_day=days[1])
+        refresh(con, sizes, first_day=days[0], last_day=days[1])
+    else:
+        _refresh_bin_rollups(con, sizes, None)
+        _record_state(con)
     return days
+
+
+def _record_state(con: duckdb.DuckDBPyConnection) -> None:
+    """Record every rollup as refreshed against the current ``cases`` (table ``rollup_state``)."""
+    con.execute("DELETE FROM rollup_state")
+    con.execute(
+        "INSERT INTO rollup_state SELECT unnest($tables), (SELECT count(*) FROM cases)",
+        {"tables": [r.table for r in (*CASE_ROLLUPS, *BIN_ROLLUPS)]},
+    )

@@ -297,28 +297,61 @@ CREATE TABLE IF NOT EXISTS rejected_row (
 );
 
 -- ---------------------------------------------------------------- rollups (derived; etl/rollups.py)
--- Daily case counts, rebuilt from cases by the ETL in the same commit as every case load (the days the load
--- touched; a full rebuild repairs it). One row per report day and distinct combination of the dimensions the
--- dashboard filters on, NULLs included (outside every grid, unmapped category, no department). Definitions
--- match dashboard/queries/cases.py. A view over many days reads this instead of scanning cases; overdue
--- *now* (at an as_of) depends on the clock and cannot be rolled up.
-CREATE TABLE IF NOT EXISTS case_daily (
-    day              DATE NOT NULL,             -- report day: CAST(cases.reported_at AS DATE)
-    grid_l1 VARCHAR, grid_l2 VARCHAR, grid_l3 VARCHAR, grid_l4 VARCHAR, grid_l5 VARCHAR,
-    category_code    VARCHAR,
+-- Daily case counts, rebuilt from cases by the ETL in the same commit as every load (the days the load touched;
+-- a full rebuild repairs them). A view over many days reads the smallest rollup holding every column it filters
+-- and groups on (dashboard/queries/source.py) instead of scanning cases. Each holds one row per report day
+-- (CAST(cases.reported_at AS DATE)) and distinct combination of its dimensions, NULLs included (outside every
+-- grid, unmapped category, no department). No measure depends on the state; status is a dimension of both, so
+-- closed / awaiting closure / closed on time are sums over the right states at read time. Overdue *now* (at an
+-- as_of) depends on the clock and cannot be rolled up.
+DROP TABLE IF EXISTS case_daily;                -- the first rollup (every dimension at once): replaced by these
+CREATE TABLE IF NOT EXISTS case_daily_kind (    -- what and who: channel, class, state, department
+    day              DATE NOT NULL,
     channel          VARCHAR NOT NULL,
+    category_code    VARCHAR,
     status           VARCHAR NOT NULL,          -- current state at the last load
     dept_code        VARCHAR,
     cases            BIGINT NOT NULL,
-    closed           BIGINT NOT NULL,           -- status closed or evaluated
-    awaiting_closure BIGINT NOT NULL,           -- status open in case_state (neither: rejected, voided, self-handled)
     handled          BIGINT NOT NULL,           -- handled_at set
     handled_on_time  BIGINT NOT NULL,           -- handled_at <= handle_deadline
-    closed_on_time   BIGINT NOT NULL,           -- closed, and handled_at <= handle_deadline
     overdue_flagged  BIGINT NOT NULL,           -- is_overdue (as judged at load time)
     urgent           BIGINT NOT NULL,           -- is_urgent
     returned         BIGINT NOT NULL,           -- return_count > 0
     reworked         BIGINT NOT NULL,           -- rework_count > 0
     followups        BIGINT NOT NULL,           -- satisfaction recorded
     satisfied        BIGINT NOT NULL            -- satisfaction 满意 or 基本满意
+);
+CREATE TABLE IF NOT EXISTS case_daily_area (    -- where: the grid at every level, state
+    day              DATE NOT NULL,
+    grid_l1 VARCHAR, grid_l2 VARCHAR, grid_l3 VARCHAR, grid_l4 VARCHAR, grid_l5 VARCHAR,
+    status           VARCHAR NOT NULL,
+    cases            BIGINT NOT NULL,
+    handled          BIGINT NOT NULL,           -- handled_at set
+    handled_on_time  BIGINT NOT NULL,           -- handled_at <= handle_deadline
+    overdue_flagged  BIGINT NOT NULL,           -- is_overdue (as judged at load time)
+    urgent           BIGINT NOT NULL,           -- is_urgent
+    returned         BIGINT NOT NULL,           -- return_count > 0
+    reworked         BIGINT NOT NULL,           -- rework_count > 0
+    followups        BIGINT NOT NULL,           -- satisfaction recorded
+    satisfied        BIGINT NOT NULL            -- satisfaction 满意 or 基本满意
+);
+-- Located cases per report day and bin, in the frame of etl/bins.py; case_bin_frame holds the size (metres)
+-- and origin each kind was built with (the dashboard uses a bin rollup only when both match its own).
+CREATE TABLE IF NOT EXISTS case_daily_hex (     -- pointy-top hexagons, axial (q, r)
+    day DATE NOT NULL, q BIGINT NOT NULL, r BIGINT NOT NULL, cases BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS case_daily_heat (    -- square cells (i, j)
+    day DATE NOT NULL, i BIGINT NOT NULL, j BIGINT NOT NULL, cases BIGINT NOT NULL
+);
+-- What each rollup was last refreshed against: the dashboard reads a rollup only while cases still holds that
+-- many rows (the ETL refreshes in the commit that writes cases; a table filled another way is not trusted).
+CREATE TABLE IF NOT EXISTS rollup_state (
+    table_name VARCHAR PRIMARY KEY,
+    cases      BIGINT NOT NULL                  -- count(*) of cases at the refresh
+);
+CREATE TABLE IF NOT EXISTS case_bin_frame (
+    kind    VARCHAR PRIMARY KEY,                -- hex | heat
+    size_m  DOUBLE NOT NULL,                    -- hexagon circumradius / cell side
+    lon0    DOUBLE NOT NULL,                    -- the frame's origin: centre of the grids' extent
+    lat0    DOUBLE NOT NULL
 );

@@ -30,11 +30,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from tiny_db import EAST, MAY, WEST, build_tiny_db
+from tiny_db import EAST, MAY, WEST, build_rollups, build_tiny_db
 
 from dashboard import queries
 from dashboard.db import LiveDatabase
 from dashboard.queries import map_layers
+from etl import bins
 from etl.store import apply_schema
 from etl.workcal import calendar_rows
 
@@ -130,9 +131,11 @@ def build_map_db(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def map_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_map_db(tmp_path_factory.mktemp("map") / "onemap.duckdb")
+@pytest.fixture(scope="module", params=["cases", "rollups"])
+def map_path(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The map database, read from ``cases`` alone or with the rollups built: every test runs on both."""
+    path = build_map_db(tmp_path_factory.mktemp("map") / "onemap.duckdb")
+    return build_rollups(path) if request.param == "rollups" else path
 
 
 @pytest.fixture
@@ -274,8 +277,8 @@ def test_case_points_in_english(con: duckdb.DuckDBPyConnection) -> None:
 # ---------------------------------------------------------------- bins
 def _axial(lon: float, lat: float, size: float) -> tuple[int, int]:
     """Reference hexagon of a point, in plain Python: origin (117.1, 31.05), the grid table's centre."""
-    kx = map_layers.M_PER_DEG_LON * math.cos(math.radians(31.05))
-    x, y = (lon - 117.1) * kx, (lat - 31.05) * map_layers.M_PER_DEG_LAT
+    kx = bins.M_PER_DEG_LON * math.cos(math.radians(31.05))
+    x, y = (lon - 117.1) * kx, (lat - 31.05) * bins.M_PER_DEG_LAT
     fq, fr = (math.sqrt(3) / 3 * x - y / 3) / size, (2 / 3 * y) / size
     fs = -fq - fr
     q, r, s = round(fq), round(fr), round(fs)
@@ -306,8 +309,8 @@ def test_hex_bins_group_nearby_cases(con: duckdb.DuckDBPyConnection) -> None:
 
 def _cube_rounded(lon: np.ndarray, lat: np.ndarray, lon0: float, lat0: float, size: float) -> np.ndarray:
     """The textbook hexagon of each point: cube rounding of its fractional axial coordinates (q, r pairs)."""
-    x = (lon - lon0) * map_layers.M_PER_DEG_LON * math.cos(math.radians(lat0))
-    y = (lat - lat0) * map_layers.M_PER_DEG_LAT
+    x = (lon - lon0) * bins.M_PER_DEG_LON * math.cos(math.radians(lat0))
+    y = (lat - lat0) * bins.M_PER_DEG_LAT
     fq, fr = (math.sqrt(3) / 3 * x - y / 3) / size, (2 / 3 * y) / size
     fs = -fq - fr
     q, r, s = np.round(fq), np.round(fr), np.round(fs)
@@ -346,18 +349,18 @@ def test_hex_bins_match_cube_rounding_for_random_points(tmp_path: Path) -> None:
 
 def test_hex_bin_centres_are_within_a_hexagon_of_their_cases(con: duckdb.DuckDBPyConnection) -> None:
     frame = map_layers.hex_bins(con, size_m=1000, **MAY).set_index("cases")
-    kx = map_layers.M_PER_DEG_LON * math.cos(math.radians(31.05))
+    kx = bins.M_PER_DEG_LON * math.cos(math.radians(31.05))
     for members, centre in ((3, (117.111, 31.011)), (2, (117.0505, 31.0505))):
         lon, lat = frame.loc[members, ["lon", "lat"]]
-        distance = math.hypot((lon - centre[0]) * kx, (lat - centre[1]) * map_layers.M_PER_DEG_LAT)
+        distance = math.hypot((lon - centre[0]) * kx, (lat - centre[1]) * bins.M_PER_DEG_LAT)
         assert distance < 1000
 
 
 def test_hex_bin_centres_lie_on_the_lattice(con: duckdb.DuckDBPyConnection) -> None:
     frame = map_layers.hex_bins(con, size_m=500, **MAY)
-    kx = map_layers.M_PER_DEG_LON * math.cos(math.radians(31.05))
+    kx = bins.M_PER_DEG_LON * math.cos(math.radians(31.05))
     x = (frame["lon"] - 117.1) * kx
-    y = (frame["lat"] - 31.05) * map_layers.M_PER_DEG_LAT
+    y = (frame["lat"] - 31.05) * bins.M_PER_DEG_LAT
     assert np.allclose(x, 500 * math.sqrt(3) * (frame["q"] + frame["r"] / 2), atol=1e-6)
     assert np.allclose(y, 500 * 1.5 * frame["r"], atol=1e-6)
 
@@ -368,15 +371,15 @@ def test_heat_cells_count_cases_per_square(con: duckdb.DuckDBPyConnection) -> No
     # x = (lon − 117.1) · 95 348 m (111 320 · cos 31.05°), y = (lat − 31.05) · 110 540, cells of 1 km:
     # t:1 x 953 → i 0 alone; t:3 x 1 049 and t:9 x 1 144 → i 1 (all three y −4 422 … −4 200 → j −5);
     # t:4 x −4 767 and t:5 x −4 672 → i −5, j 0; t:2 i 5, j 0; t:8 i 19, j 0.
-    kx = map_layers.M_PER_DEG_LON * math.cos(math.radians(31.05))
+    kx = bins.M_PER_DEG_LON * math.cos(math.radians(31.05))
     cells = {
-        (int((lon - 117.1) * kx // 1000), int((lat - 31.05) * map_layers.M_PER_DEG_LAT // 1000)): weight
+        (int((lon - 117.1) * kx // 1000), int((lat - 31.05) * bins.M_PER_DEG_LAT // 1000)): weight
         for lon, lat, weight in frame.itertuples(index=False)
     }
     assert cells == {(0, -5): 1, (1, -5): 2, (-5, 0): 2, (5, 0): 1, (19, 0): 1}
     # Cell centres are half a cell from the cell's corner on the 1 km lattice around the origin.
     i = (frame["lon"] - 117.1) * kx / 1000 - 0.5
-    j = (frame["lat"] - 31.05) * map_layers.M_PER_DEG_LAT / 1000 - 0.5
+    j = (frame["lat"] - 31.05) * bins.M_PER_DEG_LAT / 1000 - 0.5
     assert np.allclose(i, i.round(), atol=1e-9) and np.allclose(j, j.round(), atol=1e-9)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from tiny_db import EAST, MAY, WEST, build_tiny_db
+from tiny_db import EAST, MAY, WEST, build_rollups, build_tiny_db
 
 from dashboard import charts, queries
 from dashboard.db import LiveDatabase
@@ -22,12 +22,17 @@ AT = dt.datetime(2024, 5, 31, 23, 59)
 FIGURES = ["cases", "closed", "awaiting_closure", "closed_on_time", "overdue", "followups", "satisfied"]
 
 
-@pytest.fixture(scope="module")
-def con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+@pytest.fixture(scope="module", params=["cases", "rollups"])
+def con(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The tiny database read from ``cases`` alone or with the rollups built: every test runs on both."""
     path = build_tiny_db(tmp_path_factory.mktemp("panel") / "onemap.duckdb")
     with duckdb.connect(str(path)) as writer:  # two follow-up answers, one satisfied
         writer.execute("UPDATE cases SET satisfaction = '基本满意' WHERE case_uid = 't:1'")
         writer.execute("UPDATE cases SET satisfaction = '不满意' WHERE case_uid = 't:2'")
+    if request.param == "rollups":
+        build_rollups(path)
     with LiveDatabase(path).cursor() as cursor:
         yield cursor
 

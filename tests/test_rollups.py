@@ -10,7 +10,7 @@ import pytest
 from conftest import EAST_POINT, OUTSIDE_POINT, write_csv
 from test_load_cases import case, load, query
 
-from etl import rollups, store
+from etl import api, rollups, store
 
 NO_WORKFLOW = {"派遣时间": None, "处置时间": None, "结案时间": None}
 #: Five cases over two days (2025-06-03 Tue, 06-04 Wed); deadlines are 15:30 on the day for class 06010.
@@ -44,25 +44,25 @@ ROWS = [
     ),
 ]
 MEASURES = list(rollups.ROLLUP_MEASURES)
+TABLES = [r.table for r in rollups.CASE_ROLLUPS]
+SIZES = {"hex": 500.0, "heat": 250.0}
 
 
-def rollup(settings) -> list[tuple]:
-    """Every row of ``case_daily``, sorted."""
-    columns = ", ".join(["day", *rollups.ROLLUP_DIMENSIONS, *MEASURES])
-    return sorted(query(settings, f"SELECT {columns} FROM case_daily"), key=repr)
+def rollup(settings, table: str) -> list[tuple]:
+    """Every row of the case rollup ``table``, sorted."""
+    dimensions = next(r.dimensions for r in rollups.CASE_ROLLUPS if r.table == table)
+    columns = ", ".join(["day", *dimensions, *MEASURES])
+    return sorted(query(settings, f"SELECT {columns} FROM {table}"), key=repr)
 
 
-def direct(settings) -> list[tuple]:
-    """What ``case_daily`` should hold, counted straight from ``cases`` (written independently of the module)."""
-    dimensions = ", ".join(rollups.ROLLUP_DIMENSIONS)
+def direct(settings, table: str) -> list[tuple]:
+    """What the case rollup ``table`` should hold, counted straight from ``cases`` (written independently)."""
+    dimensions = ", ".join(next(r.dimensions for r in rollups.CASE_ROLLUPS if r.table == table))
     sql = f"""
         SELECT CAST(reported_at AS DATE), {dimensions},
                count(*),
-               sum(CASE WHEN status IN ('closed', 'evaluated') THEN 1 ELSE 0 END),
-               sum(CASE WHEN status IN (SELECT state FROM case_state WHERE is_open) THEN 1 ELSE 0 END),
                sum(CASE WHEN handled_at IS NOT NULL THEN 1 ELSE 0 END),
                sum(CASE WHEN handled_at <= handle_deadline THEN 1 ELSE 0 END),
-               sum(CASE WHEN status IN ('closed', 'evaluated') AND handled_at <= handle_deadline THEN 1 ELSE 0 END),
                sum(CASE WHEN is_overdue THEN 1 ELSE 0 END),
                sum(CASE WHEN is_urgent THEN 1 ELSE 0 END),
                sum(CASE WHEN return_count > 0 THEN 1 ELSE 0 END),
@@ -74,10 +74,14 @@ def direct(settings) -> list[tuple]:
     return sorted(query(settings, sql), key=repr)
 
 
-def totals(settings, day: str | None = None) -> dict[str, int]:
+def all_match(settings) -> bool:
+    return all(rollup(settings, table) == direct(settings, table) for table in TABLES)
+
+
+def totals(settings, day: str | None = None, table: str = "case_daily_kind") -> dict[str, int]:
     sums = ", ".join(f"coalesce(sum({m}), 0)" for m in MEASURES)
     where = "WHERE day = ?" if day else ""
-    (row,) = query(settings, f"SELECT {sums} FROM case_daily {where}", [dt.date.fromisoformat(day)] if day else [])
+    (row,) = query(settings, f"SELECT {sums} FROM {table} {where}", [dt.date.fromisoformat(day)] if day else [])
     return dict(zip(MEASURES, row, strict=True))
 
 
@@ -88,30 +92,50 @@ def loaded(city, tmp_path: Path):
 
 
 def test_rollup_counts_each_measure(loaded) -> None:
-    assert totals(loaded) == {
-        "cases": 5,
-        "closed": 3,  # 1, 3, 4 (evaluated)
-        "awaiting_closure": 1,  # 2; 5 was rejected, so neither
-        "handled": 3,
-        "handled_on_time": 2,  # 1, 4
-        "closed_on_time": 2,
-        "overdue_flagged": 2,  # 2 unhandled past 15:30, 3 handled the next day
-        "urgent": 1,
-        "returned": 1,
-        "reworked": 1,
-        "followups": 3,
-        "satisfied": 2,
-    }
+    for table in TABLES:
+        assert totals(loaded, table=table) == {
+            "cases": 5,
+            "handled": 3,
+            "handled_on_time": 2,  # 1, 4
+            "overdue_flagged": 2,  # 2 unhandled past 15:30, 3 handled the next day
+            "urgent": 1,
+            "returned": 1,
+            "reworked": 1,
+            "followups": 3,
+            "satisfied": 2,
+        }, table
     assert totals(loaded, "2025-06-03")["cases"] == 2
-    by_channel = query(loaded, "SELECT channel, sum(cases) FROM case_daily GROUP BY 1 ORDER BY 1")
+    by_channel = query(loaded, "SELECT channel, sum(cases) FROM case_daily_kind GROUP BY 1 ORDER BY 1")
     assert by_channel == [("hotline", 1), ("patrol", 4)]
-    outside = query(loaded, "SELECT grid_l1, status, cases FROM case_daily WHERE grid_l1 IS NULL")
+    outside = query(loaded, "SELECT grid_l1, status, cases FROM case_daily_area WHERE grid_l1 IS NULL")
     assert outside == [(None, "rejected", 1)]
 
 
-def test_rollup_equals_group_by_over_cases(loaded) -> None:
-    assert rollup(loaded) == direct(loaded)
-    assert len(rollup(loaded)) == 5  # no two of the five cases share day, grid, class, channel, status and dept
+def test_rollups_equal_a_group_by_over_cases(loaded) -> None:
+    assert all_match(loaded)
+    assert len(rollup(loaded, "case_daily_area")) == 5  # no two of the five cases share day, grid and state
+    assert query(loaded, "SELECT table_name, cases FROM rollup_state ORDER BY 1") == [
+        ("case_daily_area", 5),
+        ("case_daily_heat", 5),
+        ("case_daily_hex", 5),
+        ("case_daily_kind", 5),
+    ]
+
+
+def test_bin_rollups_count_located_cases_in_the_configured_frame(loaded) -> None:
+    frames = query(loaded, "SELECT kind, size_m FROM case_bin_frame ORDER BY kind")
+    assert frames == [("heat", loaded.heat_cell_m), ("hex", loaded.hex_size_m)]
+    for table in ("case_daily_hex", "case_daily_heat"):
+        per_day = query(loaded, f"SELECT day, sum(cases) FROM {table} GROUP BY 1 ORDER BY 1")
+        assert per_day == [(dt.date(2025, 6, 3), 2), (dt.date(2025, 6, 4), 3)], table  # all five are located
+
+
+def test_new_bin_sizes_rebuild_the_bin_rollups(loaded) -> None:
+    with store.writing(loaded.db_path) as con:
+        assert rollups.refresh_after_loads(con, [], SIZES) is None  # no day changed …
+    frames = query(loaded, "SELECT kind, size_m FROM case_bin_frame ORDER BY kind")
+    assert frames == [("heat", 250.0), ("hex", 500.0)]  # … but the bins follow the new sizes
+    assert query(loaded, "SELECT sum(cases) FROM case_daily_hex") == [(5,)]
 
 
 def test_an_update_moves_its_counts(loaded, tmp_path: Path) -> None:
@@ -128,45 +152,60 @@ def test_an_update_moves_its_counts(loaded, tmp_path: Path) -> None:
     )
     report = load(write_csv(tmp_path / "update.csv", [moved]), loaded)
     assert (report.updated, report.inserted) == (1, 0)
-    assert rollup(loaded) == direct(loaded)
+    assert all_match(loaded)
     assert totals(loaded, "2025-06-03")["cases"] == 1  # the day it moved away from lost it
-    moved_in = {"cases": 1, "awaiting_closure": 1, "handled": 1, "handled_on_time": 1}
+    assert totals(loaded, "2025-06-03", "case_daily_area")["cases"] == 1
+    moved_in = {"cases": 1, "handled": 1, "handled_on_time": 1}
     assert totals(loaded, "2025-06-10") == {**dict.fromkeys(MEASURES, 0), **moved_in}
-    assert totals(loaded)["closed"] == 2
+    assert query(loaded, "SELECT day, sum(cases) FROM case_daily_hex WHERE day >= '2025-06-10' GROUP BY 1") == [
+        (dt.date(2025, 6, 10), 1)
+    ]
 
 
 def test_reloading_the_same_file_changes_nothing(loaded, tmp_path: Path) -> None:
-    before = rollup(loaded)
+    before = {table: rollup(loaded, table) for table in TABLES}
     report = load(tmp_path / "cases.csv", loaded)
     assert report.unchanged == 5
-    assert rollup(loaded) == before
+    assert {table: rollup(loaded, table) for table in TABLES} == before
     with duckdb.connect(str(loaded.db_path)) as con:
         assert rollups.stale_days(con, [report.run_id]) is None
 
 
 def test_refresh_rebuilds_only_the_days_asked_for(loaded) -> None:
+    sizes = rollups.bin_sizes(loaded)
     with store.writing(loaded.db_path) as con:
-        con.execute("UPDATE case_daily SET cases = 99")
-        written = rollups.refresh_case_daily(con, first_day=dt.date(2025, 6, 4), last_day=dt.date(2025, 6, 4))
-    assert written == 3
+        for table in (*TABLES, "case_daily_hex"):
+            con.execute(f"UPDATE {table} SET cases = 99")
+        written = rollups.refresh(con, sizes, first_day=dt.date(2025, 6, 4), last_day=dt.date(2025, 6, 4))
+    assert written["case_daily_area"] == 3
     assert totals(loaded, "2025-06-03")["cases"] == 2 * 99  # outside the range: left as it was
     assert totals(loaded, "2025-06-04")["cases"] == 3
     with store.writing(loaded.db_path) as con:
-        rollups.refresh_case_daily(con)
-    assert rollup(loaded) == direct(loaded)
+        rollups.refresh(con, sizes)
+    assert all_match(loaded)
 
 
-def test_a_load_repairs_a_rollup_that_was_never_built(loaded, tmp_path: Path) -> None:
+@pytest.mark.parametrize("table", ["case_daily_kind", "case_daily_area", "case_daily_hex", "case_daily_heat"])
+def test_a_load_repairs_a_rollup_that_was_never_built(loaded, tmp_path: Path, table: str) -> None:
     with store.writing(loaded.db_path) as con:  # as in a database from before the table existed
-        con.execute("DELETE FROM case_daily")
+        con.execute(f"DELETE FROM {table}")
     load(
         write_csv(tmp_path / "more.csv", [case(6, 上报时间="2025-06-20 09:00:00", 状态="已上报", **NO_WORKFLOW)]),
         loaded,
     )
-    assert rollup(loaded) == direct(loaded)
-    assert totals(loaded)["cases"] == 6
+    assert all_match(loaded)
+    assert query(loaded, f"SELECT sum(cases) FROM {table}") == [(6,)]
+
+
+def test_a_load_of_something_else_builds_missing_rollups(loaded, tmp_path: Path) -> None:
+    with store.writing(loaded.db_path) as con:
+        con.execute("DELETE FROM case_daily_kind")
+        con.execute("DELETE FROM rollup_state")
+    api.init_db(loaded)  # no case load at all
+    assert all_match(loaded)
+    assert query(loaded, "SELECT count(*) FROM rollup_state WHERE cases = 5") == [(4,)]
 
 
 def test_refresh_rejects_an_inverted_range(loaded) -> None:
     with duckdb.connect(str(loaded.db_path)) as con, pytest.raises(ValueError, match="after last_day"):
-        rollups.refresh_case_daily(con, first_day=dt.date(2025, 6, 5), last_day=dt.date(2025, 6, 4))
+        rollups.refresh(con, SIZES, first_day=dt.date(2025, 6, 5), last_day=dt.date(2025, 6, 4))

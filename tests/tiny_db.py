@@ -27,6 +27,7 @@ import duckdb
 import shapely
 from shapely.geometry import box
 
+from etl import rollups
 from etl.store import apply_schema
 
 #: May 2024, the range the expected values below are for.
@@ -129,4 +130,15 @@ def build_tiny_db(path: Path) -> Path:
         con.execute(_CASES_SQL)
     finally:
         con.close()
+    return path
+
+
+#: Bin sizes the rollups of the test databases are built with (those the map tests draw with).
+TEST_BIN_SIZES = {"hex": 1000.0, "heat": 1000.0}
+
+
+def build_rollups(path: Path) -> Path:
+    """Refresh every rollup of the database at ``path`` as a load would, and return the path."""
+    with duckdb.connect(str(path)) as con:
+        rollups.refresh(con, TEST_BIN_SIZES)
     return path

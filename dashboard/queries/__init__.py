@@ -1,7 +1,6 @@
 """Queries: pure functions of (DuckDB connection, keyword filters) returning DataFrames. No Streamlit here."""
 
 from .cases import (
-    CLOSED_STATES,
     cases_by_channel,
     cases_by_level,
     cases_by_status,
@@ -27,6 +26,7 @@ from .map_layers import (
     hex_bins,
 )
 from .panel import area_figures, top_categories
+from .source import CLOSED_STATES
 
 #: The sidebar's, the panel's and the export's queries (owner: the page helper).
 PAGE_QUERIES = (

@@ -20,9 +20,7 @@ import duckdb
 import pandas as pd
 
 from .filters import case_filters, grid_level_column
-
-#: Current states that count as closed.
-CLOSED_STATES: tuple[str, ...] = ("closed", "evaluated")
+from .source import counts_sql
 
 
 def data_extent(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -32,20 +30,12 @@ def data_extent(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def summary_counts(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
     """One row: ``cases``, ``closed``, ``awaiting_closure`` and ``closure_rate`` (NaN when nothing is due)."""
-    where, params = case_filters(**filters)
+    counts, params = counts_sql(con, group=(), measures=("cases", "closed", "awaiting_closure"), **filters)
     sql = f"""
-        WITH counts AS (
-            SELECT count(*) AS cases,
-                   count(*) FILTER (WHERE list_contains($closed_states, c.status)) AS closed,
-                   count(*) FILTER (WHERE s.is_open) AS awaiting_closure
-            FROM cases c LEFT JOIN case_state s ON s.state = c.status
-            WHERE {where}
-        )
-        SELECT cases, closed, awaiting_closure,
-               closed / nullif(closed + awaiting_closure, 0) AS closure_rate
-        FROM counts
+        SELECT cases, closed, awaiting_closure, closed / nullif(closed + awaiting_closure, 0) AS closure_rate
+        FROM ({counts})
     """
-    return con.execute(sql, {**params, "closed_states": list(CLOSED_STATES)}).df()
+    return con.execute(sql, params).df()
 
 
 def overdue_pending(con: duckdb.DuckDBPyConnection, *, as_of: dt.datetime, **filters: Any) -> pd.DataFrame:
@@ -65,29 +55,25 @@ def overdue_pending(con: duckdb.DuckDBPyConnection, *, as_of: dt.datetime, **fil
 
 def cases_by_channel(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
     """``channel``, ``name_zh``, ``name_en`` (the code when the dictionary lacks it) and ``cases``, most first."""
-    where, params = case_filters(**filters)
+    # Counted on the codes first, the names joined to the few result rows (a join per row costs 3-4×).
+    counts, params = counts_sql(con, group=("channel",), measures=("cases",), **filters)
     sql = f"""
-        SELECT c.channel, coalesce(any_value(ch.name_zh), c.channel) AS name_zh,
-               coalesce(any_value(ch.name_en), c.channel) AS name_en, count(*) AS cases
-        FROM cases c LEFT JOIN channel ch ON ch.channel = c.channel
-        WHERE {where}
-        GROUP BY c.channel
-        ORDER BY cases DESC, c.channel
+        SELECT k.channel, coalesce(ch.name_zh, k.channel) AS name_zh, coalesce(ch.name_en, k.channel) AS name_en,
+               k.cases
+        FROM ({counts}) k LEFT JOIN channel ch ON ch.channel = k.channel
+        ORDER BY k.cases DESC, k.channel
     """
     return con.execute(sql, params).df()
 
 
 def cases_by_status(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
     """``status``, ``name_zh``, ``name_en``, ``is_open``, ``sort_order`` and ``cases``, in workflow order."""
-    where, params = case_filters(**filters)
+    counts, params = counts_sql(con, group=("status",), measures=("cases",), **filters)
     sql = f"""
-        SELECT c.status, coalesce(any_value(s.name_zh), c.status) AS name_zh,
-               coalesce(any_value(s.name_en), c.status) AS name_en,
-               any_value(s.is_open) AS is_open, any_value(s.sort_order) AS sort_order, count(*) AS cases
-        FROM cases c LEFT JOIN case_state s ON s.state = c.status
-        WHERE {where}
-        GROUP BY c.status
-        ORDER BY sort_order NULLS LAST, c.status
+        SELECT k.status, coalesce(s.name_zh, k.status) AS name_zh, coalesce(s.name_en, k.status) AS name_en,
+               s.is_open, s.sort_order, k.cases
+        FROM ({counts}) k LEFT JOIN case_state s ON s.state = k.status
+        ORDER BY s.sort_order NULLS LAST, k.status
     """
     return con.execute(sql, params).df()
 
@@ -98,16 +84,13 @@ def cases_by_level(con: duckdb.DuckDBPyConnection, *, depth: int, **filters: Any
     Names are those of each code's latest version. Cases in no grid at that depth are not counted.
     """
     column = grid_level_column(depth)
-    where, params = case_filters(**filters)
+    counts, params = counts_sql(con, group=(column,), measures=("cases",), where=f"c.{column} IS NOT NULL", **filters)
     sql = f"""
         WITH names AS (
             SELECT code, arg_max(name, valid_from) AS name, arg_max(parent_code, valid_from) AS parent_code
             FROM grid WHERE depth = $depth GROUP BY code
         ), counts AS (
-            SELECT c.{column} AS code, count(*) AS cases
-            FROM cases c
-            WHERE c.{column} IS NOT NULL AND {where}
-            GROUP BY c.{column}
+            SELECT {column} AS code, cases FROM ({counts})
         )
         SELECT code, coalesce(n.name, code) AS name, n.parent_code, coalesce(k.cases, 0) AS cases
         FROM names n FULL JOIN counts k USING (code)
@@ -118,12 +101,9 @@ def cases_by_level(con: duckdb.DuckDBPyConnection, *, depth: int, **filters: Any
 
 def daily_counts(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
     """``day`` and ``cases`` reported that day, one row per day from ``start`` (or the first) to ``end``."""
-    where, params = case_filters(**filters)
+    counts, params = counts_sql(con, group=("day",), measures=("cases",), **filters)
     sql = f"""
-        WITH counts AS (
-            SELECT CAST(c.reported_at AS DATE) AS day, count(*) AS cases
-            FROM cases c WHERE {where} GROUP BY 1
-        ), span AS (
+        WITH counts AS ({counts}), span AS (
             SELECT coalesce(CAST($first AS DATE), min(day)) AS first, coalesce(CAST($last AS DATE), max(day)) AS last
             FROM counts
         )

@@ -7,16 +7,15 @@ Definitions follow ``cases.py``: *closed* = current state in ``CLOSED_STATES``; 
 state open; *closed on time* = closed and ``handled_at <= handle_deadline``; *overdue* = open, not handled
 and past ``handle_deadline`` at ``as_of``; *satisfied* = follow-up answer in ``SATISFIED``.
 
-Bins are computed in a local metric frame: x = (lon − lon0)·111 320·cos(lat0), y = (lat − lat0)·110 540
-around the centre of the grid table's extent (fixed, so bins do not move when filters change); hexagons are
-pointy-top with axial coordinates (q, r), centre x = size·√3·(q + r/2), y = size·1.5·r.
+Counts over many days come from the ETL's daily rollups when one holds every column needed (``source.py``).
+Bins are computed in the local metric frame of ``etl/bins.py`` (fixed on the grids' extent, so bins do not move
+when filters change).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,23 +23,22 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from etl import bins
+from etl.rollups import BIN_ROLLUPS
 from etl.workcal import WorkCalendar
 from settings import load_settings
 
-from .cases import CLOSED_STATES
 from .filters import case_filters, grid_level_column
+from .source import SATISFIED, bin_source, counts_sql
 
-#: Follow-up answers that count as satisfied (满意率 = these / follow-ups).
-SATISFIED: tuple[str, ...] = ("满意", "基本满意")
-#: Metres per degree of latitude, and of longitude at the equator, in the local metric frame.
-M_PER_DEG_LAT = 110_540.0
-M_PER_DEG_LON = 111_320.0
 #: Interface language → the dictionary column holding names in it.
 NAME_COLUMNS: dict[str, str] = {"zh": "name_zh", "en": "name_en"}
 #: Alarm levels of ``deadline_alerts``.
 ALERT_LEVELS: tuple[str, ...] = ("overdue", "warning")
 #: Case filters that also make sense for camera alarms (status and department describe cases).
-_EVENT_FILTERS: tuple[str, ...] = ("start", "end", "channel", "category_major", "category", "area")
+_EVENT_FILTERS: tuple[str, ...] = ("start", "end", "channel", "category_major", "category", "area", "area_depth")
+#: Bin kind → its key columns.
+_BIN_KEYS: dict[str, tuple[str, str]] = {rollup.kind: rollup.keys for rollup in BIN_ROLLUPS}
 _VALID_AT = "valid_from <= $at AND (valid_to IS NULL OR valid_to > $at)"
 _LOCATED = "c.lon IS NOT NULL AND c.lat IS NOT NULL"
 
@@ -50,12 +48,6 @@ def _name_column(lang: str) -> str:
         return NAME_COLUMNS[lang]
     except KeyError:
         raise ValueError(f"lang must be one of {sorted(NAME_COLUMNS)}, got {lang!r}") from None
-
-
-def _positive(name: str, value: float) -> float:
-    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return float(value)
 
 
 def _limit(value: int) -> int:
@@ -84,58 +76,41 @@ def area_measures(
     Rates are NaN when their denominator is zero (no population, nothing due, no follow-up).
     """
     column = grid_level_column(depth)
-    where, params = case_filters(**filters)
     # Under a parent only its children's codes are counted (a semi-join on a few codes); for a whole level
-    # every case with a grid there is grouped and the final join keeps the grids valid at ``at``. Counting
-    # per (grid, status) first and folding the states after keeps the per-row work to one hash aggregate.
+    # every case with a grid there is grouped and the final join keeps the grids valid at ``at``.
     in_areas = f"c.{column} IN (SELECT code FROM areas)" if parent is not None else f"c.{column} IS NOT NULL"
+    measures = ("cases", "closed", "awaiting_closure", "closed_on_time", "followups", "satisfied")
+    counts, params = counts_sql(con, group=(column,), measures=measures, where=in_areas, **filters)
+    # Overdue depends on the clock (``as_of``): counted from ``cases``, the open and unhandled ones only.
+    where, case_params = case_filters(**filters)
     sql = f"""
         WITH areas AS (
             SELECT code, name, parent_code, population, area_km2, geom_wkb,
                    centroid_lon AS label_lon, centroid_lat AS label_lat
             FROM grid
             WHERE depth = $depth AND {_VALID_AT} AND ($parent IS NULL OR parent_code = $parent)
-        ), by_status AS (
-            SELECT c.{column} AS code, c.status, count(*) AS cases,
-                   count_if(c.handled_at <= c.handle_deadline) AS on_time,
-                   count_if(c.handled_at IS NULL AND c.handle_deadline < $as_of) AS past_deadline,
-                   count(c.satisfaction) AS followups,
-                   count_if(list_contains($satisfied, c.satisfaction)) AS satisfied
+        ), overdue AS (
+            SELECT c.{column} AS code, count(*) AS overdue
             FROM cases c
-            WHERE {in_areas} AND {where}
-            GROUP BY ALL
+            WHERE c.handled_at IS NULL AND c.handle_deadline < $as_of
+              AND c.status IN (SELECT state FROM case_state WHERE is_open) AND {in_areas} AND {where}
+            GROUP BY 1
         ), counts AS (
-            SELECT b.code, sum(b.cases) AS cases,
-                   coalesce(sum(b.cases) FILTER (WHERE list_contains($closed_states, b.status)), 0) AS closed,
-                   coalesce(sum(b.cases) FILTER (WHERE s.is_open), 0) AS awaiting_closure,
-                   coalesce(sum(b.on_time) FILTER (WHERE list_contains($closed_states, b.status)), 0)
-                       AS closed_on_time,
-                   coalesce(sum(b.past_deadline) FILTER (WHERE s.is_open), 0) AS overdue,
-                   sum(b.followups) AS followups, sum(b.satisfied) AS satisfied
-            FROM by_status b LEFT JOIN case_state s ON s.state = b.status
-            GROUP BY b.code
+            SELECT {column} AS code, * EXCLUDE ({column}) FROM ({counts})
         )
         SELECT a.code, a.name, a.parent_code, a.population, a.area_km2, a.geom_wkb, a.label_lon, a.label_lat,
-               CAST(coalesce(k.cases, 0) AS BIGINT) AS cases,
+               coalesce(k.cases, 0) AS cases,
                coalesce(k.cases, 0) * 1000.0 / nullif(a.population, 0) AS per_1000,
                coalesce(k.cases, 0) / nullif(a.area_km2, 0) AS per_km2,
-               CAST(coalesce(k.closed, 0) AS BIGINT) AS closed,
+               coalesce(k.closed, 0) AS closed,
                k.closed / nullif(k.closed + k.awaiting_closure, 0) AS closure_rate,
                k.closed_on_time / nullif(k.closed + k.awaiting_closure, 0) AS on_time_closure_rate,
-               CAST(coalesce(k.overdue, 0) AS BIGINT) AS overdue,
+               coalesce(o.overdue, 0) AS overdue,
                k.satisfied / nullif(k.followups, 0) AS satisfaction_rate
-        FROM areas a LEFT JOIN counts k USING (code)
+        FROM areas a LEFT JOIN counts k USING (code) LEFT JOIN overdue o USING (code)
         ORDER BY a.code
     """
-    bound = {
-        **params,
-        "depth": depth,
-        "parent": parent,
-        "at": at,
-        "as_of": as_of or at,
-        "closed_states": list(CLOSED_STATES),
-        "satisfied": list(SATISFIED),
-    }
+    bound = {**params, **case_params, "depth": depth, "parent": parent, "at": at, "as_of": as_of or at}
     frame = con.execute(sql, bound).df()
     rates = ["per_1000", "per_km2", "closure_rate", "on_time_closure_rate", "satisfaction_rate"]
     frame[rates] = frame[rates].astype("float64")
@@ -191,80 +166,60 @@ def case_count(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
 # ---------------------------------------------------------------- bins
 def _origin(con: duckdb.DuckDBPyConnection, where: str, params: dict[str, Any]) -> tuple[float, float] | None:
     """The bins' origin: the centre of every grid's extent, else of the matching cases; None when neither."""
-    row = con.execute(
-        "SELECT (min(min_lon) + max(max_lon)) / 2, (min(min_lat) + max(max_lat)) / 2 FROM grid"
-    ).fetchone()
-    if row is None or row[0] is None:
-        row = con.execute(
-            f"SELECT (min(c.lon) + max(c.lon)) / 2, (min(c.lat) + max(c.lat)) / 2 FROM cases c"
-            f" WHERE {_LOCATED} AND {where}",
-            params,
-        ).fetchone()
-    if row is None or row[0] is None:
+    origin = bins.grid_origin(con)
+    if origin is not None:
+        return origin
+    centre = "(min(c.lon) + max(c.lon)) / 2, (min(c.lat) + max(c.lat)) / 2"
+    row = con.execute(f"SELECT {centre} FROM cases c WHERE {_LOCATED} AND {where}", params).fetchone()
+    return None if row is None or row[0] is None else (float(row[0]), float(row[1]))
+
+
+def _binned(
+    con: duckdb.DuckDBPyConnection, kind: str, size: float, centre: str, count: str, order: str, **filters: Any
+) -> pd.DataFrame | None:
+    """Located cases matching ``filters`` counted per bin of ``kind`` (``bins.BIN_KINDS``) and ``size``, with
+    the bin's ``centre`` columns; None when there is no frame to bin in. From the bin rollup when it answers
+    (time filters only, built in the same frame), else from ``cases``."""
+    where, params = case_filters(**filters)
+    origin = _origin(con, where, params)
+    if origin is None:
         return None
-    return float(row[0]), float(row[1])
-
-
-def _frame_params(origin: tuple[float, float]) -> dict[str, float]:
-    lon0, lat0 = origin
-    return {"lon0": lon0, "lat0": lat0, "kx": M_PER_DEG_LON * math.cos(math.radians(lat0)), "ky": M_PER_DEG_LAT}
+    frame = {**bins.frame_params(origin), bins.BIN_KINDS[kind]: size}
+    rollup = bin_source(con, kind, frame, bins.BIN_KINDS[kind], **filters)
+    keys = ", ".join(_BIN_KEYS[kind])
+    if rollup is not None:
+        where, params = case_filters(day_column="c.day", **filters)
+        source = f"SELECT {keys}, sum(c.cases) AS n FROM {rollup.table} c WHERE {where} GROUP BY ALL"
+    else:
+        select = bins.hex_select if kind == "hex" else bins.heat_select
+        cases = f"SELECT c.lon, c.lat FROM cases c WHERE {_LOCATED} AND {where}"
+        source = f"SELECT {keys}, count(*) AS n FROM ({select(cases)}) GROUP BY ALL"
+    sql = f"SELECT {keys}, {centre}, CAST(n AS BIGINT) AS {count} FROM ({source}) ORDER BY {order}"
+    return con.execute(sql, {**params, **frame}).df()
 
 
 def hex_bins(con: duckdb.DuckDBPyConnection, *, size_m: float, **filters: Any) -> pd.DataFrame:
     """Located cases matching ``filters`` counted per pointy-top hexagon of circumradius ``size_m`` metres:
     ``q``, ``r`` (axial coordinates), ``lon``, ``lat`` (the hexagon's centre) and ``cases``, by q and r.
     """
-    size = _positive("size_m", size_m)
-    where, params = case_filters(**filters)
-    origin = _origin(con, where, params)
-    if origin is None:
+    size = bins.positive("size_m", size_m)
+    frame = _binned(con, "hex", size, bins.HEX_CENTRE, "cases", "q, r", **filters)
+    if frame is None:
         return pd.DataFrame({"q": [], "r": [], "lon": [], "lat": [], "cases": []}).astype(
             {"q": "int64", "r": "int64", "cases": "int64"}
         )
-    # The hexagon of a point, exactly as cube rounding of its fractional axial coordinates (fq, fr, fs) finds
-    # it, from three floors of axis differences: a = ⌊fq − fr⌋, b = ⌊fr − fs⌋, c = ⌊fs − fq⌋ give
-    # q = round((a − c) / 3), r = round((b − a) / 3). With u = x·√3/(3·size), v = y/size those differences
-    # are u − v, u + v and −2u: half the work of rounding all three and correcting the worst (the tests
-    # check both agree). Nested subqueries, not CTEs: DuckDB would materialise a CTE's rows.
-    sql = f"""
-        SELECT q, r,
-               $lon0 + $size * sqrt(3) * (q + r / 2.0) / $kx AS lon,
-               $lat0 + $size * 1.5 * r / $ky AS lat,
-               count(*) AS cases
-        FROM (
-            SELECT CAST(floor((a - c + 1) / 3) AS BIGINT) AS q, CAST(floor((b - a + 1) / 3) AS BIGINT) AS r
-            FROM (
-                SELECT floor(u - v) AS a, floor(u + v) AS b, floor(-2 * u) AS c
-                FROM (SELECT (c.lon - $lon0) * $kx * sqrt(3) / (3 * $size) AS u, (c.lat - $lat0) * $ky / $size AS v
-                      FROM cases c WHERE {_LOCATED} AND {where})
-            )
-        )
-        GROUP BY q, r
-        ORDER BY q, r
-    """
-    return con.execute(sql, {**params, **_frame_params(origin), "size": size}).df()
+    return frame
 
 
 def heat_cells(con: duckdb.DuckDBPyConnection, *, cell_m: float, **filters: Any) -> pd.DataFrame:
     """Located cases matching ``filters`` counted per square cell of ``cell_m`` metres: ``lon``, ``lat`` (the
     cell's centre) and ``weight`` (the count), for a heat map; by latitude, then longitude.
     """
-    cell = _positive("cell_m", cell_m)
-    where, params = case_filters(**filters)
-    origin = _origin(con, where, params)
-    if origin is None:
+    cell = bins.positive("cell_m", cell_m)
+    frame = _binned(con, "heat", cell, bins.CELL_CENTRE, "weight", "j, i", **filters)
+    if frame is None:
         return pd.DataFrame({"lon": [], "lat": [], "weight": []}).astype({"weight": "int64"})
-    sql = f"""
-        SELECT $lon0 + (i + 0.5) * $cell / $kx AS lon, $lat0 + (j + 0.5) * $cell / $ky AS lat, count(*) AS weight
-        FROM (
-            SELECT CAST(floor((c.lon - $lon0) * $kx / $cell) AS BIGINT) AS i,
-                   CAST(floor((c.lat - $lat0) * $ky / $cell) AS BIGINT) AS j
-            FROM cases c WHERE {_LOCATED} AND {where}
-        )
-        GROUP BY i, j
-        ORDER BY j, i
-    """
-    return con.execute(sql, {**params, **_frame_params(origin), "cell": cell}).df()
+    return frame[["lon", "lat", "weight"]]
 
 
 # ---------------------------------------------------------------- things on the map
@@ -293,23 +248,32 @@ def camera_event_scenes(con: duckdb.DuckDBPyConnection, *, lang: str = "zh", **f
     in the camera's grids, with the alarm's category; ``status`` and ``dept`` describe cases and are ignored.
     """
     case_filters(**filters)  # the same names, checked the same way
-    where, params = case_filters(**{name: filters[name] for name in _EVENT_FILTERS if name in filters})
+    event_filters = {name: filters[name] for name in _EVENT_FILTERS if name in filters and name != "area"}
+    where, params = case_filters(**event_filters)
+    if filters.get("area"):
+        in_area, area_params = case_filters(area=filters["area"], area_depth=filters.get("area_depth"))
+        where += f" AND c.camera_id IN (SELECT c.camera_id FROM camera c WHERE {in_area})"
+        params = {**params, **area_params}
     names = _name_column(lang)
+    # Grouped on the alarms alone, the camera's grids tested through a semi-join and the scene names joined
+    # to the grouped rows: joining every alarm to its camera first costs ~2×.
     sql = f"""
-        SELECT c.camera_id, c.scene_code, coalesce(any_value(sc.{names}), c.scene_code) AS scene_name,
-               count(*) AS events,
-               count(*) FILTER (WHERE c.is_false_positive) AS false_positives,
-               count(*) FILTER (WHERE c.pushed) AS pushed
+        SELECT g.camera_id, g.scene_code, coalesce(sc.{names}, g.scene_code) AS scene_name,
+               g.events, g.false_positives, g.pushed
         FROM (
-            SELECT e.camera_id, e.scene_code, e.is_false_positive, e.pushed, e.category_code,
-                   e.captured_at AS reported_at, 'camera_ai' AS channel,
-                   cam.grid_l1, cam.grid_l2, cam.grid_l3, cam.grid_l4, cam.grid_l5
-            FROM camera_event e LEFT JOIN camera cam ON cam.camera_id = e.camera_id
-        ) c
-        LEFT JOIN camera_scene sc ON sc.scene_code = c.scene_code
-        WHERE {where}
-        GROUP BY c.camera_id, c.scene_code
-        ORDER BY c.camera_id, events DESC, c.scene_code
+            SELECT c.camera_id, c.scene_code, count(*) AS events,
+                   count(*) FILTER (WHERE c.is_false_positive) AS false_positives,
+                   count(*) FILTER (WHERE c.pushed) AS pushed
+            FROM (
+                SELECT e.camera_id, e.scene_code, e.is_false_positive, e.pushed, e.category_code,
+                       e.captured_at AS reported_at, 'camera_ai' AS channel
+                FROM camera_event e
+            ) c
+            WHERE {where}
+            GROUP BY c.camera_id, c.scene_code
+        ) g
+        LEFT JOIN camera_scene sc ON sc.scene_code = g.scene_code
+        ORDER BY g.camera_id, g.events DESC, g.scene_code
     """
     return con.execute(sql, params).df()
 

@@ -20,41 +20,35 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .cases import CLOSED_STATES
 from .filters import case_filters
+from .source import counts_sql
 
-#: Follow-up answers that count as satisfied.
-SATISFIED: tuple[str, ...] = ("满意", "基本满意")
+_FIGURES = ("cases", "closed", "awaiting_closure", "closed_on_time", "followups", "satisfied")
 
 
 def area_figures(con: duckdb.DuckDBPyConnection, *, as_of: dt.datetime, **filters: Any) -> pd.DataFrame:
     """One row: ``cases``, ``closed``, ``awaiting_closure``, ``closed_on_time``, ``closure_rate``,
     ``on_time_closure_rate``, ``overdue``, ``followups``, ``satisfied`` and ``satisfaction_rate``.
     """
-    where, params = case_filters(**filters)
+    counts, params = counts_sql(con, group=(), measures=_FIGURES, **filters)
+    # Overdue depends on the clock (``as_of``), so it is counted from ``cases``, not a rollup: the open,
+    # unhandled cases only.
+    where, case_params = case_filters(**filters)
     sql = f"""
-        WITH counts AS (
-            SELECT count(*) AS cases,
-                   count(*) FILTER (WHERE list_contains($closed_states, c.status)) AS closed,
-                   count(*) FILTER (WHERE s.is_open) AS awaiting_closure,
-                   count(*) FILTER (WHERE list_contains($closed_states, c.status)
-                                      AND c.handled_at <= c.handle_deadline) AS closed_on_time,
-                   count(*) FILTER (WHERE s.is_open AND c.handled_at IS NULL
-                                      AND c.handle_deadline < $as_of) AS overdue,
-                   count(c.satisfaction) AS followups,
-                   count(*) FILTER (WHERE list_contains($satisfied, c.satisfaction)) AS satisfied
-            FROM cases c LEFT JOIN case_state s ON s.state = c.status
-            WHERE {where}
+        WITH overdue AS (
+            SELECT count(*) AS overdue
+            FROM cases c
+            WHERE c.handled_at IS NULL AND c.handle_deadline < $as_of
+              AND c.status IN (SELECT state FROM case_state WHERE is_open) AND {where}
         )
-        SELECT cases, closed, awaiting_closure, closed_on_time,
-               closed / nullif(closed + awaiting_closure, 0) AS closure_rate,
-               closed_on_time / nullif(closed + awaiting_closure, 0) AS on_time_closure_rate,
-               overdue, followups, satisfied,
-               satisfied / nullif(followups, 0) AS satisfaction_rate
-        FROM counts
+        SELECT k.cases, k.closed, k.awaiting_closure, k.closed_on_time,
+               k.closed / nullif(k.closed + k.awaiting_closure, 0) AS closure_rate,
+               k.closed_on_time / nullif(k.closed + k.awaiting_closure, 0) AS on_time_closure_rate,
+               o.overdue, k.followups, k.satisfied,
+               k.satisfied / nullif(k.followups, 0) AS satisfaction_rate
+        FROM ({counts}) k, overdue o
     """
-    bound = {**params, "closed_states": list(CLOSED_STATES), "as_of": as_of, "satisfied": list(SATISFIED)}
-    return con.execute(sql, bound).df()
+    return con.execute(sql, {**params, **case_params, "as_of": as_of}).df()
 
 
 def top_categories(con: duckdb.DuckDBPyConnection, *, limit: int = 5, **filters: Any) -> pd.DataFrame:
@@ -63,16 +57,15 @@ def top_categories(con: duckdb.DuckDBPyConnection, *, limit: int = 5, **filters:
     """
     if not isinstance(limit, int) or limit < 1:
         raise ValueError(f"limit must be a positive int, got {limit!r}")
-    where, params = case_filters(**filters)
+    counts, params = counts_sql(con, group=("category_code",), measures=("cases",), **filters)
     sql = f"""
-        SELECT c.category_code,
-               coalesce(any_value(k.name_zh), c.category_code) AS name_zh,
-               coalesce(any_value(k.name_en), c.category_code) AS name_en,
-               count(*) AS cases
-        FROM cases c LEFT JOIN category k ON k.code = c.category_code
-        WHERE {where}
-        GROUP BY c.category_code
-        ORDER BY cases DESC, c.category_code NULLS LAST
-        LIMIT $limit
+        SELECT t.category_code, coalesce(k.name_zh, t.category_code) AS name_zh,
+               coalesce(k.name_en, t.category_code) AS name_en, t.cases
+        FROM (
+            SELECT category_code, cases FROM ({counts})
+            ORDER BY cases DESC, category_code NULLS LAST
+            LIMIT $limit
+        ) t LEFT JOIN category k ON k.code = t.category_code
+        ORDER BY t.cases DESC, t.category_code NULLS LAST
     """
     return con.execute(sql, {**params, "limit": limit}).df()

@@ -1,0 +1,135 @@
+"""Where case counts are read from: the smallest daily rollup (``etl/rollups.py``) holding every column a
+query filters and groups on, else ``cases`` itself.
+
+``counts_sql`` writes one relation of counts grouped by some columns, the same from either source: ``cases``
+is counted per group and state, a rollup's counts are summed per group and state, and the state-dependent
+figures are folded from the states after (closed, awaiting closure, closed on time), so both give the same
+numbers (the tests compare them). Rollups are days, so time filters on report days are exact on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from etl.rollups import BIN_ROLLUPS, CASE_ROLLUPS, CLOSED_STATES, ROLLUP_MEASURES, SATISFIED, BinRollup, CaseRollup
+
+from .filters import case_filters, filter_columns
+
+#: Measures folded from the states: measure → (the base measure summed, the states it is summed over).
+DERIVED_MEASURES: dict[str, tuple[str, str]] = {
+    "closed": ("cases", "list_contains($closed_states, b.status)"),
+    "awaiting_closure": ("cases", "s.is_open"),
+    "closed_on_time": ("handled_on_time", "list_contains($closed_states, b.status)"),
+}
+#: Every measure ``counts_sql`` can give.
+MEASURES: tuple[str, ...] = (*ROLLUP_MEASURES, *DERIVED_MEASURES)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A relation of cases to count from: ``cases`` (``rollup`` None) or a rollup table."""
+
+    table: str
+    rollup: CaseRollup | None = None
+
+    @property
+    def day(self) -> str:
+        """The report day, as an expression over the relation aliased ``c``."""
+        return "c.day" if self.rollup else "CAST(c.reported_at AS DATE)"
+
+    def column(self, name: str) -> str:
+        return self.day if name == "day" else f"c.{name}"
+
+    def count(self, measure: str) -> str:
+        return f"sum(c.{measure})" if self.rollup else ROLLUP_MEASURES[measure]
+
+    def filters(self, **filters: Any) -> tuple[str, dict[str, Any]]:
+        return case_filters(day_column="c.day" if self.rollup else None, **filters)
+
+
+CASES = Source("cases")
+
+
+def fresh_rollups(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The rollup tables refreshed against the current ``cases`` (``rollup_state``): none in a database from
+    before the rollups (until its next load), nor when ``cases`` was written without refreshing them."""
+    if not con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'rollup_state'").fetchall():
+        return set()
+    sql = "SELECT table_name FROM rollup_state WHERE cases = (SELECT count(*) FROM cases)"
+    return {name for (name,) in con.execute(sql).fetchall()}
+
+
+def case_source(con: duckdb.DuckDBPyConnection, columns: Sequence[str], **filters: Any) -> Source:
+    """The first of ``CASE_ROLLUPS`` holding ``columns`` (besides ``day``) and every column ``filters`` read,
+    else ``cases``."""
+    needed = (set(columns) - {"day"}) | filter_columns(**filters) | {"status"}
+    fitting = [rollup for rollup in CASE_ROLLUPS if needed <= set(rollup.dimensions)]
+    if not fitting:
+        return CASES
+    fresh = fresh_rollups(con)
+    return next((Source(r.table, r) for r in fitting if r.table in fresh), CASES)
+
+
+def counts_sql(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    group: Sequence[str],
+    measures: Sequence[str],
+    where: str = "TRUE",
+    **filters: Any,
+) -> tuple[str, dict[str, Any]]:
+    """``(sql, params)`` of a relation with the ``group`` columns (``day`` or columns of ``cases``) and the
+    ``measures`` (of ``MEASURES``; BIGINT, 0 when nothing counts) of the cases matching ``filters``.
+
+    ``where``: one more condition over ``c``, on ``group`` columns only (so any source can test it). With no
+    ``group`` the relation has exactly one row.
+    """
+    unknown = [m for m in measures if m not in MEASURES]
+    if unknown:
+        raise ValueError(f"unknown measures {unknown}; valid: {list(MEASURES)}")
+    source = case_source(con, group, **filters)
+    condition, params = source.filters(**filters)
+    base = list(dict.fromkeys(DERIVED_MEASURES[m][0] if m in DERIVED_MEASURES else m for m in measures))
+    inner_group = ", ".join([*(f"{source.column(g)} AS {g}" for g in group), "c.status"])
+    inner_counts = ", ".join(f"{source.count(m)} AS {m}" for m in base)
+    outer = [
+        f"sum(b.{DERIVED_MEASURES[m][0]}) FILTER (WHERE {DERIVED_MEASURES[m][1]})"
+        if m in DERIVED_MEASURES
+        else f"sum(b.{m})"
+        for m in measures
+    ]
+    outer_counts = ", ".join(
+        f"CAST(coalesce({sql}, 0) AS BIGINT) AS {m}" for sql, m in zip(outer, measures, strict=True)
+    )
+    keys = ", ".join(f"b.{g}" for g in group)
+    sql = f"""
+        SELECT {keys + ", " if keys else ""}{outer_counts}
+        FROM (
+            SELECT {inner_group}, {inner_counts}
+            FROM {source.table} c
+            WHERE ({where}) AND {condition}
+            GROUP BY ALL
+        ) b LEFT JOIN case_state s ON s.state = b.status
+        {"GROUP BY " + keys if keys else ""}
+    """
+    constants = {"closed_states": list(CLOSED_STATES), "satisfied": list(SATISFIED)}
+    # DuckDB refuses a parameter the SQL does not use: bind the constants this SQL refers to only.
+    return sql, {**params, **{name: value for name, value in constants.items() if f"${name}" in sql}}
+
+
+def bin_source(
+    con: duckdb.DuckDBPyConnection, kind: str, frame: dict[str, float], size_key: str, **filters: Any
+) -> BinRollup | None:
+    """The bin rollup of ``kind`` when it can answer: only time ``filters``, and built in this very ``frame``
+    (the same size and origin); else None (bin ``cases``)."""
+    if filter_columns(**filters):
+        return None
+    rollup = next(r for r in BIN_ROLLUPS if r.kind == kind)
+    if rollup.table not in fresh_rollups(con):
+        return None
+    row = con.execute("SELECT size_m, lon0, lat0 FROM case_bin_frame WHERE kind = $kind", {"kind": kind}).fetchone()
+    return rollup if row == (frame[size_key], frame["lon0"], frame["lat0"]) else None

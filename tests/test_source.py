@@ -1,0 +1,76 @@
+"""Which relation a count is read from: the smallest fresh rollup holding every column needed, else ``cases``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from tiny_db import EAST, MAY, TEST_BIN_SIZES, build_rollups, build_tiny_db
+
+from dashboard.queries import summary_counts
+from dashboard.queries.source import bin_source, case_source, counts_sql, fresh_rollups
+from etl import bins
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return build_rollups(build_tiny_db(tmp_path / "onemap.duckdb"))
+
+
+def _table(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], **filters) -> str:
+    return case_source(con, columns, **filters).table
+
+
+@pytest.mark.parametrize(
+    ("columns", "filters", "table"),
+    [
+        ((), {}, "case_daily_kind"),
+        (("day",), MAY, "case_daily_kind"),
+        (("channel",), {"category_major": ["06"], "dept": ["d1"], **MAY}, "case_daily_kind"),
+        (("grid_l2",), {"status": ["closed"]}, "case_daily_area"),
+        ((), {"area": [EAST], "area_depth": 2}, "case_daily_area"),
+        ((), {"area": [EAST]}, "case_daily_area"),  # depth unknown: every level column, all in the area rollup
+        (("channel",), {"area": [EAST]}, "cases"),  # no rollup has both
+        (("grid_l2",), {"channel": ["hotline"]}, "cases"),
+        (("lon",), {}, "cases"),
+    ],
+)
+def test_the_smallest_rollup_holding_every_column_is_read(path: Path, columns, filters, table) -> None:
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert _table(con, columns, **filters) == table
+
+
+def test_rollups_not_refreshed_against_the_current_cases_are_not_read(path: Path) -> None:
+    with duckdb.connect(str(path)) as con:
+        assert fresh_rollups(con) == {"case_daily_kind", "case_daily_area", "case_daily_hex", "case_daily_heat"}
+        before = summary_counts(con).to_dict("records")
+        # A case written without a refresh (not how the ETL writes): the rollups no longer describe cases.
+        con.execute("INSERT INTO cases BY NAME SELECT * REPLACE ('t:new' AS case_uid) FROM cases LIMIT 1")
+        assert fresh_rollups(con) == set()
+        assert _table(con, ("channel",)) == "cases"
+        after = summary_counts(con).to_dict("records")
+    assert after[0]["cases"] == before[0]["cases"] + 1
+
+
+def test_a_database_without_rollups_reads_cases(tmp_path: Path) -> None:
+    path = build_tiny_db(tmp_path / "old.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute("DROP TABLE rollup_state")  # as a database from before the rollups
+        assert fresh_rollups(con) == set()
+        assert _table(con, ()) == "cases"
+
+
+def test_bin_rollups_answer_only_in_their_own_frame_and_time_filters(path: Path) -> None:
+    with duckdb.connect(str(path), read_only=True) as con:
+        frame = {**bins.frame_params(bins.grid_origin(con)), "size": TEST_BIN_SIZES["hex"]}
+        assert bin_source(con, "hex", frame, "size", **MAY).table == "case_daily_hex"
+        assert bin_source(con, "hex", {**frame, "size": 250.0}, "size", **MAY) is None
+        assert bin_source(con, "hex", {**frame, "lon0": frame["lon0"] + 0.01}, "size") is None
+        assert bin_source(con, "hex", frame, "size", channel=["hotline"]) is None
+        assert bin_source(con, "hex", frame, "size", area_depth=2) is not None  # a depth without an area: no filter
+
+
+def test_counts_sql_refuses_an_unknown_measure(path: Path) -> None:
+    with duckdb.connect(str(path), read_only=True) as con, pytest.raises(ValueError, match="unknown measures"):
+        counts_sql(con, group=(), measures=("cases", "overdue"))
