@@ -9,8 +9,8 @@ Queries are found, not listed: every public function of a ``dashboard.queries`` 
 ``con`` (map layers, panel and dictionaries included, whatever exists when it runs). Each runs once to warm up,
 then ``--runs`` times per filter scenario; the table gives p50/p95 in ms (target p95 ≤ 100 ms). Keyword options
 a query needs besides the filters (depth, at, as_of, limit …) come from ``_option_values``; a query needing one
-it does not know is listed as skipped. "all time (rollup)" times the same views read from ``case_daily``
-(``ROLLUP_SQL``: SQL proposed for the queries, which read ``cases`` today).
+it does not know is listed as skipped. The queries read the ETL's rollups where one holds their columns (the
+header lists the fresh ones); a database from before the rollups gets them from ``python -m etl --db … init``.
 
 A filter change is timed two ways: ``AppTest`` runs the app's page (``--page``) and the sidebar's date range is
 changed to a range not seen before, so every filtered query misses the cache (target ≤ 1.5 s); and the queries
@@ -42,45 +42,13 @@ sys.path.insert(0, str(ROOT))
 
 from dashboard import queries as queries_pkg  # noqa: E402
 from dashboard.db import LiveDatabase  # noqa: E402
+from dashboard.queries.source import fresh_rollups  # noqa: E402
 from settings import Settings, load_settings  # noqa: E402
 
 Query = Callable[..., pd.DataFrame]
 QUERY_P95_MS, FILTER_CHANGE_S, MAP_HTML_BYTES = 100.0, 1.5, 2_000_000
 #: Queries run only when a user asks (a download's callable), not on a filter change: no 100 ms target.
 ON_DEMAND = {"export.case_export"}
-
-#: The all-time views from the rollup: how ``summary_counts``, ``cases_by_channel``, ``cases_by_status``,
-#: ``cases_by_level`` (depth 2) and ``daily_counts`` would read ``case_daily`` (``{where}``: the case filters
-#: with ``c.day`` for ``c.reported_at``). Each aggregates on the codes first and joins the dictionary to the
-#: few result rows: joining first makes DuckDB probe the join once per row and costs 3-4x.
-ROLLUP_SQL: dict[str, str] = {
-    "summary_counts": """
-        SELECT sum(cases) AS cases, sum(closed) AS closed, sum(awaiting_closure) AS awaiting_closure,
-               sum(closed) / nullif(sum(closed) + sum(awaiting_closure), 0) AS closure_rate
-        FROM case_daily c WHERE {where}""",
-    "cases_by_channel": """
-        SELECT k.channel, coalesce(ch.name_zh, k.channel) AS name_zh, k.cases
-        FROM (SELECT c.channel, sum(c.cases) AS cases FROM case_daily c WHERE {where} GROUP BY 1) k
-        LEFT JOIN channel ch ON ch.channel = k.channel
-        ORDER BY k.cases DESC, k.channel""",
-    "cases_by_status": """
-        SELECT k.status, coalesce(s.name_zh, k.status) AS name_zh, s.is_open, s.sort_order, k.cases
-        FROM (SELECT c.status, sum(c.cases) AS cases FROM case_daily c WHERE {where} GROUP BY 1) k
-        LEFT JOIN case_state s ON s.state = k.status
-        ORDER BY s.sort_order NULLS LAST, k.status""",
-    "cases_by_level": """
-        WITH names AS (
-            SELECT code, arg_max(name, valid_from) AS name, arg_max(parent_code, valid_from) AS parent_code
-            FROM grid WHERE depth = 2 GROUP BY code
-        ), counts AS (
-            SELECT c.grid_l2 AS code, sum(c.cases) AS cases FROM case_daily c
-            WHERE c.grid_l2 IS NOT NULL AND {where} GROUP BY 1
-        )
-        SELECT code, coalesce(n.name, code) AS name, n.parent_code, coalesce(k.cases, 0) AS cases
-        FROM names n FULL JOIN counts k USING (code) ORDER BY cases DESC, code""",
-    "daily_counts": """
-        SELECT c.day, sum(c.cases) AS cases FROM case_daily c WHERE {where} GROUP BY 1 ORDER BY 1""",
-}
 
 
 @dataclasses.dataclass
@@ -119,13 +87,17 @@ def scenarios(con: Any, last: dt.date) -> dict[str, dict[str, Any]]:
         " (SELECT channel FROM cases GROUP BY 1 ORDER BY count(*) DESC LIMIT 1)"
     ).fetchone()
     days = lambda n: {"start": last - dt.timedelta(days=n - 1), "end": last}  # noqa: E731
+    # As the sidebar passes a drilled-down street: its code and level; the map shows its communities.
+    one_street = {"area": street, "area_depth": 2, "_depth": 3, "_parent": street}
     return {
         "last 7 days": days(7),
         "last 30 days": days(30),
         "this month": {"start": last.replace(day=1), "end": last},
-        f"one street ({street}, 30 d)": {**days(30), "area": street, "_depth": 3, "_parent": street},
+        f"one street ({street}, 30 d)": {**days(30), **one_street},
         f"one channel ({channel}, 30 d)": {**days(30), "channel": channel},
         "all time": {},
+        f"all time, one street ({street})": one_street,
+        f"all time, one channel ({channel})": {"channel": channel},
     }
 
 
@@ -195,13 +167,6 @@ def bench_queries(db: LiveDatabase, settings: Settings, runs: int) -> list[Row]:
                     kwargs["limit"], n_runs = getattr(settings, "max_export_rows", kwargs.get("limit")), 3
                 times, n = time_call(lambda fn=fn, kwargs=kwargs: fn(con, **kwargs), n_runs)
                 rows.append(Row(qname, sname, times, n))
-        from dashboard.queries.filters import case_filters
-
-        where, params = case_filters()
-        for name, sql in ROLLUP_SQL.items():
-            text = sql.format(where=where.replace("c.reported_at", "c.day"))
-            times, n = time_call(lambda text=text: con.execute(text, params).df(), runs)
-            rows.append(Row(f"case_daily → {name}", "all time (rollup)", times, n))
     return rows
 
 
@@ -366,8 +331,11 @@ def main() -> None:
     db = LiveDatabase(settings.db_path)
     with db.cursor() as con:
         n, cores = con.execute("SELECT count(*), current_setting('threads') FROM cases").fetchone()
-        daily = con.execute("SELECT count(*) FROM case_daily").fetchone()[0]
-    print(f"{settings.db_path}: {n:,} cases, case_daily {daily:,} rows; DuckDB threads {cores}; {args.runs} runs\n")
+        fresh = sorted(fresh_rollups(con))
+        sizes = ", ".join(f"{t} {con.execute(f'SELECT count(*) FROM {t}').fetchone()[0]:,}" for t in fresh)
+    print(
+        f"{settings.db_path}: {n:,} cases; fresh rollups: {sizes or 'none'}; DuckDB threads {cores}; {args.runs} runs\n"
+    )
 
     if args.only in (None, "queries"):
         rows = bench_queries(db, settings, args.runs)

@@ -106,7 +106,7 @@ class WorkCalendar:
     """
 
     def __init__(self, days: npt.ArrayLike, is_workday: npt.ArrayLike, work_periods: Sequence[Sequence[int]]) -> None:
-        periods = _checked_periods(work_periods)
+        periods = checked_periods(work_periods)
         self.work_periods: tuple[tuple[int, int], ...] = periods
         bounds = np.array(periods, dtype=np.int64) * _NS_PER_MINUTE
         self._period_start = bounds[:, 0]
@@ -250,7 +250,7 @@ class WorkCalendar:
         return np.where(known, instant, _NAT)
 
 
-def _checked_periods(work_periods: Sequence[Sequence[int]]) -> tuple[tuple[int, int], ...]:
+def checked_periods(work_periods: Sequence[Sequence[int]]) -> tuple[tuple[int, int], ...]:
     """Work periods as int pairs, or ValueError unless ascending, non-overlapping and within a day."""
     periods = tuple((int(a), int(b)) for a, b in work_periods)
     ordered = all(0 <= a < b <= 24 * 60 for a, b in periods) and all(

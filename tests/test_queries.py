@@ -63,6 +63,8 @@ ALL_LEVELS = "(" + " OR ".join(f"list_contains($f_area, c.grid_l{d})" for d in r
         ({"status": "closed"}, "list_contains($f_status, c.status)", {"f_status": ["closed"]}),
         ({"dept": ["A"]}, "list_contains($f_dept, c.dept_code)", {"f_dept": ["A"]}),
         ({"area": EAST}, ALL_LEVELS, {"f_area": [EAST]}),
+        ({"area": EAST, "area_depth": 2}, "(list_contains($f_area, c.grid_l2))", {"f_area": [EAST]}),
+        ({"area_depth": 2}, "TRUE", {}),  # a depth without an area filters nothing
         (
             {"area": "x'); DROP TABLE cases; --", "channel": "a' OR 1=1"},
             f"list_contains($f_channel, c.channel) AND {ALL_LEVELS}",
@@ -81,11 +83,26 @@ def test_case_filters(filters: dict, sql: str, params: dict) -> None:
         ({"start": "2024-05-01"}, TypeError, "filter 'start' takes a datetime.date"),
         ({"channel": 3}, TypeError, "filter 'channel' takes a string or a sequence of strings"),
         ({"status": ["closed", None]}, TypeError, "filter 'status'"),
+        ({"area": EAST, "area_depth": "2"}, TypeError, "filter 'area_depth' takes an int"),
+        ({"area": EAST, "area_depth": 6}, ValueError, r"grid depth must be one of \[1, 2, 3, 4, 5\], got 6"),
     ],
 )
 def test_case_filters_rejects(filters: dict, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         case_filters(**filters)
+
+
+def test_case_filters_on_a_day_column() -> None:
+    sql, params = case_filters(day_column="c.day", **MAY)
+    assert sql == "c.day >= $f_start AND c.day < $f_end"
+    assert params == {"f_start": dt.date(2024, 5, 1), "f_end": dt.date(2024, 6, 1)}
+
+
+def test_an_area_with_its_depth_counts_as_without(con: duckdb.DuckDBPyConnection) -> None:
+    for query in (queries.summary_counts, queries.cases_by_channel, queries.daily_counts):
+        expected = query(con, area=EAST, **MAY)
+        pd.testing.assert_frame_equal(query(con, area=EAST, area_depth=2, **MAY), expected)
+        assert not query(con, area=EAST, area_depth=3, **MAY).equals(expected)  # the code is a street's
 
 
 def test_grid_level_column_allow_list() -> None:

@@ -15,17 +15,15 @@ when filters change).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from typing import Any
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from etl import bins
 from etl.rollups import BIN_ROLLUPS
-from etl.workcal import WorkCalendar
+from etl.workcal import checked_periods
 from settings import load_settings
 
 from .filters import case_filters, grid_level_column
@@ -291,13 +289,6 @@ def facilities(con: duckdb.DuckDBPyConnection, *, area: str | Sequence[str] | No
 
 
 # ---------------------------------------------------------------- deadlines
-@functools.lru_cache(maxsize=4)
-def _calendar(days: bytes, workdays: bytes, periods: tuple[tuple[int, int], ...]) -> WorkCalendar:
-    """The working calendar of these ``work_calendar`` rows, built once per content (~15 ms to build)."""
-    day_array = np.frombuffer(days, dtype="datetime64[D]")
-    return WorkCalendar(day_array, np.frombuffer(workdays, dtype=bool), periods)
-
-
 def deadline_alerts(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -325,16 +316,17 @@ def deadline_alerts(
     periods = load_settings().work_periods if work_periods is None else work_periods
     hours_per_day = sum(end - start for start, end in periods) / 60.0
     where, params = case_filters(**filters)
+    # Working time W(t) = (working days before t's day) × day length + time worked on t's day (the model of
+    # etl/workcal.py: table work_calendar, weekdays where it is silent, the same periods every working day),
+    # so elapsed working hours = W(as_of) − W(start), in SQL: the cases are ranked and cut to ``limit`` here,
+    # not in pandas. ``worked`` sums each period's clamped part of the day's seconds so far.
+    worked = " + ".join(f"greatest(0, least({(b - a) * 60}, tod - {a * 60}))" for a, b in checked_periods(periods))
     # Working time never runs faster than the wall clock, so a case whose wall time since the start is under
-    # warn_fraction of its limit cannot be yellow yet: that bound keeps the candidates few. (A subquery naming
-    # its columns, not a CTE: DuckDB would materialise every column of every open case.)
+    # warn_fraction of its limit cannot be yellow yet: that bound keeps the candidates few.
     sql = f"""
-        SELECT o.case_uid, o.lon, o.lat, coalesce(k.{names}, o.category_code) AS category_name,
-               coalesce(s.{names}, o.status) AS status_name, coalesce(d.name, o.dept_code) AS dept_name,
-               o.reported_at, o.handle_deadline, o.clock_start, o.handle_clock, o.limit_hours
-        FROM (
+        WITH o AS MATERIALIZED (
             SELECT c.case_uid, c.lon, c.lat, c.category_code, c.status, c.dept_code, c.reported_at,
-                   c.handle_deadline, c.handle_clock,
+                   c.handle_deadline, c.handle_clock IN ('working_hours', 'working_days') AS working,
                    coalesce(c.dispatched_at, c.registered_at, c.accepted_at, c.reported_at) AS clock_start,
                    CASE c.handle_clock WHEN 'working_days' THEN c.handle_limit * $hours_per_day
                                        WHEN 'natural_days' THEN c.handle_limit * 24
@@ -342,40 +334,56 @@ def deadline_alerts(
             FROM cases c
             WHERE c.status IN (SELECT state FROM case_state WHERE is_open) AND c.handled_at IS NULL
               AND c.handle_deadline IS NOT NULL AND {_LOCATED} AND c.reported_at <= $as_of AND {where}
-        ) o
-        LEFT JOIN category k ON k.code = o.category_code
-        LEFT JOIN case_state s ON s.state = o.status
-        LEFT JOIN department d ON d.dept_code = o.dept_code
-        WHERE o.handle_deadline < $as_of
-           OR epoch($as_of) - epoch(o.clock_start) >= $warn_fraction * o.limit_hours * 3600
+              AND (c.handle_deadline < $as_of
+                   OR epoch($as_of) - epoch(coalesce(c.dispatched_at, c.registered_at, c.accepted_at, c.reported_at))
+                      >= $warn_fraction * (CASE c.handle_clock WHEN 'working_days' THEN c.handle_limit * $hours_per_day
+                                                               WHEN 'natural_days' THEN c.handle_limit * 24
+                                                               ELSE c.handle_limit END + c.extension_hours) * 3600)
+        ), days AS (
+            SELECT CAST(g.d AS DATE) AS day, coalesce(w.is_workday, isodow(g.d) <= 5) AS workday
+            FROM (SELECT least(min(clock_start), $as_of) AS first, greatest(max(clock_start), $as_of) AS last FROM o),
+                 generate_series(CAST(first AS DATE), CAST(last AS DATE), INTERVAL 1 DAY) AS g(d)
+            LEFT JOIN work_calendar w ON w.day = CAST(g.d AS DATE)
+        ), calendar AS (
+            SELECT day, workday, sum(CAST(workday AS INTEGER)) OVER (ORDER BY day) - CAST(workday AS INTEGER) AS before
+            FROM days
+        ), instants AS (  -- W(t) in seconds for both ends of every candidate's clock
+            SELECT o.case_uid, which, k.before * $day_seconds + CASE WHEN k.workday THEN {worked} ELSE 0 END AS w
+            FROM o, LATERAL (VALUES ('start', o.clock_start), ('end', CAST($as_of AS TIMESTAMP))) AS v(which, t),
+                 LATERAL (SELECT epoch(t) - epoch(CAST(CAST(t AS DATE) AS TIMESTAMP)) AS tod)
+            JOIN calendar k ON k.day = CAST(t AS DATE)
+        ), measured AS (
+            SELECT o.*, CASE WHEN o.handle_deadline < $as_of THEN 'overdue' ELSE 'warning' END AS level,
+                   CASE WHEN o.working THEN (e.w - s.w) / 3600.0
+                        ELSE (epoch($as_of) - epoch(o.clock_start)) / 3600.0 END
+                   / CASE WHEN o.limit_hours > 0 THEN o.limit_hours END AS elapsed_fraction
+            FROM o
+            JOIN instants s ON s.case_uid = o.case_uid AND s.which = 'start'
+            JOIN instants e ON e.case_uid = o.case_uid AND e.which = 'end'
+        ), ranked AS (
+            SELECT * FROM measured
+            WHERE level = 'overdue' OR elapsed_fraction >= $warn_fraction
+            ORDER BY level = 'warning', elapsed_fraction DESC NULLS LAST, case_uid
+            LIMIT $limit
+        )
+        SELECT r.case_uid, r.lon, r.lat, coalesce(k.{names}, r.category_code) AS category_name,
+               coalesce(s.{names}, r.status) AS status_name, coalesce(d.name, r.dept_code) AS dept_name,
+               r.reported_at, r.handle_deadline, r.level, CAST(r.elapsed_fraction AS DOUBLE) AS elapsed_fraction
+        FROM ranked r
+        LEFT JOIN category k ON k.code = r.category_code
+        LEFT JOIN case_state s ON s.state = r.status
+        LEFT JOIN department d ON d.dept_code = r.dept_code
+        ORDER BY r.level = 'warning', r.elapsed_fraction DESC NULLS LAST, r.case_uid
     """
-    bound = {**params, "as_of": as_of, "warn_fraction": warn_fraction, "hours_per_day": hours_per_day}
-    frame = con.execute(sql, bound).df()
-    days = con.execute("SELECT day, is_workday FROM work_calendar ORDER BY day").fetchnumpy()
-    calendar = _calendar(
-        days["day"].astype("datetime64[D]").tobytes(),
-        days["is_workday"].astype(bool).tobytes(),
-        tuple((int(a), int(b)) for a, b in periods),
-    )
-    working = frame["handle_clock"].isin(["working_hours", "working_days"]).to_numpy(dtype=bool)
-    start = frame["clock_start"].to_numpy(dtype="datetime64[ns]")
-    elapsed = calendar.elapsed(
-        start,
-        np.full(len(frame), np.datetime64(as_of, "ns")),
-        np.where(working, "working_hours", "continuous_hours"),
-    )
-    limit_hours = frame["limit_hours"].to_numpy(dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frame["elapsed_fraction"] = np.where(limit_hours > 0, elapsed / limit_hours, np.nan)
-    overdue = (frame["handle_deadline"] < pd.Timestamp(as_of)).to_numpy(dtype=bool)
-    frame["level"] = np.where(overdue, ALERT_LEVELS[0], ALERT_LEVELS[1])
-    frame = frame[overdue | (frame["elapsed_fraction"] >= warn_fraction).to_numpy(dtype=bool)]
-    frame = frame.assign(_rank=np.where(frame["level"] == ALERT_LEVELS[0], 0, 1)).sort_values(
-        ["_rank", "elapsed_fraction", "case_uid"], ascending=[True, False, True], kind="stable"
-    )
-    columns = ["case_uid", "lon", "lat", "category_name", "status_name", "dept_name", "reported_at"]
-    columns += ["handle_deadline", "level", "elapsed_fraction"]
-    return frame[columns].head(limit).reset_index(drop=True)
+    bound = {
+        **params,
+        "as_of": as_of,
+        "warn_fraction": warn_fraction,
+        "hours_per_day": hours_per_day,
+        "day_seconds": hours_per_day * 3600,
+        "limit": limit,
+    }
+    return con.execute(sql, bound).df()
 
 
 #: The map queries, for ``QUERIES``.
