@@ -319,7 +319,8 @@ CREATE TABLE IF NOT EXISTS case_daily_kind (    -- what and who: channel, class,
     returned         BIGINT NOT NULL,           -- return_count > 0
     reworked         BIGINT NOT NULL,           -- rework_count > 0
     followups        BIGINT NOT NULL,           -- satisfaction recorded
-    satisfied        BIGINT NOT NULL            -- satisfaction 满意 or 基本满意
+    satisfied        BIGINT NOT NULL,           -- satisfaction 满意 or 基本满意
+    located          BIGINT NOT NULL            -- lon and lat set
 );
 CREATE TABLE IF NOT EXISTS case_daily_area (    -- where: the grid at every level, state
     day              DATE NOT NULL,
@@ -333,7 +334,56 @@ CREATE TABLE IF NOT EXISTS case_daily_area (    -- where: the grid at every leve
     returned         BIGINT NOT NULL,           -- return_count > 0
     reworked         BIGINT NOT NULL,           -- rework_count > 0
     followups        BIGINT NOT NULL,           -- satisfaction recorded
-    satisfied        BIGINT NOT NULL            -- satisfaction 满意 or 基本满意
+    satisfied        BIGINT NOT NULL,           -- satisfaction 满意 or 基本满意
+    located          BIGINT NOT NULL            -- lon and lat set
+);
+CREATE TABLE IF NOT EXISTS case_daily_grid (    -- the same, levels 1-4 (summed from case_daily_area)
+    day              DATE NOT NULL,
+    grid_l1 VARCHAR, grid_l2 VARCHAR, grid_l3 VARCHAR, grid_l4 VARCHAR,
+    status           VARCHAR NOT NULL,
+    cases            BIGINT NOT NULL,
+    handled          BIGINT NOT NULL,           -- handled_at set
+    handled_on_time  BIGINT NOT NULL,           -- handled_at <= handle_deadline
+    overdue_flagged  BIGINT NOT NULL,           -- is_overdue (as judged at load time)
+    urgent           BIGINT NOT NULL,           -- is_urgent
+    returned         BIGINT NOT NULL,           -- return_count > 0
+    reworked         BIGINT NOT NULL,           -- rework_count > 0
+    followups        BIGINT NOT NULL,           -- satisfaction recorded
+    satisfied        BIGINT NOT NULL,           -- satisfaction 满意 or 基本满意
+    located          BIGINT NOT NULL            -- lon and lat set
+);
+CREATE TABLE IF NOT EXISTS case_daily_community ( -- the same, levels 1-3 (summed from case_daily_grid)
+    day              DATE NOT NULL,
+    grid_l1 VARCHAR, grid_l2 VARCHAR, grid_l3 VARCHAR,
+    status           VARCHAR NOT NULL,
+    cases            BIGINT NOT NULL,
+    handled          BIGINT NOT NULL,           -- handled_at set
+    handled_on_time  BIGINT NOT NULL,           -- handled_at <= handle_deadline
+    overdue_flagged  BIGINT NOT NULL,           -- is_overdue (as judged at load time)
+    urgent           BIGINT NOT NULL,           -- is_urgent
+    returned         BIGINT NOT NULL,           -- return_count > 0
+    reworked         BIGINT NOT NULL,           -- rework_count > 0
+    followups        BIGINT NOT NULL,           -- satisfaction recorded
+    satisfied        BIGINT NOT NULL,           -- satisfaction 满意 or 基本满意
+    located          BIGINT NOT NULL            -- lon and lat set
+);
+CREATE TABLE IF NOT EXISTS case_daily_street_kind ( -- levels 1-2 with what and who (case_daily_kind is summed from it)
+    day              DATE NOT NULL,
+    grid_l1 VARCHAR, grid_l2 VARCHAR,
+    channel          VARCHAR NOT NULL,
+    category_code    VARCHAR,
+    status           VARCHAR NOT NULL,
+    dept_code        VARCHAR,
+    cases            BIGINT NOT NULL,
+    handled          BIGINT NOT NULL,           -- handled_at set
+    handled_on_time  BIGINT NOT NULL,           -- handled_at <= handle_deadline
+    overdue_flagged  BIGINT NOT NULL,           -- is_overdue (as judged at load time)
+    urgent           BIGINT NOT NULL,           -- is_urgent
+    returned         BIGINT NOT NULL,           -- return_count > 0
+    reworked         BIGINT NOT NULL,           -- rework_count > 0
+    followups        BIGINT NOT NULL,           -- satisfaction recorded
+    satisfied        BIGINT NOT NULL,           -- satisfaction 满意 or 基本满意
+    located          BIGINT NOT NULL            -- lon and lat set
 );
 -- Located cases per report day and bin, in the frame of etl/bins.py; case_bin_frame holds the size (metres)
 -- and origin each kind was built with (the dashboard uses a bin rollup only when both match its own).
@@ -347,7 +397,8 @@ CREATE TABLE IF NOT EXISTS case_daily_heat (    -- square cells (i, j)
 -- many rows (the ETL refreshes in the commit that writes cases; a table filled another way is not trusted).
 CREATE TABLE IF NOT EXISTS rollup_state (
     table_name VARCHAR PRIMARY KEY,
-    cases      BIGINT NOT NULL                  -- count(*) of cases at the refresh
+    cases      BIGINT NOT NULL,                 -- count(*) of cases at the refresh
+    rows       BIGINT NOT NULL                  -- the rollup's own rows (the dashboard reads the smallest that fits)
 );
 CREATE TABLE IF NOT EXISTS case_bin_frame (
     kind    VARCHAR PRIMARY KEY,                -- hex | heat

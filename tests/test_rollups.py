@@ -68,7 +68,8 @@ def direct(settings, table: str) -> list[tuple]:
                sum(CASE WHEN return_count > 0 THEN 1 ELSE 0 END),
                sum(CASE WHEN rework_count > 0 THEN 1 ELSE 0 END),
                sum(CASE WHEN satisfaction IS NOT NULL THEN 1 ELSE 0 END),
-               sum(CASE WHEN satisfaction IN ('满意', '基本满意') THEN 1 ELSE 0 END)
+               sum(CASE WHEN satisfaction IN ('满意', '基本满意') THEN 1 ELSE 0 END),
+               sum(CASE WHEN lon IS NOT NULL AND lat IS NOT NULL THEN 1 ELSE 0 END)
         FROM cases GROUP BY ALL
     """
     return sorted(query(settings, sql), key=repr)
@@ -103,23 +104,31 @@ def test_rollup_counts_each_measure(loaded) -> None:
             "reworked": 1,
             "followups": 3,
             "satisfied": 2,
+            "located": 5,
         }, table
     assert totals(loaded, "2025-06-03")["cases"] == 2
     by_channel = query(loaded, "SELECT channel, sum(cases) FROM case_daily_kind GROUP BY 1 ORDER BY 1")
     assert by_channel == [("hotline", 1), ("patrol", 4)]
-    outside = query(loaded, "SELECT grid_l1, status, cases FROM case_daily_area WHERE grid_l1 IS NULL")
-    assert outside == [(None, "rejected", 1)]
+    for table in ("case_daily_area", "case_daily_grid", "case_daily_community", "case_daily_street_kind"):
+        outside = query(loaded, f"SELECT grid_l1, status, cases FROM {table} WHERE grid_l1 IS NULL")
+        assert outside == [(None, "rejected", 1)], table
 
 
 def test_rollups_equal_a_group_by_over_cases(loaded) -> None:
     assert all_match(loaded)
     assert len(rollup(loaded, "case_daily_area")) == 5  # no two of the five cases share day, grid and state
-    assert query(loaded, "SELECT table_name, cases FROM rollup_state ORDER BY 1") == [
+    state = query(loaded, "SELECT table_name, cases, rows FROM rollup_state ORDER BY 1")
+    assert [(table, cases) for table, cases, _ in state] == [
         ("case_daily_area", 5),
+        ("case_daily_community", 5),
+        ("case_daily_grid", 5),
         ("case_daily_heat", 5),
         ("case_daily_hex", 5),
         ("case_daily_kind", 5),
+        ("case_daily_street_kind", 5),
     ]
+    for table, _, rows in state:
+        assert query(loaded, f"SELECT count(*) FROM {table}") == [(rows,)], table
 
 
 def test_bin_rollups_count_located_cases_in_the_configured_frame(loaded) -> None:
@@ -155,7 +164,7 @@ def test_an_update_moves_its_counts(loaded, tmp_path: Path) -> None:
     assert all_match(loaded)
     assert totals(loaded, "2025-06-03")["cases"] == 1  # the day it moved away from lost it
     assert totals(loaded, "2025-06-03", "case_daily_area")["cases"] == 1
-    moved_in = {"cases": 1, "handled": 1, "handled_on_time": 1}
+    moved_in = {"cases": 1, "handled": 1, "handled_on_time": 1, "located": 1}
     assert totals(loaded, "2025-06-10") == {**dict.fromkeys(MEASURES, 0), **moved_in}
     assert query(loaded, "SELECT day, sum(cases) FROM case_daily_hex WHERE day >= '2025-06-10' GROUP BY 1") == [
         (dt.date(2025, 6, 10), 1)
@@ -185,7 +194,7 @@ def test_refresh_rebuilds_only_the_days_asked_for(loaded) -> None:
     assert all_match(loaded)
 
 
-@pytest.mark.parametrize("table", ["case_daily_kind", "case_daily_area", "case_daily_hex", "case_daily_heat"])
+@pytest.mark.parametrize("table", [*TABLES, "case_daily_hex", "case_daily_heat"])
 def test_a_load_repairs_a_rollup_that_was_never_built(loaded, tmp_path: Path, table: str) -> None:
     with store.writing(loaded.db_path) as con:  # as in a database from before the table existed
         con.execute(f"DELETE FROM {table}")
@@ -203,7 +212,7 @@ def test_a_load_of_something_else_builds_missing_rollups(loaded, tmp_path: Path)
         con.execute("DELETE FROM rollup_state")
     api.init_db(loaded)  # no case load at all
     assert all_match(loaded)
-    assert query(loaded, "SELECT count(*) FROM rollup_state WHERE cases = 5") == [(4,)]
+    assert query(loaded, "SELECT count(*) FROM rollup_state WHERE cases = 5") == [(7,)]
 
 
 def test_refresh_rejects_an_inverted_range(loaded) -> None:

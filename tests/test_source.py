@@ -12,10 +12,23 @@ from dashboard.queries import summary_counts
 from dashboard.queries.source import bin_source, case_source, counts_sql, fresh_rollups
 from etl import bins
 
+#: Rows per rollup in the proportions of the 10M-case demo (thousands), so the choice does not hang on ties.
+ROWS = {
+    "case_daily_community": 150,
+    "case_daily_grid": 450,
+    "case_daily_kind": 780,
+    "case_daily_street_kind": 1250,
+    "case_daily_area": 1320,
+}
+
 
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
-    return build_rollups(build_tiny_db(tmp_path / "onemap.duckdb"))
+    path = build_rollups(build_tiny_db(tmp_path / "onemap.duckdb"))
+    with duckdb.connect(str(path)) as con:
+        for table, rows in ROWS.items():
+            con.execute("UPDATE rollup_state SET rows = ? WHERE table_name = ?", [rows, table])
+    return path
 
 
 def _table(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], **filters) -> str:
@@ -25,14 +38,18 @@ def _table(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], **filters) 
 @pytest.mark.parametrize(
     ("columns", "filters", "table"),
     [
-        ((), {}, "case_daily_kind"),
-        (("day",), MAY, "case_daily_kind"),
+        ((), {}, "case_daily_community"),
+        (("day",), MAY, "case_daily_community"),
         (("channel",), {"category_major": ["06"], "dept": ["d1"], **MAY}, "case_daily_kind"),
-        (("grid_l2",), {"status": ["closed"]}, "case_daily_area"),
-        ((), {"area": [EAST], "area_depth": 2}, "case_daily_area"),
+        (("grid_l2",), {"status": ["closed"]}, "case_daily_community"),
+        ((), {"area": [EAST], "area_depth": 2}, "case_daily_community"),
+        (("grid_l4",), {"area": [EAST], "area_depth": 3}, "case_daily_grid"),
+        (("grid_l5",), {}, "case_daily_area"),
         ((), {"area": [EAST]}, "case_daily_area"),  # depth unknown: every level column, all in the area rollup
-        (("channel",), {"area": [EAST]}, "cases"),  # no rollup has both
-        (("grid_l2",), {"channel": ["hotline"]}, "cases"),
+        (("channel",), {"area": [EAST], "area_depth": 2}, "case_daily_street_kind"),
+        (("grid_l2",), {"channel": ["hotline"]}, "case_daily_street_kind"),
+        (("channel",), {"area": [EAST]}, "cases"),  # no rollup has a channel and every level
+        (("grid_l3",), {"channel": ["hotline"]}, "cases"),
         (("lon",), {}, "cases"),
     ],
 )
@@ -41,13 +58,20 @@ def test_the_smallest_rollup_holding_every_column_is_read(path: Path, columns, f
         assert _table(con, columns, **filters) == table
 
 
+def test_the_rollup_with_fewer_rows_wins(path: Path) -> None:
+    with duckdb.connect(str(path)) as con:
+        assert _table(con, ("channel",)) == "case_daily_kind"
+        con.execute("UPDATE rollup_state SET rows = 2000 WHERE table_name = 'case_daily_kind'")
+        assert _table(con, ("channel",)) == "case_daily_street_kind"
+
+
 def test_rollups_not_refreshed_against_the_current_cases_are_not_read(path: Path) -> None:
     with duckdb.connect(str(path)) as con:
-        assert fresh_rollups(con) == {"case_daily_kind", "case_daily_area", "case_daily_hex", "case_daily_heat"}
+        assert len(fresh_rollups(con)) == 7
         before = summary_counts(con).to_dict("records")
         # A case written without a refresh (not how the ETL writes): the rollups no longer describe cases.
         con.execute("INSERT INTO cases BY NAME SELECT * REPLACE ('t:new' AS case_uid) FROM cases LIMIT 1")
-        assert fresh_rollups(con) == set()
+        assert fresh_rollups(con) == {}
         assert _table(con, ("channel",)) == "cases"
         after = summary_counts(con).to_dict("records")
     assert after[0]["cases"] == before[0]["cases"] + 1
@@ -57,7 +81,7 @@ def test_a_database_without_rollups_reads_cases(tmp_path: Path) -> None:
     path = build_tiny_db(tmp_path / "old.duckdb")
     with duckdb.connect(str(path)) as con:
         con.execute("DROP TABLE rollup_state")  # as a database from before the rollups
-        assert fresh_rollups(con) == set()
+        assert fresh_rollups(con) == {}
         assert _table(con, ()) == "cases"
 
 

@@ -157,8 +157,8 @@ def case_points(con: duckdb.DuckDBPyConnection, *, limit: int, lang: str = "zh",
 
 def case_count(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
     """One row: ``cases``, the number of located cases matching ``filters`` (what ``case_points`` draws from)."""
-    where, params = case_filters(**filters)
-    return con.execute(f"SELECT count(*) AS cases FROM cases c WHERE {_LOCATED} AND {where}", params).df()
+    counts, params = counts_sql(con, group=(), measures=("located",), **filters)
+    return con.execute(f"SELECT located AS cases FROM ({counts})", params).df()
 
 
 # ---------------------------------------------------------------- bins

@@ -54,24 +54,26 @@ class Source:
 CASES = Source("cases")
 
 
-def fresh_rollups(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """The rollup tables refreshed against the current ``cases`` (``rollup_state``): none in a database from
-    before the rollups (until its next load), nor when ``cases`` was written without refreshing them."""
+def fresh_rollups(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The rollup tables refreshed against the current ``cases`` (``rollup_state``), with their row counts:
+    none in a database from before the rollups (until its next load), nor when ``cases`` was written without
+    refreshing them."""
     if not con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'rollup_state'").fetchall():
-        return set()
-    sql = "SELECT table_name FROM rollup_state WHERE cases = (SELECT count(*) FROM cases)"
-    return {name for (name,) in con.execute(sql).fetchall()}
+        return {}
+    sql = "SELECT table_name, rows FROM rollup_state WHERE cases = (SELECT count(*) FROM cases)"
+    return dict(con.execute(sql).fetchall())
 
 
 def case_source(con: duckdb.DuckDBPyConnection, columns: Sequence[str], **filters: Any) -> Source:
-    """The first of ``CASE_ROLLUPS`` holding ``columns`` (besides ``day``) and every column ``filters`` read,
-    else ``cases``."""
+    """The fresh rollup with the fewest rows holding ``columns`` (besides ``day``) and every column ``filters``
+    read, else ``cases``."""
     needed = (set(columns) - {"day"}) | filter_columns(**filters) | {"status"}
     fitting = [rollup for rollup in CASE_ROLLUPS if needed <= set(rollup.dimensions)]
     if not fitting:
         return CASES
     fresh = fresh_rollups(con)
-    return next((Source(r.table, r) for r in fitting if r.table in fresh), CASES)
+    fitting = sorted((fresh[r.table], r.table, r) for r in fitting if r.table in fresh)
+    return Source(fitting[0][1], fitting[0][2]) if fitting else CASES
 
 
 def counts_sql(
