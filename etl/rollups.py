@@ -9,6 +9,8 @@ alone, so a refresh is idempotent and a full rebuild always repairs it.
   included), holding the counts of ``ROLLUP_MEASURES``. Every measure is independent of the state, so the
   state-dependent figures (closed, awaiting closure, closed on time) are sums of them over the right states at
   read time; *overdue now* depends on the clock and cannot be rolled up.
+* ``case_open``: the cases pending at the last load (open, not handled), for the views that depend on the
+  clock: a copy of a few columns of ~4 % of the rows, refreshed like the rollups.
 * ``BIN_ROLLUPS``: located cases per report day and hexagon (``q``, ``r``) or square cell (``i``, ``j``) of the
   configured size, in the frame of ``etl/bins.py``; table ``case_bin_frame`` records the size and origin they
   were built with (a grid load that moves the extent's centre, or a new size, rebuilds them).
@@ -80,6 +82,31 @@ CASE_ROLLUPS: tuple[CaseRollup, ...] = (
 BIN_ROLLUPS: tuple[BinRollup, ...] = (
     BinRollup("case_daily_hex", "hex", ("q", "r")),
     BinRollup("case_daily_heat", "heat", ("i", "j")),
+)
+
+
+#: The cases still pending at the last load (open and not yet handled), with the columns the filters and the
+#: clock-dependent views (overdue now, deadline alerts) read: ~4 % of ``cases`` in the demo.
+OPEN_TABLE = "case_open"
+PENDING = "c.handled_at IS NULL AND c.status IN (SELECT state FROM case_state WHERE is_open)"
+OPEN_COLUMNS: tuple[str, ...] = (
+    "case_uid",
+    "reported_at",
+    "channel",
+    "category_code",
+    "status",
+    "dept_code",
+    *GRID_COLUMNS,
+    "lon",
+    "lat",
+    "accepted_at",
+    "registered_at",
+    "dispatched_at",
+    "handled_at",
+    "handle_deadline",
+    "handle_clock",
+    "handle_limit",
+    "extension_hours",
 )
 
 
@@ -170,6 +197,18 @@ def _refresh_case_rollups(con: duckdb.DuckDBPyConnection, first_day: dt.date | N
     return written
 
 
+def _refresh_open(con: duckdb.DuckDBPyConnection, first_day: dt.date | None, last_day: dt.date | None) -> int:
+    where, params = _day_range(first_day, last_day, "reported_at")
+    con.execute(f"DELETE FROM {OPEN_TABLE} WHERE {where}", params)
+    columns = ", ".join(OPEN_COLUMNS)
+    where, params = _day_range(first_day, last_day, "c.reported_at")
+    sql = f"""
+        INSERT INTO {OPEN_TABLE} ({columns})
+        SELECT {columns} FROM cases c WHERE {PENDING} AND {where} ORDER BY reported_at
+    """
+    return int(con.execute(sql, params).fetchone()[0])
+
+
 def _refresh_bin_rollups(
     con: duckdb.DuckDBPyConnection, sizes: dict[str, float], days: tuple[dt.date | None, dt.date | None] | None
 ) -> dict[str, int]:
@@ -216,6 +255,7 @@ def refresh(
     if first_day is not None and last_day is not None and first_day > last_day:
         raise ValueError(f"first_day {first_day} is after last_day {last_day}")
     written = _refresh_case_rollups(con, first_day, last_day)
+    written[OPEN_TABLE] = _refresh_open(con, first_day, last_day)
     written.update(_refresh_bin_rollups(con, sizes, (first_day, last_day)))
     _record_state(con)
     return written
@@ -234,19 +274,23 @@ def stale_days(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[
     # A bin rollup without a frame (no grids to bin in) holds nothing by design: it is not compared.
     compared = [*CASE_ROLLUPS, *(r for r in BIN_ROLLUPS if r.kind in framed)]
     in_rollups = " UNION ALL ".join(
-        f"SELECT day, '{r.table}' AS t, sum(cases) AS n FROM {r.table} GROUP BY 1" for r in compared
+        [f"SELECT day, '{r.table}' AS t, sum(cases) AS n FROM {r.table} GROUP BY 1" for r in compared]
+        + [f"SELECT CAST(reported_at AS DATE), '{OPEN_TABLE}', count(*) FROM {OPEN_TABLE} GROUP BY 1"]
     )
-    tables = ", ".join(f"('{r.table}', {isinstance(r, BinRollup)})" for r in compared)
+    counted = [(r.table, "located" if isinstance(r, BinRollup) else "n") for r in compared]
+    tables = ", ".join(f"('{table}', '{measure}')" for table, measure in [*counted, (OPEN_TABLE, "pending")])
     sql = f"""
         WITH written AS (
             SELECT CAST(min(reported_at) AS DATE) AS first, CAST(max(reported_at) AS DATE) AS last
             FROM cases WHERE list_contains($runs, run_id)
         ), in_cases AS (
-            SELECT CAST(reported_at AS DATE) AS day, count(*) AS n, count(lon) FILTER (WHERE lat IS NOT NULL) AS located
-            FROM cases GROUP BY 1
+            SELECT CAST(reported_at AS DATE) AS day, count(*) AS n,
+                   count(lon) FILTER (WHERE lat IS NOT NULL) AS located, count(*) FILTER (WHERE {PENDING}) AS pending
+            FROM cases c GROUP BY 1
         ), expected AS (
-            SELECT k.day, t.name AS t, CASE WHEN t.located THEN k.located ELSE k.n END AS n
-            FROM in_cases k, (VALUES {tables}) AS t(name, located)
+            SELECT k.day, t.name AS t,
+                   CASE t.measure WHEN 'located' THEN k.located WHEN 'pending' THEN k.pending ELSE k.n END AS n
+            FROM in_cases k, (VALUES {tables}) AS t(name, measure)
         ), in_rollups AS ({in_rollups}
         ), moved AS (
             SELECT min(day) AS first, max(day) AS last
@@ -279,6 +323,6 @@ def refresh_after_loads(
 def _record_state(con: duckdb.DuckDBPyConnection) -> None:
     """Record every rollup as refreshed against the current ``cases`` (table ``rollup_state``)."""
     con.execute("DELETE FROM rollup_state")
-    for rollup in (*CASE_ROLLUPS, *BIN_ROLLUPS):
-        rows = f"(SELECT count(*) FROM {rollup.table})"
-        con.execute(f"INSERT INTO rollup_state SELECT $t, (SELECT count(*) FROM cases), {rows}", {"t": rollup.table})
+    for table in (*(r.table for r in (*CASE_ROLLUPS, *BIN_ROLLUPS)), OPEN_TABLE):
+        rows = f"(SELECT count(*) FROM {table})"
+        con.execute(f"INSERT INTO rollup_state SELECT $t, (SELECT count(*) FROM cases), {rows}", {"t": table})

@@ -393,6 +393,16 @@ CREATE TABLE IF NOT EXISTS case_daily_hex (     -- pointy-top hexagons, axial (q
 CREATE TABLE IF NOT EXISTS case_daily_heat (    -- square cells (i, j)
     day DATE NOT NULL, i BIGINT NOT NULL, j BIGINT NOT NULL, cases BIGINT NOT NULL
 );
+-- The cases pending at the last load (open in case_state and handled_at NULL), for the views that depend on
+-- the clock (overdue now, deadline alerts): the columns they filter and measure on, same names as in cases.
+CREATE TABLE IF NOT EXISTS case_open (
+    case_uid VARCHAR NOT NULL, reported_at TIMESTAMP NOT NULL, channel VARCHAR NOT NULL, category_code VARCHAR,
+    status VARCHAR NOT NULL, dept_code VARCHAR,
+    grid_l1 VARCHAR, grid_l2 VARCHAR, grid_l3 VARCHAR, grid_l4 VARCHAR, grid_l5 VARCHAR,
+    lon DOUBLE, lat DOUBLE,
+    accepted_at TIMESTAMP, registered_at TIMESTAMP, dispatched_at TIMESTAMP, handled_at TIMESTAMP,
+    handle_deadline TIMESTAMP, handle_clock VARCHAR, handle_limit DOUBLE, extension_hours DOUBLE
+);
 -- What each rollup was last refreshed against: the dashboard reads a rollup only while cases still holds that
 -- many rows (the ETL refreshes in the commit that writes cases; a table filled another way is not trusted).
 CREATE TABLE IF NOT EXISTS rollup_state (

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from .filters import case_filters, grid_level_column
-from .source import counts_sql
+from .source import counts_sql, pending_cases
 
 
 def data_extent(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -45,10 +45,9 @@ def overdue_pending(con: duckdb.DuckDBPyConnection, *, as_of: dt.datetime, **fil
     """
     where, params = case_filters(**filters)
     sql = f"""
-        SELECT count(*) AS pending,
-               count(*) FILTER (WHERE c.handle_deadline < $as_of) AS overdue
-        FROM cases c JOIN case_state s ON s.state = c.status
-        WHERE s.is_open AND c.handled_at IS NULL AND {where}
+        SELECT count(*) AS pending, count(*) FILTER (WHERE c.handle_deadline < $as_of) AS overdue
+        FROM {pending_cases(con)} c
+        WHERE {where}
     """
     return con.execute(sql, {**params, "as_of": as_of}).df()
 

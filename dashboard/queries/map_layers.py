@@ -27,7 +27,7 @@ from etl.workcal import checked_periods
 from settings import load_settings
 
 from .filters import case_filters, grid_level_column
-from .source import SATISFIED, bin_source, counts_sql
+from .source import bin_source, counts_sql, pending_cases
 
 #: Interface language → the dictionary column holding names in it.
 NAME_COLUMNS: dict[str, str] = {"zh": "name_zh", "en": "name_en"}
@@ -79,7 +79,7 @@ def area_measures(
     in_areas = f"c.{column} IN (SELECT code FROM areas)" if parent is not None else f"c.{column} IS NOT NULL"
     measures = ("cases", "closed", "awaiting_closure", "closed_on_time", "followups", "satisfied")
     counts, params = counts_sql(con, group=(column,), measures=measures, where=in_areas, **filters)
-    # Overdue depends on the clock (``as_of``): counted from ``cases``, the open and unhandled ones only.
+    # Overdue depends on the clock (``as_of``): counted from the pending cases, not a rollup.
     where, case_params = case_filters(**filters)
     sql = f"""
         WITH areas AS (
@@ -89,9 +89,8 @@ def area_measures(
             WHERE depth = $depth AND {_VALID_AT} AND ($parent IS NULL OR parent_code = $parent)
         ), overdue AS (
             SELECT c.{column} AS code, count(*) AS overdue
-            FROM cases c
-            WHERE c.handled_at IS NULL AND c.handle_deadline < $as_of
-              AND c.status IN (SELECT state FROM case_state WHERE is_open) AND {in_areas} AND {where}
+            FROM {pending_cases(con)} c
+            WHERE c.handle_deadline < $as_of AND {in_areas} AND {where}
             GROUP BY 1
         ), counts AS (
             SELECT {column} AS code, * EXCLUDE ({column}) FROM ({counts})
@@ -331,9 +330,8 @@ def deadline_alerts(
                    CASE c.handle_clock WHEN 'working_days' THEN c.handle_limit * $hours_per_day
                                        WHEN 'natural_days' THEN c.handle_limit * 24
                                        ELSE c.handle_limit END + c.extension_hours AS limit_hours
-            FROM cases c
-            WHERE c.status IN (SELECT state FROM case_state WHERE is_open) AND c.handled_at IS NULL
-              AND c.handle_deadline IS NOT NULL AND {_LOCATED} AND c.reported_at <= $as_of AND {where}
+            FROM {pending_cases(con)} c
+            WHERE c.handle_deadline IS NOT NULL AND {_LOCATED} AND c.reported_at <= $as_of AND {where}
               AND (c.handle_deadline < $as_of
                    OR epoch($as_of) - epoch(coalesce(c.dispatched_at, c.registered_at, c.accepted_at, c.reported_at))
                       >= $warn_fraction * (CASE c.handle_clock WHEN 'working_days' THEN c.handle_limit * $hours_per_day
@@ -402,7 +400,6 @@ MAP_QUERIES = (
 __all__ = [
     "ALERT_LEVELS",
     "MAP_QUERIES",
-    "SATISFIED",
     "area_measures",
     "camera_event_scenes",
     "cameras",

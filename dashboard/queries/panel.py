@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from .filters import case_filters
-from .source import counts_sql
+from .source import counts_sql, pending_cases
 
 _FIGURES = ("cases", "closed", "awaiting_closure", "closed_on_time", "followups", "satisfied")
 
@@ -31,15 +31,13 @@ def area_figures(con: duckdb.DuckDBPyConnection, *, as_of: dt.datetime, **filter
     ``on_time_closure_rate``, ``overdue``, ``followups``, ``satisfied`` and ``satisfaction_rate``.
     """
     counts, params = counts_sql(con, group=(), measures=_FIGURES, **filters)
-    # Overdue depends on the clock (``as_of``), so it is counted from ``cases``, not a rollup: the open,
-    # unhandled cases only.
+    # Overdue depends on the clock (``as_of``): counted from the pending cases, not a rollup.
     where, case_params = case_filters(**filters)
     sql = f"""
         WITH overdue AS (
             SELECT count(*) AS overdue
-            FROM cases c
-            WHERE c.handled_at IS NULL AND c.handle_deadline < $as_of
-              AND c.status IN (SELECT state FROM case_state WHERE is_open) AND {where}
+            FROM {pending_cases(con)} c
+            WHERE c.handle_deadline < $as_of AND {where}
         )
         SELECT k.cases, k.closed, k.awaiting_closure, k.closed_on_time,
                k.closed / nullif(k.closed + k.awaiting_closure, 0) AS closure_rate,

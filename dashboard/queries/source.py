@@ -15,7 +15,17 @@ from typing import Any
 
 import duckdb
 
-from etl.rollups import BIN_ROLLUPS, CASE_ROLLUPS, CLOSED_STATES, ROLLUP_MEASURES, SATISFIED, BinRollup, CaseRollup
+from etl.rollups import (
+    BIN_ROLLUPS,
+    CASE_ROLLUPS,
+    CLOSED_STATES,
+    OPEN_TABLE,
+    PENDING,
+    ROLLUP_MEASURES,
+    SATISFIED,
+    BinRollup,
+    CaseRollup,
+)
 
 from .filters import case_filters, filter_columns
 
@@ -135,3 +145,9 @@ def bin_source(
         return None
     row = con.execute("SELECT size_m, lon0, lat0 FROM case_bin_frame WHERE kind = $kind", {"kind": kind}).fetchone()
     return rollup if row == (frame[size_key], frame["lon0"], frame["lat0"]) else None
+
+
+def pending_cases(con: duckdb.DuckDBPyConnection) -> str:
+    """A relation (to alias ``c``) of the cases pending at the last load, open and not yet handled, with the
+    columns of ``cases``: the ETL's ``case_open`` when fresh, else those rows of ``cases``."""
+    return OPEN_TABLE if OPEN_TABLE in fresh_rollups(con) else f"(SELECT * FROM cases c WHERE {PENDING})"
