@@ -62,11 +62,13 @@ class CaseRollup:
 
 @dataclass(frozen=True)
 class BinRollup:
-    """Located cases per report ``day`` and bin of ``kind`` (``bins.BIN_KINDS``), in columns ``keys``."""
+    """Located cases per report ``day``, bin of ``kind`` (``bins.BIN_KINDS``, in columns ``keys``) and
+    distinct combination of ``dimensions`` (columns of ``cases``)."""
 
     table: str
     kind: str
     keys: tuple[str, str]
+    dimensions: tuple[str, ...] = ()
 
 
 #: The dashboard reads the one with the fewest rows (``rollup_state.rows``) among those holding every column
@@ -80,8 +82,9 @@ CASE_ROLLUPS: tuple[CaseRollup, ...] = (
     CaseRollup("case_daily_kind", ("channel", "category_code", "status", "dept_code"), source="case_daily_street_kind"),
 )
 BIN_ROLLUPS: tuple[BinRollup, ...] = (
-    BinRollup("case_daily_hex", "hex", ("q", "r")),
-    BinRollup("case_daily_heat", "heat", ("i", "j")),
+    # Down to communities, so a drilled-down map of a long range reads them too (+10-30 % rows).
+    BinRollup("case_daily_hex", "hex", ("q", "r"), GRID_COLUMNS[:3]),
+    BinRollup("case_daily_heat", "heat", ("i", "j"), GRID_COLUMNS[:3]),
 )
 
 
@@ -159,11 +162,13 @@ def _rebuild_bin_rollup(
 ) -> int:
     select = bins.hex_select if rollup.kind == "hex" else bins.heat_select
     keys = ", ".join(rollup.keys)
-    source = f"SELECT CAST(c.reported_at AS DATE) AS day, c.lon, c.lat FROM cases c WHERE {where}"
+    keep = ", ".join(["day", *rollup.dimensions])
+    dimensions = "".join(f", c.{name}" for name in rollup.dimensions)
+    source = f"SELECT CAST(c.reported_at AS DATE) AS day{dimensions}, c.lon, c.lat FROM cases c WHERE {where}"
     sql = f"""
         INSERT INTO {rollup.table} BY NAME
-        SELECT day, {keys}, count(*) AS cases
-        FROM ({select(source, keep="day")})
+        SELECT {keep}, {keys}, count(*) AS cases
+        FROM ({select(source, keep=keep)})
         GROUP BY ALL
         ORDER BY day
     """

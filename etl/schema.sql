@@ -387,11 +387,13 @@ CREATE TABLE IF NOT EXISTS case_daily_street_kind ( -- levels 1-2 with what and 
 );
 -- Located cases per report day and bin, in the frame of etl/bins.py; case_bin_frame holds the size (metres)
 -- and origin each kind was built with (the dashboard uses a bin rollup only when both match its own).
-CREATE TABLE IF NOT EXISTS case_daily_hex (     -- pointy-top hexagons, axial (q, r)
-    day DATE NOT NULL, q BIGINT NOT NULL, r BIGINT NOT NULL, cases BIGINT NOT NULL
+CREATE TABLE IF NOT EXISTS case_daily_hex (     -- pointy-top hexagons, axial (q, r), by community
+    day DATE NOT NULL, grid_l1 VARCHAR, grid_l2 VARCHAR, grid_l3 VARCHAR,
+    q BIGINT NOT NULL, r BIGINT NOT NULL, cases BIGINT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS case_daily_heat (    -- square cells (i, j)
-    day DATE NOT NULL, i BIGINT NOT NULL, j BIGINT NOT NULL, cases BIGINT NOT NULL
+CREATE TABLE IF NOT EXISTS case_daily_heat (    -- square cells (i, j), by community
+    day DATE NOT NULL, grid_l1 VARCHAR, grid_l2 VARCHAR, grid_l3 VARCHAR,
+    i BIGINT NOT NULL, j BIGINT NOT NULL, cases BIGINT NOT NULL
 );
 -- The cases pending at the last load (open in case_state and handled_at NULL), for the views that depend on
 -- the clock (overdue now, deadline alerts): the columns they filter and measure on, same names as in cases.

@@ -136,12 +136,10 @@ def counts_sql(
 def bin_source(
     con: duckdb.DuckDBPyConnection, kind: str, frame: dict[str, float], size_key: str, **filters: Any
 ) -> BinRollup | None:
-    """The bin rollup of ``kind`` when it can answer: only time ``filters``, and built in this very ``frame``
-    (the same size and origin); else None (bin ``cases``)."""
-    if filter_columns(**filters):
-        return None
+    """The bin rollup of ``kind`` when it can answer: every column ``filters`` read among its dimensions, and
+    built in this very ``frame`` (the same size and origin); else None (bin ``cases``)."""
     rollup = next(r for r in BIN_ROLLUPS if r.kind == kind)
-    if rollup.table not in fresh_rollups(con):
+    if not filter_columns(**filters) <= set(rollup.dimensions) or rollup.table not in fresh_rollups(con):
         return None
     row = con.execute("SELECT size_m, lon0, lat0 FROM case_bin_frame WHERE kind = $kind", {"kind": kind}).fetchone()
     return rollup if row == (frame[size_key], frame["lon0"], frame["lat0"]) else None
