@@ -65,7 +65,8 @@ def load_many(
         for entity, path, options in steps:
             reports.append(_load_one(con, entity, Path(path), options, settings, progress))
         case_runs = [report.run_id for report in reports if report.entity == "cases"]
-        rollups.refresh_after_loads(con, case_runs, rollups.bin_sizes(settings))
+        events = any(report.entity == "camera_events" for report in reports)
+        rollups.refresh_after_loads(con, case_runs, rollups.bin_sizes(settings), events_loaded=events)
     return reports
 
 

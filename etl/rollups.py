@@ -91,6 +91,8 @@ BIN_ROLLUPS: tuple[BinRollup, ...] = (
 #: The cases still pending at the last load (open and not yet handled), with the columns the filters and the
 #: clock-dependent views (overdue now, deadline alerts) read: ~4 % of ``cases`` in the demo.
 OPEN_TABLE = "case_open"
+#: Camera alarms per capture day, camera, scene and class (``refresh_camera_events``).
+EVENT_TABLE = "camera_event_daily"
 PENDING = "c.handled_at IS NULL AND c.status IN (SELECT state FROM case_state WHERE is_open)"
 OPEN_COLUMNS: tuple[str, ...] = (
     "case_uid",
@@ -262,6 +264,8 @@ def refresh(
     written = _refresh_case_rollups(con, first_day, last_day)
     written[OPEN_TABLE] = _refresh_open(con, first_day, last_day)
     written.update(_refresh_bin_rollups(con, sizes, (first_day, last_day)))
+    if _events_stale(con):
+        written[EVENT_TABLE] = refresh_camera_events(con)
     _record_state(con)
     return written
 
@@ -309,25 +313,50 @@ def stale_days(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[
 
 
 def refresh_after_loads(
-    con: duckdb.DuckDBPyConnection, run_ids: Iterable[int], sizes: dict[str, float]
+    con: duckdb.DuckDBPyConnection, run_ids: Iterable[int], sizes: dict[str, float], *, events_loaded: bool = False
 ) -> tuple[dt.date, dt.date] | None:
     """Refresh the rollups for the days the case loads ``run_ids`` changed; return that range (None: nothing).
 
     Loading the same file again writes no rows, so it refreshes no day; bin rollups whose size or origin
-    changed (new settings, a grid load moving the extent) are rebuilt whole either way.
+    changed (new settings, a grid load moving the extent) are rebuilt whole either way. ``events_loaded``:
+    camera events were loaded, so ``camera_event_daily`` is rebuilt (also whenever its count is off).
     """
     days = stale_days(con, run_ids)
     if days is not None:
         refresh(con, sizes, first_day=days[0], last_day=days[1])
     else:
         _refresh_bin_rollups(con, sizes, None)
-        _record_state(con)
+    if events_loaded or _events_stale(con):
+        refresh_camera_events(con)
+    _record_state(con)
     return days
 
 
+def refresh_camera_events(con: duckdb.DuckDBPyConnection) -> int:
+    """Rebuild ``camera_event_daily`` (alarms per day, camera, scene and class) whole; return its rows.
+
+    A keyed load may change alarms in place (a false positive marked), so it is rebuilt rather than patched:
+    ~1 s for 2M alarms.
+    """
+    con.execute(f"DELETE FROM {EVENT_TABLE}")
+    sql = f"""
+        INSERT INTO {EVENT_TABLE}
+        SELECT CAST(captured_at AS DATE) AS day, camera_id, scene_code, category_code, count(*) AS events,
+               count(*) FILTER (WHERE is_false_positive) AS false_positives, count(*) FILTER (WHERE pushed) AS pushed
+        FROM camera_event GROUP BY ALL ORDER BY day
+    """
+    return int(con.execute(sql).fetchone()[0])
+
+
+def _events_stale(con: duckdb.DuckDBPyConnection) -> bool:
+    sql = f"SELECT (SELECT count(*) FROM camera_event) <> (SELECT coalesce(sum(events), 0) FROM {EVENT_TABLE})"
+    return bool(con.execute(sql).fetchone()[0])
+
+
 def _record_state(con: duckdb.DuckDBPyConnection) -> None:
-    """Record every rollup as refreshed against the current ``cases`` (table ``rollup_state``)."""
+    """Record every rollup as refreshed against the current rows of its source (table ``rollup_state``)."""
     con.execute("DELETE FROM rollup_state")
-    for table in (*(r.table for r in (*CASE_ROLLUPS, *BIN_ROLLUPS)), OPEN_TABLE):
-        rows = f"(SELECT count(*) FROM {table})"
-        con.execute(f"INSERT INTO rollup_state SELECT $t, (SELECT count(*) FROM cases), {rows}", {"t": table})
+    tables = [(t, "cases") for t in (*(r.table for r in (*CASE_ROLLUPS, *BIN_ROLLUPS)), OPEN_TABLE)]
+    for table, source in [*tables, (EVENT_TABLE, "camera_event")]:
+        counts = f"(SELECT count(*) FROM {source}), (SELECT count(*) FROM {table})"
+        con.execute(f"INSERT INTO rollup_state SELECT $t, $s, {counts}", {"t": table, "s": source})

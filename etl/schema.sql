@@ -408,9 +408,15 @@ CREATE TABLE IF NOT EXISTS case_open (
 -- What each rollup was last refreshed against: the dashboard reads a rollup only while cases still holds that
 -- many rows (the ETL refreshes in the commit that writes cases; a table filled another way is not trusted).
 CREATE TABLE IF NOT EXISTS rollup_state (
-    table_name VARCHAR PRIMARY KEY,
-    cases      BIGINT NOT NULL,                 -- count(*) of cases at the refresh
-    rows       BIGINT NOT NULL                  -- the rollup's own rows (the dashboard reads the smallest that fits)
+    table_name  VARCHAR PRIMARY KEY,
+    source      VARCHAR NOT NULL,               -- the table it is derived from: cases or camera_event
+    source_rows BIGINT NOT NULL,                -- count(*) of that table at the refresh
+    rows        BIGINT NOT NULL                 -- the rollup's own rows (the dashboard reads the smallest that fits)
+);
+-- Camera alarms per capture day, camera, scene and class (rebuilt whole after a camera-event load).
+CREATE TABLE IF NOT EXISTS camera_event_daily (
+    day DATE NOT NULL, camera_id VARCHAR NOT NULL, scene_code VARCHAR, category_code VARCHAR,
+    events BIGINT NOT NULL, false_positives BIGINT NOT NULL, pushed BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS case_bin_frame (
     kind    VARCHAR PRIMARY KEY,                -- hex | heat

@@ -143,6 +143,9 @@ def test_cameras_events_and_facilities(city, tmp_path: Path) -> None:
         ("E1", "exposed_garbage", "06010", 0.91, True, "camera_ai:C0001", False),
         ("E2", "illegal_parking", "09009", 0.45, False, None, True),
     ]
+    # The load rebuilt the alarms' daily rollup in its commit.
+    rolled = "SELECT camera_id, scene_code, events, false_positives, pushed FROM camera_event_daily ORDER BY 2"
+    assert query(city, rolled) == [("CAM1", "exposed_garbage", 1, 0, 1), ("CAM1", "illegal_parking", 1, 1, 0)]
     facilities = tmp_path / "facilities.geojson"
     facilities.write_text(
         '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"编号":"F1","类型":"service_station",'

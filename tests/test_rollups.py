@@ -126,7 +126,7 @@ def test_rollup_counts_each_measure(loaded) -> None:
 def test_rollups_equal_a_group_by_over_cases(loaded) -> None:
     assert all_match(loaded)
     assert len(rollup(loaded, "case_daily_area")) == 5  # no two of the five cases share day, grid and state
-    state = query(loaded, "SELECT table_name, cases, rows FROM rollup_state ORDER BY 1")
+    state = query(loaded, "SELECT table_name, source_rows, rows FROM rollup_state WHERE source = 'cases' ORDER BY 1")
     assert [(table, cases) for table, cases, _ in state] == [
         ("case_daily_area", 5),
         ("case_daily_community", 5),
@@ -229,7 +229,7 @@ def test_a_load_of_something_else_builds_missing_rollups(loaded, tmp_path: Path)
         con.execute("DELETE FROM rollup_state")
     api.init_db(loaded)  # no case load at all
     assert all_match(loaded)
-    assert query(loaded, "SELECT count(*) FROM rollup_state WHERE cases = 5") == [(8,)]
+    assert query(loaded, "SELECT count(*) FROM rollup_state WHERE source_rows = 5") == [(8,)]
 
 
 def test_refresh_rejects_an_inverted_range(loaded) -> None:

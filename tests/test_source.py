@@ -71,14 +71,24 @@ def test_the_rollup_with_fewer_rows_wins(path: Path) -> None:
 
 def test_rollups_not_refreshed_against_the_current_cases_are_not_read(path: Path) -> None:
     with duckdb.connect(str(path)) as con:
-        assert len(fresh_rollups(con)) == 8
+        assert len(fresh_rollups(con)) == 9  # the camera alarms' too
         before = summary_counts(con).to_dict("records")
         # A case written without a refresh (not how the ETL writes): the rollups no longer describe cases.
         con.execute("INSERT INTO cases BY NAME SELECT * REPLACE ('t:new' AS case_uid) FROM cases LIMIT 1")
-        assert fresh_rollups(con) == {}
+        assert set(fresh_rollups(con)) == {"camera_event_daily"}  # derived from the alarms, still fresh
         assert _table(con, ("channel",)) == "cases"
         after = summary_counts(con).to_dict("records")
     assert after[0]["cases"] == before[0]["cases"] + 1
+
+
+def test_alarms_written_without_a_refresh_are_counted_from_the_alarms(tmp_path: Path) -> None:
+    path = build_rollups(build_map_db(tmp_path / "onemap.duckdb"))
+    with duckdb.connect(str(path)) as con:
+        before = queries.camera_event_scenes(con)["events"].sum()
+        assert "camera_event_daily" in fresh_rollups(con)
+        con.execute("INSERT INTO camera_event SELECT * REPLACE ('new' AS event_id) FROM camera_event LIMIT 1")
+        assert "camera_event_daily" not in fresh_rollups(con)
+        assert queries.camera_event_scenes(con)["events"].sum() == before + 1
 
 
 def test_a_database_without_rollups_reads_cases(tmp_path: Path) -> None:

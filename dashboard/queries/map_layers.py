@@ -22,12 +22,12 @@ import duckdb
 import pandas as pd
 
 from etl import bins
-from etl.rollups import BIN_ROLLUPS
+from etl.rollups import BIN_ROLLUPS, EVENT_TABLE
 from etl.workcal import checked_periods
 from settings import load_settings
 
 from .filters import case_filters, grid_level_column
-from .source import bin_source, counts_sql, pending_cases
+from .source import bin_source, counts_sql, fresh_rollups, pending_cases
 
 #: Interface language → the dictionary column holding names in it.
 NAME_COLUMNS: dict[str, str] = {"zh": "name_zh", "en": "name_en"}
@@ -246,26 +246,30 @@ def camera_event_scenes(con: duckdb.DuckDBPyConnection, *, lang: str = "zh", **f
     """
     case_filters(**filters)  # the same names, checked the same way
     event_filters = {name: filters[name] for name in _EVENT_FILTERS if name in filters and name != "area"}
-    where, params = case_filters(**event_filters)
+    rolled = EVENT_TABLE in fresh_rollups(con)
+    where, params = case_filters(day_column="c.day" if rolled else None, **event_filters)
     if filters.get("area"):
         in_area, area_params = case_filters(area=filters["area"], area_depth=filters.get("area_depth"))
         where += f" AND c.camera_id IN (SELECT c.camera_id FROM camera c WHERE {in_area})"
         params = {**params, **area_params}
     names = _name_column(lang)
-    # Grouped on the alarms alone, the camera's grids tested through a semi-join and the scene names joined
-    # to the grouped rows: joining every alarm to its camera first costs ~2×.
+    # Grouped on the alarms alone (or their daily rollup), the camera's grids tested through a semi-join and
+    # the scene names joined to the grouped rows: joining every alarm to its camera first costs ~2×.
+    if rolled:
+        alarms = f"SELECT *, 'camera_ai' AS channel FROM {EVENT_TABLE}"
+        counts = "sum(c.events) AS events, sum(c.false_positives) AS false_positives, sum(c.pushed) AS pushed"
+    else:
+        alarms = """SELECT camera_id, scene_code, category_code, captured_at AS reported_at, 'camera_ai' AS channel,
+                           is_false_positive, pushed FROM camera_event"""
+        counts = """count(*) AS events, count(*) FILTER (WHERE c.is_false_positive) AS false_positives,
+                    count(*) FILTER (WHERE c.pushed) AS pushed"""
     sql = f"""
         SELECT g.camera_id, g.scene_code, coalesce(sc.{names}, g.scene_code) AS scene_name,
-               g.events, g.false_positives, g.pushed
+               CAST(g.events AS BIGINT) AS events, CAST(g.false_positives AS BIGINT) AS false_positives,
+               CAST(g.pushed AS BIGINT) AS pushed
         FROM (
-            SELECT c.camera_id, c.scene_code, count(*) AS events,
-                   count(*) FILTER (WHERE c.is_false_positive) AS false_positives,
-                   count(*) FILTER (WHERE c.pushed) AS pushed
-            FROM (
-                SELECT e.camera_id, e.scene_code, e.is_false_positive, e.pushed, e.category_code,
-                       e.captured_at AS reported_at, 'camera_ai' AS channel
-                FROM camera_event e
-            ) c
+            SELECT c.camera_id, c.scene_code, {counts}
+            FROM ({alarms}) c
             WHERE {where}
             GROUP BY c.camera_id, c.scene_code
         ) g

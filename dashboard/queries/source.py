@@ -70,7 +70,11 @@ def fresh_rollups(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     refreshing them."""
     if not con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'rollup_state'").fetchall():
         return {}
-    sql = "SELECT table_name, rows FROM rollup_state WHERE cases = (SELECT count(*) FROM cases)"
+    sql = """
+        SELECT table_name, rows FROM rollup_state
+        WHERE source_rows = CASE source WHEN 'cases' THEN (SELECT count(*) FROM cases)
+                                        WHEN 'camera_event' THEN (SELECT count(*) FROM camera_event) END
+    """
     return dict(con.execute(sql).fetchall())
 
 
