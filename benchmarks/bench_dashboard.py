@@ -69,13 +69,15 @@ class Row:
 
 
 def discover_queries() -> dict[str, Query]:
-    """Every public ``(con, …)`` function defined in a ``dashboard.queries`` module, by ``module.name``."""
+    """Every public ``(con, …) -> DataFrame`` function defined in a ``dashboard.queries`` module (not the
+    helpers that write SQL), by ``module.name``."""
     found: dict[str, Query] = {}
     for info in pkgutil.iter_modules(queries_pkg.__path__):
         module = importlib.import_module(f"{queries_pkg.__name__}.{info.name}")
         for name, fn in inspect.getmembers(module, inspect.isfunction):
-            params = list(inspect.signature(fn).parameters)
-            if fn.__module__ == module.__name__ and not name.startswith("_") and params[:1] == ["con"]:
+            signature = inspect.signature(fn)
+            params, frame = list(signature.parameters), "DataFrame" in str(signature.return_annotation)
+            if fn.__module__ == module.__name__ and not name.startswith("_") and params[:1] == ["con"] and frame:
                 found[f"{info.name}.{name}"] = fn
     return found
 
