@@ -9,7 +9,6 @@ serves every level.
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ import shapely
 
 from settings import MAX_GRID_LEVELS
 
-from .gridindex import GridIndex
+from .gridindex import INDEX_FORMAT, GridIndex
 
 LEVEL_COLUMNS = tuple(f"grid_l{d}" for d in range(1, MAX_GRID_LEVELS + 1))
 _OPEN_END = np.datetime64("2262-01-01", "ns")
@@ -47,7 +46,8 @@ class GridAssigner:
     ) -> None:
         """``grids``: code, depth, parent_code, valid_from, valid_to and geom_wkb (WGS-84), in a stable order.
 
-        ``cached``: pickled indexes by (epoch start, depth) made by ``store_indexes`` for these grids;
+        ``cached``: indexes (``GridIndex.to_bytes``) by (epoch start, depth) made by ``store_indexes`` for these
+        grids;
         ``geometries``: where to get the polygons (in ``grids`` order) when ``grids`` has no geom_wkb; they
         are read only when an index has to be built.
         """
@@ -107,7 +107,7 @@ class GridAssigner:
             members = np.flatnonzero(depths == depth)
             payload = self._cached.get((np.datetime64(at, "ns"), int(depth)))
             if payload is not None:
-                index = pickle.loads(payload)
+                index = GridIndex.from_bytes(payload)
             else:
                 index = GridIndex.build(self._geoms[valid[members]], np.arange(len(members)))
             indexes[int(depth)] = (index, members)
@@ -145,14 +145,15 @@ class GridAssigner:
                     hit = index.lookup(lon[rows[todo]], lat[rows[todo]])
                     found[np.flatnonzero(todo)] = np.where(hit >= 0, members[np.maximum(hit, 0)], -1)
                 self._fill_levels(epoch, rows, found, level_rows)
-        codes = pa.array(self._grids["code"].to_numpy(dtype=object), type=pa.string())
-        frame = pd.DataFrame(
-            {
-                name: _take(codes, level_rows[depth])
-                for depth, name in ((d, f"grid_l{d}") for d in range(1, MAX_GRID_LEVELS + 1))
-            }
-        )
-        frame["grid_code"] = _take(codes, level_rows[0])
+        # large_string: the Arrow type pandas keeps string[pyarrow] in, so no cast follows the take
+        codes = pa.array(self._grids["code"].to_numpy(dtype=object), type=pa.large_string())
+        taken: dict[int, pa.Array] = {}  # the deepest grid is often some level's grid too: take it once
+        columns = {}
+        for depth, name in (*((d, f"grid_l{d}") for d in range(1, MAX_GRID_LEVELS + 1)), (0, "grid_code")):
+            same = next((d for d in taken if np.array_equal(level_rows[d], level_rows[depth])), None)
+            taken[depth] = taken[same] if same is not None else _take(codes, level_rows[depth])
+            columns[name] = pd.Series(pd.arrays.ArrowStringArray(taken[depth]))
+        frame = pd.DataFrame(columns)
         frame["outside_grid"] = located & (level_rows[0] < 0)
         return frame
 
@@ -175,8 +176,11 @@ _ORDER = "ORDER BY depth, code, valid_from"
 
 
 def grids_key(con: duckdb.DuckDBPyConnection) -> str:
-    """A fingerprint of every grid version's code, validity and geometry."""
-    return str(
+    """A fingerprint of every grid version's code, validity and geometry, and of the index format.
+
+    The format is part of it so that indexes stored in an older layout are not read but rebuilt.
+    """
+    return f"{INDEX_FORMAT}:" + str(
         con.execute(
             "SELECT coalesce(hash(string_agg(concat_ws('|', code, valid_from, valid_to, area_km2, min_lon, min_lat,"
             f" max_lon, max_lat, octet_length(geom_wkb)), ',' {_ORDER})), 0) FROM grid"
@@ -188,7 +192,7 @@ def store_indexes(con: duckdb.DuckDBPyConnection) -> int:
     """Build the lookup index of every epoch and level and keep them in ``grid_index_cache``; return how many."""
     key = grids_key(con)
     rows = [
-        (key, pd.Timestamp(start).to_pydatetime(), depth, pickle.dumps(index, protocol=5))
+        (key, pd.Timestamp(start).to_pydatetime(), depth, index.to_bytes())
         for start, depth, index in GridAssigner.from_db(con).all_indexes()
     ]
     con.execute("DELETE FROM grid_index_cache")
@@ -197,8 +201,9 @@ def store_indexes(con: duckdb.DuckDBPyConnection) -> int:
     return len(rows)
 
 
-def _take(codes: pa.Array, positions: np.ndarray) -> pd.Series:
-    if len(codes) == 0:
-        return pd.Series(pd.array([None] * len(positions), dtype="string[pyarrow]"))
-    taken = codes.take(pa.array(np.maximum(positions, 0), mask=positions < 0))
-    return pd.Series(pd.arrays.ArrowStringArray(taken))
+def _take(codes: pa.Array, positions: np.ndarray) -> pa.Array:
+    """``codes`` at ``positions``, null where a position is negative."""
+    missing = positions < 0
+    if len(codes) == 0 or missing.all():
+        return pa.nulls(len(positions), codes.type)
+    return codes.take(pa.array(np.maximum(positions, 0), mask=missing))

@@ -13,13 +13,24 @@ How the table is built, all vectorised over the polygons' edges:
   found exactly: a short edge's row or column of cells directly, a longer one row band by row band. Such a
   cell is *ambiguous*: it keeps the sorted list of polygons whose boundary touches it, plus the polygon
   covering its centre.
+* Row bands. For every table row and polygon, the polygon's edges that reach into the row (same margin).
 
 A cell no boundary touches lies entirely inside the polygon covering its centre, or outside all: its label
-is exact. A point in an ambiguous cell is tested with ``shapely.intersects_xy`` against the cell's candidates
-(prepared polygons), lowest polygon number first. Under the contract that polygons do not overlap, the polygon
-containing a point in an ambiguous cell must touch the cell with its boundary, so the candidates are complete;
-where polygons do overlap (a centre covered twice), the cell falls back to an STR-tree query over all polygons,
-so the answer stays exact either way.
+is exact. A point in an ambiguous cell is tested against each of the cell's candidates by counting the
+candidate's edges that cross the horizontal ray from the point to the right (even-odd rule, half-open in y).
+Only edges that reach the point's height can cross that ray, and they all lie in the point's row band, so a
+handful of edges per candidate suffice. The side of an edge a point lies on is the sign of a 2x2 determinant
+in float64, trusted only where it exceeds Shewchuk's error bound for that determinant; a point too close to
+call for some edge (in practice only a point exactly on a boundary) is tested with GEOS
+(``shapely.intersects_xy``) on that polygon. So no polygon is decoded or prepared unless a point needs it.
+
+Under the contract that polygons do not overlap, the polygon containing a point in an ambiguous cell must touch
+the cell with its boundary, so the candidates are complete; where polygons do overlap (a centre covered twice),
+the cell falls back to an STR-tree query over all polygons, so the answer stays exact either way.
+
+The index is stored as flat arrays (``to_bytes``: an uncompressed ``.npz``, no pickled objects): the cell table
+run-length encoded, the candidate lists, the row bands and the polygons' vertices; decoding it is a few array
+copies.
 
 Semantics: a point strictly inside a polygon gets its label (as ``within``); a point on a boundary gets the
 label of the lowest-numbered polygon whose closure contains it, so points on a shared edge are assigned
@@ -28,16 +39,19 @@ deterministically; -1 where no polygon covers the point (outside the extent, NaN
 
 from __future__ import annotations
 
+import io
 import math
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Final
 
 import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["GridIndex"]
+__all__ = ["INDEX_FORMAT", "GridIndex"]
 
 #: Table cells per polygon: about 70 x 70 for a typical one, so that ~3 % of cells (and of points) hold a
 #: boundary for surveyed-like polygons; more cells cut exact tests but cost memory and build time.
@@ -50,6 +64,12 @@ _EMPTY: Final = -1  # no polygon covers the cell
 _AMBIGUOUS: Final = -2  # a boundary touches the cell: test against its candidates
 _OVERLAP: Final = -3  # polygons overlap (or wind oddly) here: query the STR-tree
 _EPS: Final = 1e-6  # cells within this fraction of a cell from an edge count as touched
+#: Shewchuk's bound on the rounding error of a 2x2 orientation determinant, (3 + 16 eps) eps with eps = 2**-53,
+#: rounded up generously; _TINY covers products that underflow. A determinant inside the bound is not trusted.
+_ORIENT_ERROR: Final = 1e-15
+_TINY: Final = 1e-290
+#: Written into every stored index; a payload of another format is refused (and rebuilt by etl.assign).
+INDEX_FORMAT: Final = "gridindex-2"
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -59,7 +79,6 @@ FloatArray = NDArray[np.float64]
 class GridIndex:
     """Label lookup for lon/lat points against non-overlapping (Multi)Polygons; build with ``build``."""
 
-    polygons: NDArray[np.object_]  # prepared, oriented
     labels: IntArray
     x0: float
     y0: float
@@ -70,7 +89,15 @@ class GridIndex:
     amb_cells: IntArray  # sorted flat indices of ambiguous cells
     amb_offsets: IntArray  # candidates of amb_cells[i] are amb_polygons[amb_offsets[i]:amb_offsets[i + 1]]
     amb_polygons: IntArray
-    tree: shapely.STRtree | None  # only when some cells are _OVERLAP
+    band_keys: IntArray  # sorted row * len(labels) + polygon number of every (row, candidate) that is needed
+    band_offsets: IntArray  # edges of band_keys[i] are band_edges[band_offsets[i]:band_offsets[i + 1]]
+    band_edges: IntArray  # an edge runs from vertex e to vertex e + 1
+    # The oriented polygons, packed: vertices (rings closed), and offsets of rings, parts and polygons.
+    xs: FloatArray
+    ys: FloatArray
+    ring_offsets: IntArray  # ring i is vertices ring_offsets[i]:ring_offsets[i + 1]
+    part_offsets: IntArray  # part i (a Polygon) has rings part_offsets[i]:part_offsets[i + 1], shell first
+    geom_offsets: IntArray  # polygon i has parts geom_offsets[i]:geom_offsets[i + 1]
 
     @classmethod
     def build(
@@ -95,18 +122,12 @@ class GridIndex:
             raise ValueError(f"labels must be integers, got dtype {label_arr.dtype}")
         _check_polygons(polys)
         polys = shapely.orient_polygons(polys, exterior_cw=False)
-        shapely.prepare(polys)
         n = len(polys)
-        # GEOS builds a prepared polygon's point locator index on its second point test: do both now, so that
-        # the first lookup does not pay for it.
-        probe = shapely.get_coordinates(shapely.point_on_surface(polys))
-        if len(probe) == n:
-            for _ in range(2):
-                shapely.intersects_xy(polys, probe[:, 0], probe[:, 1])
+        packed = _pack(polys)
 
         nonempty = ~shapely.is_empty(polys)
         if not nonempty.any():
-            return cls._empty(polys, label_arr.astype(np.int64))
+            return cls._empty(label_arr.astype(np.int64), packed)
         minx, miny, maxx, maxy = shapely.total_bounds(polys[nonempty])
         target = cells if cells is not None else min(MAX_CELLS, max(MIN_CELLS, n * CELLS_PER_POLYGON))
         size = math.sqrt(max((maxx - minx) * (maxy - miny), 1e-300) / target)
@@ -118,7 +139,12 @@ class GridIndex:
         inv_cell = 1.0 / size
 
         code_type = np.int16 if n < np.iinfo(np.int16).max else np.int32
-        ua, va, ub, vb, pid = _edges(polys, x0, y0, inv_cell)
+        xs, ys, ring_offsets, part_offsets, geom_offsets = packed
+        edge, pid = _packed_edges(ring_offsets, part_offsets, geom_offsets)
+        # Same expression as in lookup, so a vertex and a point at the same place round alike.
+        u = (xs - x0) * inv_cell
+        v = (ys - y0) * inv_cell
+        ua, va, ub, vb = u[edge], v[edge], u[edge + 1], v[edge + 1]
         # Flat, row-major with one spare column (the winding sums' overflow column, never read as u < ncols).
         count, table = _winding(ua, va, ub, vb, pid, ncols, nrows, code_type)
         touched_cell, touched_pid = _touched_cells(ua, va, ub, vb, pid, ncols, nrows)
@@ -132,14 +158,16 @@ class GridIndex:
         key = np.concatenate([touched_cell * n + touched_pid, touched_cell[centre] * n + table[touched_cell[centre]]])
         table[touched_cell] = _AMBIGUOUS
         overlap = np.flatnonzero(count.view(np.dtype(code_type).str.replace("i", "u")) > 1)  # not 0 or 1
-        table[overlap] = _OVERLAP
+        table[overlap] = _OVERLAP  # the STR-tree, built on first use, answers these
         key.sort()
         key = key[np.diff(key, prepend=-1) != 0]
         key = key[table[key // n] == _AMBIGUOUS]
         key_cell, key_pid = np.divmod(key, n)
         starts = np.flatnonzero(np.diff(key_cell, prepend=-1))
+        band_keys, band_offsets, band_edges = _row_bands(
+            edge, pid, va, vb, nrows, n, needed=(key_cell // (ncols + 1)) * n + key_pid
+        )
         return cls(
-            polygons=polys,
             labels=label_arr.astype(np.int64),
             x0=float(x0),
             y0=float(y0),
@@ -150,40 +178,89 @@ class GridIndex:
             amb_cells=key_cell[starts],
             amb_offsets=np.append(starts, len(key)).astype(np.int64),
             amb_polygons=key_pid.astype(np.int64),
-            tree=shapely.STRtree(polys) if len(overlap) else None,
+            band_keys=band_keys,
+            band_offsets=band_offsets,
+            band_edges=band_edges,
+            xs=xs,
+            ys=ys,
+            ring_offsets=ring_offsets,
+            part_offsets=part_offsets,
+            geom_offsets=geom_offsets,
         )
 
-    def __getstate__(self) -> dict[str, object]:
-        """A compact pickle (the index is stored in the database at grid load): the cell table run-length
-        encoded, the ambiguous-cell lists in the narrowest integer types; about a third of the raw size."""
-        state = dict(self.__dict__)
-        table = state.pop("table")
-        starts = np.flatnonzero(np.diff(table, prepend=table[:1] - 1)) if len(table) else np.empty(0, np.int64)
-        state["table_rle"] = (table[starts], np.diff(np.append(starts, len(table))).astype(np.int32), table.dtype.str)
-        state["amb_cells"] = np.diff(self.amb_cells, prepend=0).astype(np.int32)
-        state["amb_offsets"] = np.diff(self.amb_offsets).astype(np.int32)
-        narrow = np.int16 if len(self.polygons) < np.iinfo(np.int16).max else np.int32
-        state["amb_polygons"] = self.amb_polygons.astype(narrow)
-        return state
+    @classmethod
+    def _empty(cls, labels: IntArray, packed: tuple[FloatArray, FloatArray, IntArray, IntArray, IntArray]) -> GridIndex:
+        none = np.empty(0, dtype=np.int64)
+        zero = np.zeros(1, np.int64)
+        return cls(labels, 0.0, 0.0, 1.0, 0, 0, np.empty(0, np.int16), none, zero, none, none, zero, none, *packed)
 
-    def __setstate__(self, state: dict[str, object]) -> None:
-        values, lengths, dtype = state.pop("table_rle")  # type: ignore[misc]
-        state["table"] = np.repeat(np.asarray(values, dtype=np.dtype(dtype)), lengths)
-        state["amb_cells"] = np.cumsum(state["amb_cells"], dtype=np.int64)
-        state["amb_offsets"] = np.concatenate([[0], np.cumsum(state["amb_offsets"], dtype=np.int64)])
-        state["amb_polygons"] = np.asarray(state["amb_polygons"], dtype=np.int64)
-        for name, value in state.items():
-            object.__setattr__(self, name, value)
-        shapely.prepare(self.polygons)  # prepared state is not pickled
+    def to_bytes(self) -> bytes:
+        """The index as flat arrays (an uncompressed ``.npz``, no pickles), the cell table run-length encoded."""
+        table = self.table
+        starts = np.flatnonzero(np.diff(table, prepend=table[:1] - 1)) if len(table) else np.empty(0, np.int64)
+        narrow = np.int16 if len(self.labels) < np.iinfo(np.int16).max else np.int32
+        arrays = {
+            "format": np.array([INDEX_FORMAT]),
+            "grid": np.array([self.x0, self.y0, self.inv_cell]),
+            "shape": np.array([self.ncols, self.nrows], dtype=np.int64),
+            "table_values": table[starts],
+            "table_lengths": np.diff(np.append(starts, len(table))).astype(np.int32),
+            "labels": self.labels,
+            "amb_cells": np.diff(self.amb_cells, prepend=0).astype(np.int32),
+            "amb_counts": np.diff(self.amb_offsets).astype(np.int32),
+            "amb_polygons": self.amb_polygons.astype(narrow),
+            "band_keys": self.band_keys,
+            "band_counts": np.diff(self.band_offsets).astype(np.int32),
+            "band_edges": self.band_edges.astype(np.int32),
+            "xs": self.xs,
+            "ys": self.ys,
+            "ring_offsets": self.ring_offsets,
+            "part_offsets": self.part_offsets,
+            "geom_offsets": self.geom_offsets,
+        }
+        out = io.BytesIO()
+        np.savez(out, allow_pickle=False, **arrays)
+        return out.getvalue()
 
     @classmethod
-    def _empty(cls, polys: NDArray[np.object_], labels: IntArray) -> GridIndex:
-        none = np.empty(0, dtype=np.int64)
-        return cls(polys, labels, 0.0, 0.0, 1.0, 0, 0, np.empty(0, np.int16), none, np.zeros(1, np.int64), none, None)
+    def from_bytes(cls, payload: bytes) -> GridIndex:
+        """Read an index written by ``to_bytes``; ValueError if ``payload`` is not one (or another format)."""
+        try:
+            with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
+                a = {name: npz[name] for name in npz.files}
+        except (OSError, ValueError, zipfile.BadZipFile) as error:
+            raise ValueError(f"not a GridIndex payload ({len(payload)} bytes): {error}") from error
+        if a.get("format", np.array([None]))[0] != INDEX_FORMAT:
+            raise ValueError(f"GridIndex payload format {a.get('format')!r}; expected [{INDEX_FORMAT}]")
+        x0, y0, inv_cell = (float(value) for value in a["grid"])
+        ncols, nrows = (int(value) for value in a["shape"])
+        return cls(
+            labels=a["labels"],
+            x0=x0,
+            y0=y0,
+            inv_cell=inv_cell,
+            ncols=ncols,
+            nrows=nrows,
+            table=np.repeat(a["table_values"], a["table_lengths"]),
+            amb_cells=np.cumsum(a["amb_cells"], dtype=np.int64),
+            amb_offsets=_offsets(a["amb_counts"]),
+            amb_polygons=a["amb_polygons"].astype(np.int64),
+            band_keys=a["band_keys"],
+            band_offsets=_offsets(a["band_counts"]),
+            band_edges=a["band_edges"].astype(np.int64),
+            xs=a["xs"],
+            ys=a["ys"],
+            ring_offsets=a["ring_offsets"],
+            part_offsets=a["part_offsets"],
+            geom_offsets=a["geom_offsets"],
+        )
+
+    def __reduce__(self) -> tuple[object, tuple[bytes]]:
+        return GridIndex.from_bytes, (self.to_bytes(),)
 
     def __repr__(self) -> str:
         return (
-            f"<GridIndex {len(self.polygons)} polygons, {self.ncols}x{self.nrows} cells, "
+            f"<GridIndex {len(self.labels)} polygons, {self.ncols}x{self.nrows} cells, "
             f"{self.ambiguous_share:.1%} ambiguous>"
         )
 
@@ -191,6 +268,17 @@ class GridIndex:
     def ambiguous_share(self) -> float:
         """Share of the table's cells that hold a boundary (a measure of the table's resolution)."""
         return len(self.amb_cells) / max(1, self.ncols * self.nrows)
+
+    @cached_property
+    def polygons(self) -> NDArray[np.object_]:
+        """The oriented polygons as shapely MultiPolygons (None where empty), decoded on first use."""
+        return _unpack(
+            self.xs, self.ys, self.ring_offsets, self.part_offsets, self.geom_offsets, np.arange(len(self.labels))
+        )
+
+    @cached_property
+    def _tree(self) -> shapely.STRtree:
+        return shapely.STRtree(self.polygons)
 
     def lookup(self, lon: ArrayLike, lat: ArrayLike) -> IntArray:
         """The label of the polygon containing each point (int64, same shape as ``lon``), -1 in none."""
@@ -228,25 +316,55 @@ class GridIndex:
         """Polygon number for points in ambiguous cells: the first of the cell's candidates that covers it."""
         k = np.searchsorted(self.amb_cells, cells)
         first = self.amb_offsets[k]
-        count = self.amb_offsets[k + 1] - first
+        point, rank = _expand(self.amb_offsets[k + 1] - first)
+        cand = self.amb_polygons[first[point] + rank]  # (point, candidate) pairs, candidates ascending
+        covers, unsure = self._crossing_test(cells[point] // (self.ncols + 1), cand, lon[point], lat[point])
+        if unsure.any():
+            which = np.flatnonzero(unsure)
+            polygons = _unpack(self.xs, self.ys, self.ring_offsets, self.part_offsets, self.geom_offsets, cand[which])
+            covers[which] = shapely.intersects_xy(polygons, lon[point[which]], lat[point[which]])
+        pairs = np.flatnonzero(covers)
+        firsts = pairs[np.diff(point[pairs], prepend=-1) != 0]
         hit = np.full(len(cells), -1, dtype=np.int64)
-        pending = np.arange(len(cells))
-        # Rank by rank (a cell has a handful of candidates): most points are settled by the first one.
-        for rank in range(int(count.max())):
-            pending = pending[count[pending] > rank]
-            if not len(pending):
-                break
-            cand = self.amb_polygons[first[pending] + rank]
-            covers = shapely.intersects_xy(self.polygons[cand], lon[pending], lat[pending])
-            hit[pending[covers]] = cand[covers]
-            pending = pending[~covers]
+        hit[point[firsts]] = cand[firsts]
         return hit
+
+    def _crossing_test(
+        self, row: IntArray, cand: IntArray, px: FloatArray, py: FloatArray
+    ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        """Per (point, candidate): does the candidate cover the point, and is that too close to call here.
+
+        Even-odd count of the candidate's edges in the point's row band that cross the ray from the point to
+        the right; an edge reaching the point's height whose determinant is within the error bound makes the
+        pair unsure (the point is on the edge or within rounding of it).
+        """
+        key = row * len(self.labels) + cand
+        b = np.minimum(np.searchsorted(self.band_keys, key), len(self.band_keys) - 1)
+        missing = self.band_keys[b] != key  # never by construction; if it were, GEOS decides
+        start = self.band_offsets[b]
+        pair, rank = _expand(np.where(missing, 0, self.band_offsets[b + 1] - start))
+        e = self.band_edges[start[pair] + rank]
+        x, y = px[pair], py[pair]
+        dxa, dya = self.xs[e] - x, self.ys[e] - y
+        e += 1
+        dxb, dyb = self.xs[e] - x, self.ys[e] - y
+        # The signs of these differences are exact, so the comparisons below are too.
+        a_above, b_above = dya > 0.0, dyb > 0.0
+        left, right = dxa * dyb, dya * dxb
+        det = left - right  # > 0 where the point is left of the edge a -> b
+        near = np.abs(det) <= _ORIENT_ERROR * (np.abs(left) + np.abs(right)) + _TINY
+        crossing = (a_above != b_above) & ((det > 0.0) == b_above)
+        # Near an edge and within its y range: a crossing that cannot be decided, or a point on the edge.
+        in_reach = near & ~(a_above & b_above) & ~((dya < 0.0) & (dyb < 0.0))
+        in_reach &= ~((dxa > 0.0) & (dxb > 0.0) | (dxa < 0.0) & (dxb < 0.0)) | (a_above != b_above)
+        npairs = len(cand)
+        count = np.bincount(pair[crossing], minlength=npairs)
+        unsure = (np.bincount(pair[in_reach], minlength=npairs) > 0) | missing
+        return (count % 2 == 1) & ~unsure, unsure
 
     def _query_tree(self, lon: FloatArray, lat: FloatArray) -> IntArray:
         """Polygon number for points where polygons overlap: the lowest-numbered one that covers it."""
-        if self.tree is None:  # built whenever the table has overlap cells
-            raise RuntimeError("GridIndex has overlap cells but no STR-tree")
-        pairs = self.tree.query(shapely.points(lon, lat), predicate="intersects")
+        pairs = self._tree.query(shapely.points(lon, lat), predicate="intersects")
         point, poly = pairs[0], pairs[1]
         order = np.lexsort((poly, point))
         point, poly = point[order], poly[order]
@@ -254,6 +372,79 @@ class GridIndex:
         hit = np.full(len(lon), -1, dtype=np.int64)
         hit[point[firsts]] = poly[firsts]
         return hit
+
+
+def _offsets(counts: NDArray[np.integer]) -> IntArray:
+    return np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+
+
+def _pack(polys: NDArray[np.object_]) -> tuple[FloatArray, FloatArray, IntArray, IntArray, IntArray]:
+    """Vertices and ring/part/polygon offsets of (Multi)Polygons (empty ones have no parts)."""
+    parts, part_of = shapely.get_parts(polys, return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    coords, coord_of = shapely.get_coordinates(rings, return_index=True)
+    counts = lambda of, n: np.bincount(of, minlength=n) if len(of) else np.zeros(n, np.int64)  # noqa: E731
+    return (
+        np.ascontiguousarray(coords[:, 0], dtype=np.float64),
+        np.ascontiguousarray(coords[:, 1], dtype=np.float64),
+        _offsets(counts(coord_of, len(rings))),
+        _offsets(counts(ring_of, len(parts))),
+        _offsets(counts(part_of, len(polys))),
+    )
+
+
+def _unpack(
+    xs: FloatArray,
+    ys: FloatArray,
+    ring_offsets: IntArray,
+    part_offsets: IntArray,
+    geom_offsets: IntArray,
+    which: IntArray,
+) -> NDArray[np.object_]:
+    """Polygons ``which`` (numbers, repeats allowed) as MultiPolygons, None for an empty one."""
+    out = np.full(len(which), None, dtype=object)
+    nparts = geom_offsets[which + 1] - geom_offsets[which]
+    keep = np.flatnonzero(nparts > 0)
+    if not len(keep):
+        return out
+    geom_item, part_rank = _expand(nparts[keep])
+    part = geom_offsets[which[keep]][geom_item] + part_rank
+    part_item, ring_rank = _expand(part_offsets[part + 1] - part_offsets[part])
+    ring = part_offsets[part][part_item] + ring_rank
+    ring_item, coord_rank = _expand(ring_offsets[ring + 1] - ring_offsets[ring])
+    vertex = ring_offsets[ring][ring_item] + coord_rank
+    xy = np.column_stack([xs[vertex], ys[vertex]])
+    rings = shapely.linearrings(xy, indices=ring_item)
+    parts = shapely.polygons(rings, indices=part_item)
+    out[keep] = shapely.multipolygons(parts, indices=geom_item)
+    return out
+
+
+def _packed_edges(ring_offsets: IntArray, part_offsets: IntArray, geom_offsets: IntArray) -> tuple[IntArray, IntArray]:
+    """Start vertex of every ring edge (it ends at the next vertex), and its polygon number."""
+    ring_len = np.diff(ring_offsets)
+    ring_item, rank = _expand(np.maximum(ring_len - 1, 0))
+    edge = ring_offsets[:-1][ring_item] + rank
+    part_of_ring = np.repeat(np.arange(len(part_offsets) - 1), np.diff(part_offsets))
+    geom_of_part = np.repeat(np.arange(len(geom_offsets) - 1), np.diff(geom_offsets))
+    return edge.astype(np.int64), geom_of_part[part_of_ring[ring_item]].astype(np.int64)
+
+
+def _row_bands(
+    edge: IntArray, pid: IntArray, va: FloatArray, vb: FloatArray, nrows: int, n: int, *, needed: IntArray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """(row * n + polygon) keys among ``needed``, with the edges of that polygon reaching into that row."""
+    r0 = np.clip(np.floor(np.minimum(va, vb) - _EPS), 0, nrows - 1).astype(np.int64)
+    r1 = np.clip(np.floor(np.maximum(va, vb) + _EPS), 0, nrows - 1).astype(np.int64)
+    item, rank = _expand(r1 - r0 + 1)
+    key = (r0[item] + rank) * n + pid[item]
+    needed = np.unique(needed)
+    pos = np.minimum(np.searchsorted(needed, key), max(len(needed) - 1, 0))
+    keep = np.flatnonzero(needed[pos] == key) if len(needed) else np.empty(0, np.int64)
+    order = keep[np.argsort(key[keep], kind="stable")]
+    key, edges = key[order], edge[item[order]]
+    starts = np.flatnonzero(np.diff(key, prepend=-1))
+    return key[starts], np.append(starts, len(key)).astype(np.int64), edges
 
 
 def _check_polygons(polys: NDArray[np.object_]) -> None:
@@ -270,21 +461,6 @@ def _check_polygons(polys: NDArray[np.object_]) -> None:
             f"polygons[{invalid[0]}] is invalid ({shapely.is_valid_reason(polys[invalid[0]])}); "
             f"repair with etl.geometry.repair_polygons first ({len(invalid)} invalid in all)"
         )
-
-
-def _edges(
-    polys: NDArray[np.object_], x0: float, y0: float, inv_cell: float
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, IntArray]:
-    """Every ring edge in cell units (u = column, v = row), with its polygon number."""
-    parts, part_of = shapely.get_parts(polys, return_index=True)
-    rings, ring_of = shapely.get_rings(parts, return_index=True)
-    coords, coord_of = shapely.get_coordinates(rings, return_index=True)
-    # Same expression as in lookup, so a vertex and a point at the same place round alike.
-    u = (coords[:, 0] - x0) * inv_cell
-    v = (coords[:, 1] - y0) * inv_cell
-    same_ring = np.flatnonzero(coord_of[1:] == coord_of[:-1])
-    pid = part_of[ring_of[coord_of[same_ring]]]
-    return u[same_ring], v[same_ring], u[same_ring + 1], v[same_ring + 1], pid.astype(np.int64)
 
 
 def _expand(counts: IntArray) -> tuple[IntArray, IntArray]:

@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS grid_index_cache (
     grids_key   VARCHAR NOT NULL,               -- fingerprint of the grid table the index was built from
     epoch_start TIMESTAMP NOT NULL,             -- start of the period in which one set of grids is valid
     depth       INTEGER NOT NULL,
-    payload     BLOB NOT NULL                   -- pickled etl.gridindex.GridIndex
+    payload     BLOB NOT NULL                   -- etl.gridindex.GridIndex.to_bytes(): flat arrays, .npz
 );
 
 -- ---------------------------------------------------------------- organisations and dictionaries
