@@ -33,6 +33,9 @@ class _Epoch:
     depths: np.ndarray
     parent_index: np.ndarray  # index into codes of each grid's parent, -1 = none
     indexes: dict[int, tuple[GridIndex, np.ndarray]]  # depth -> (index, positions into codes)
+    # [level, i]: position in the assigner's grid table of grid i's ancestor at depth level (itself at its own
+    # depth; level 0 = itself), -1 = none; one extra column of -1 for "no grid", so index -1 reads it.
+    levels: np.ndarray
 
 
 class GridAssigner:
@@ -111,7 +114,8 @@ class GridAssigner:
             else:
                 index = GridIndex.build(self._geoms[valid[members]], np.arange(len(members)))
             indexes[int(depth)] = (index, members)
-        epoch = _Epoch(valid, codes, depths, parent_index, indexes)
+        levels = _ancestor_rows(valid, depths, parent_index)
+        epoch = _Epoch(valid, codes, depths, parent_index, indexes, levels)
         self._epochs[k] = epoch
         return epoch
 
@@ -130,46 +134,65 @@ class GridAssigner:
         n = len(lon)
         epoch_of = np.searchsorted(self._cuts, np.asarray(at, dtype="datetime64[ns]"), side="right") - 1
         located = np.isfinite(lon) & np.isfinite(lat)
-        # per level, the position in self._grids of the point's grid (-1 = none); index 0 = deepest found
-        level_rows = np.full((MAX_GRID_LEVELS + 1, n), -1, dtype=np.int64)
-        if not self.empty:
-            for k in np.unique(epoch_of[located & (epoch_of >= 0)]):
-                rows = np.flatnonzero(located & (epoch_of == k))
-                epoch = self._epoch(int(k))
-                found = np.full(len(rows), -1, dtype=np.int64)
-                for depth in sorted(epoch.indexes, reverse=True):
-                    todo = found < 0
-                    if not todo.any():
-                        break
-                    index, members = epoch.indexes[depth]
-                    hit = index.lookup(lon[rows[todo]], lat[rows[todo]])
-                    found[np.flatnonzero(todo)] = np.where(hit >= 0, members[np.maximum(hit, 0)], -1)
-                self._fill_levels(epoch, rows, found, level_rows)
+        lookup = located & (epoch_of >= 0)
+        present = [] if self.empty else np.flatnonzero(np.bincount(epoch_of[lookup], minlength=len(self._cuts)))
+        epochs = {int(k): self._epoch(int(k)) for k in present}
+        # Which levels to fill: level 0 (the deepest grid found) and every level some grid has, except a level
+        # that is the deepest grid itself for every grid of every epoch here (one grid level: it is grid_code).
+        used = np.zeros(MAX_GRID_LEVELS + 1, dtype=bool)
+        used[0] = True
+        same_as_deepest = np.ones(MAX_GRID_LEVELS + 1, dtype=bool)
+        for epoch in epochs.values():
+            used |= (epoch.levels >= 0).any(axis=1)
+            same_as_deepest &= (epoch.levels == epoch.levels[0]).all(axis=1)
+        filled = np.flatnonzero(used & ~same_as_deepest)
+        filled = np.concatenate([[0], filled[filled > 0]])
+        # per filled level, the position in self._grids of the point's grid (-1 = none)
+        level_rows = np.full((len(filled), n), -1, dtype=np.int64)
+        for k, epoch in epochs.items():
+            rows = np.flatnonzero(lookup & (epoch_of == k))
+            found = np.full(len(rows), -1, dtype=np.int64)
+            for depth in sorted(epoch.indexes, reverse=True):
+                todo = found < 0
+                if not todo.any():
+                    break
+                index, members = epoch.indexes[depth]
+                hit = index.lookup(lon[rows[todo]], lat[rows[todo]])
+                found[np.flatnonzero(todo)] = np.where(hit >= 0, members[np.maximum(hit, 0)], -1)
+            level_rows[:, rows] = epoch.levels[filled][:, found]  # found -1 reads the column of -1
         # large_string: the Arrow type pandas keeps string[pyarrow] in, so no cast follows the take
         codes = pa.array(self._grids["code"].to_numpy(dtype=object), type=pa.large_string())
-        taken: dict[int, pa.Array] = {}  # the deepest grid is often some level's grid too: take it once
+        deepest = _take(codes, level_rows[0])
         columns = {}
-        for depth, name in (*((d, f"grid_l{d}") for d in range(1, MAX_GRID_LEVELS + 1)), (0, "grid_code")):
-            same = next((d for d in taken if np.array_equal(level_rows[d], level_rows[depth])), None)
-            taken[depth] = taken[same] if same is not None else _take(codes, level_rows[depth])
-            columns[name] = pd.Series(pd.arrays.ArrowStringArray(taken[depth]))
+        for depth in range(1, MAX_GRID_LEVELS + 1):
+            if not used[depth]:
+                taken = pa.nulls(n, pa.large_string())
+            elif same_as_deepest[depth]:
+                taken = deepest
+            else:
+                taken = _take(codes, level_rows[np.flatnonzero(filled == depth)[0]])
+            columns[f"grid_l{depth}"] = pd.Series(pd.arrays.ArrowStringArray(taken))
+        columns["grid_code"] = pd.Series(pd.arrays.ArrowStringArray(deepest))
         frame = pd.DataFrame(columns)
         frame["outside_grid"] = located & (level_rows[0] < 0)
         return frame
 
-    @staticmethod
-    def _fill_levels(epoch: _Epoch, rows: np.ndarray, found: np.ndarray, level_rows: np.ndarray) -> None:
-        hit = found >= 0
-        level_rows[0, rows[hit]] = epoch.rows[found[hit]]
-        current = found.copy()
-        for _ in range(MAX_GRID_LEVELS):
-            ok = current >= 0
-            if not ok.any():
-                break
-            where = np.flatnonzero(ok)
-            depth = epoch.depths[current[where]]
-            level_rows[depth, rows[where]] = epoch.rows[current[where]]
-            current = np.where(ok, epoch.parent_index[np.maximum(current, 0)], -1)
+
+def _ancestor_rows(rows: np.ndarray, depths: np.ndarray, parent_index: np.ndarray) -> np.ndarray:
+    """_Epoch.levels: for each grid, the rows of itself and of its ancestors by depth, following parent codes."""
+    n = len(rows)
+    levels = np.full((MAX_GRID_LEVELS + 1, n + 1), -1, dtype=np.int64)
+    levels[0, :n] = rows
+    grid = np.arange(n)
+    current = grid
+    for _ in range(MAX_GRID_LEVELS):
+        ok = current >= 0
+        if not ok.any():
+            break
+        grid, current = grid[ok], current[ok]
+        levels[depths[current], grid] = rows[current]
+        current = parent_index[current]
+    return levels
 
 
 _ORDER = "ORDER BY depth, code, valid_from"

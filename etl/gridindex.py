@@ -28,9 +28,9 @@ Under the contract that polygons do not overlap, the polygon containing a point 
 the cell with its boundary, so the candidates are complete; where polygons do overlap (a centre covered twice),
 the cell falls back to an STR-tree query over all polygons, so the answer stays exact either way.
 
-The index is stored as flat arrays (``to_bytes``: an uncompressed ``.npz``, no pickled objects): the cell table
-run-length encoded, the candidate lists, the row bands and the polygons' vertices; decoding it is a few array
-copies.
+The index is stored as flat arrays (``to_bytes``: a JSON header and raw aligned arrays, no pickled objects):
+the cell table run-length encoded, the candidate lists, the row bands and the polygons' vertices; decoding it
+expands the table and a few offsets, the rest are views of the stored bytes.
 
 Semantics: a point strictly inside a polygon gets its label (as ``within``); a point on a boundary gets the
 label of the lowest-numbered polygon whose closure contains it, so points on a shared edge are assigned
@@ -39,9 +39,8 @@ deterministically; -1 where no polygon covers the point (outside the extent, NaN
 
 from __future__ import annotations
 
-import io
+import json
 import math
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -69,7 +68,7 @@ _EPS: Final = 1e-6  # cells within this fraction of a cell from an edge count as
 _ORIENT_ERROR: Final = 1e-15
 _TINY: Final = 1e-290
 #: Written into every stored index; a payload of another format is refused (and rebuilt by etl.assign).
-INDEX_FORMAT: Final = "gridindex-2"
+INDEX_FORMAT: Final = "gridindex-3"
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -195,43 +194,36 @@ class GridIndex:
         return cls(labels, 0.0, 0.0, 1.0, 0, 0, np.empty(0, np.int16), none, zero, none, none, zero, none, *packed)
 
     def to_bytes(self) -> bytes:
-        """The index as flat arrays (an uncompressed ``.npz``, no pickles), the cell table run-length encoded."""
+        """The index as flat arrays (no pickles), the cell table run-length encoded, counts in narrow types."""
         table = self.table
         starts = np.flatnonzero(np.diff(table, prepend=table[:1] - 1)) if len(table) else np.empty(0, np.int64)
-        narrow = np.int16 if len(self.labels) < np.iinfo(np.int16).max else np.int32
         arrays = {
-            "format": np.array([INDEX_FORMAT]),
             "grid": np.array([self.x0, self.y0, self.inv_cell]),
             "shape": np.array([self.ncols, self.nrows], dtype=np.int64),
             "table_values": table[starts],
-            "table_lengths": np.diff(np.append(starts, len(table))).astype(np.int32),
+            "table_lengths": _narrow(np.diff(np.append(starts, len(table)))),
             "labels": self.labels,
-            "amb_cells": np.diff(self.amb_cells, prepend=0).astype(np.int32),
-            "amb_counts": np.diff(self.amb_offsets).astype(np.int32),
-            "amb_polygons": self.amb_polygons.astype(narrow),
+            "amb_cells": _narrow(np.diff(self.amb_cells, prepend=0)),
+            "amb_counts": _narrow(np.diff(self.amb_offsets)),
+            "amb_polygons": _narrow(self.amb_polygons),
             "band_keys": self.band_keys,
-            "band_counts": np.diff(self.band_offsets).astype(np.int32),
-            "band_edges": self.band_edges.astype(np.int32),
+            "band_counts": _narrow(np.diff(self.band_offsets)),
+            "band_edges": _narrow(self.band_edges),
             "xs": self.xs,
             "ys": self.ys,
             "ring_offsets": self.ring_offsets,
             "part_offsets": self.part_offsets,
             "geom_offsets": self.geom_offsets,
         }
-        out = io.BytesIO()
-        np.savez(out, allow_pickle=False, **arrays)
-        return out.getvalue()
+        return _write_arrays(arrays)
 
     @classmethod
     def from_bytes(cls, payload: bytes) -> GridIndex:
-        """Read an index written by ``to_bytes``; ValueError if ``payload`` is not one (or another format)."""
-        try:
-            with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
-                a = {name: npz[name] for name in npz.files}
-        except (OSError, ValueError, zipfile.BadZipFile) as error:
-            raise ValueError(f"not a GridIndex payload ({len(payload)} bytes): {error}") from error
-        if a.get("format", np.array([None]))[0] != INDEX_FORMAT:
-            raise ValueError(f"GridIndex payload format {a.get('format')!r}; expected [{INDEX_FORMAT}]")
+        """Read an index written by ``to_bytes``; ValueError if ``payload`` is not one (or another format).
+
+        Arrays are views of ``payload`` where they need no decoding (read-only), so reading copies little.
+        """
+        a = _read_arrays(payload)
         x0, y0, inv_cell = (float(value) for value in a["grid"])
         ncols, nrows = (int(value) for value in a["shape"])
         return cls(
@@ -244,10 +236,10 @@ class GridIndex:
             table=np.repeat(a["table_values"], a["table_lengths"]),
             amb_cells=np.cumsum(a["amb_cells"], dtype=np.int64),
             amb_offsets=_offsets(a["amb_counts"]),
-            amb_polygons=a["amb_polygons"].astype(np.int64),
+            amb_polygons=a["amb_polygons"],
             band_keys=a["band_keys"],
             band_offsets=_offsets(a["band_counts"]),
-            band_edges=a["band_edges"].astype(np.int64),
+            band_edges=a["band_edges"],
             xs=a["xs"],
             ys=a["ys"],
             ring_offsets=a["ring_offsets"],
@@ -317,7 +309,8 @@ class GridIndex:
         k = np.searchsorted(self.amb_cells, cells)
         first = self.amb_offsets[k]
         point, rank = _expand(self.amb_offsets[k + 1] - first)
-        cand = self.amb_polygons[first[point] + rank]  # (point, candidate) pairs, candidates ascending
+        # (point, candidate) pairs, candidates ascending
+        cand = self.amb_polygons[first[point] + rank].astype(np.int64)
         covers, unsure = self._crossing_test(cells[point] // (self.ncols + 1), cand, lon[point], lat[point])
         if unsure.any():
             which = np.flatnonzero(unsure)
@@ -372,6 +365,52 @@ class GridIndex:
         hit = np.full(len(lon), -1, dtype=np.int64)
         hit[point[firsts]] = poly[firsts]
         return hit
+
+
+_MAGIC: Final = b"ONEMAPGI"
+_ALIGN: Final = 16
+
+
+def _narrow(values: NDArray[np.integer]) -> NDArray[np.unsignedinteger]:
+    """Non-negative integers in the narrowest unsigned type that holds them."""
+    if len(values) and int(values.min()) < 0:
+        raise ValueError(f"expected non-negative integers, got a minimum of {int(values.min())}")
+    return values.astype(np.min_scalar_type(int(values.max()) if len(values) else 0))
+
+
+def _write_arrays(arrays: dict[str, NDArray[np.generic]]) -> bytes:
+    """Magic, header length, a JSON header (format; name, dtype, shape, offset of each array), aligned arrays."""
+    entries, offset = [], 0
+    for name, array in arrays.items():
+        entries.append([name, array.dtype.str, list(array.shape), offset])
+        offset += -(-array.nbytes // _ALIGN) * _ALIGN
+    header = json.dumps({"format": INDEX_FORMAT, "arrays": entries}).encode()
+    header += b" " * (-(len(_MAGIC) + 8 + len(header)) % _ALIGN)
+    out = bytearray(len(_MAGIC) + 8 + len(header) + offset)
+    out[: len(_MAGIC)] = _MAGIC
+    out[len(_MAGIC) : len(_MAGIC) + 8] = len(header).to_bytes(8, "little")
+    base = len(_MAGIC) + 8 + len(header)
+    out[len(_MAGIC) + 8 : base] = header
+    for (_, _, _, at), array in zip(entries, arrays.values(), strict=True):
+        raw = np.ascontiguousarray(array).tobytes()
+        out[base + at : base + at + len(raw)] = raw
+    return bytes(out)
+
+
+def _read_arrays(payload: bytes) -> dict[str, NDArray[np.generic]]:
+    view = memoryview(payload)
+    if bytes(view[: len(_MAGIC)]) != _MAGIC:
+        raise ValueError(f"not a GridIndex payload ({len(payload)} bytes starting {bytes(view[:8])!r})")
+    size = int.from_bytes(view[len(_MAGIC) : len(_MAGIC) + 8], "little")
+    base = len(_MAGIC) + 8 + size
+    header = json.loads(bytes(view[len(_MAGIC) + 8 : base]))
+    if header.get("format") != INDEX_FORMAT:
+        raise ValueError(f"GridIndex payload format {header.get('format')!r}; expected {INDEX_FORMAT!r}")
+    arrays = {}
+    for name, dtype, shape, at in header["arrays"]:
+        count = math.prod(shape)
+        arrays[name] = np.frombuffer(view, dtype=np.dtype(dtype), count=count, offset=base + at).reshape(shape)
+    return arrays
 
 
 def _offsets(counts: NDArray[np.integer]) -> IntArray:
