@@ -102,3 +102,31 @@ def test_the_stored_index_is_read_in_the_current_format_only(city, monkeypatch) 
 
         monkeypatch.setattr(GridIndex, "build", no_build)
         assert _assign(GridAssigner.from_db(con), points) == expected
+
+
+def test_the_key_changes_when_a_polygon_does_and_not_on_a_reload(city, grids_file, tmp_path) -> None:
+    from conftest import tiny_grids
+
+    from etl import api
+    from etl.sources import SourceOptions
+
+    def key() -> str:
+        with duckdb.connect(str(city.db_path), read_only=True) as con:
+            return grids_key(con)
+
+    before = key()
+    api.load("grids", grids_file, SourceOptions(source="survey"), settings=city)
+    assert key() == before  # nothing changed: the stored indexes stay valid
+    grids = tiny_grids()
+    # the west community shrinks to its southern half: same code, same validity, another polygon
+    grids.loc[grids["网格编码"] == "340104001001", "geometry"] = shapely.box(117.20, 31.80, 117.25, 31.85)
+    changed = tmp_path / "changed.geojson"
+    grids.to_file(changed, driver="GeoJSON")
+    api.load("grids", changed, SourceOptions(source="survey"), settings=city)
+    assert key() != before
+    with duckdb.connect(str(city.db_path), read_only=True) as con:
+        got = _assign(GridAssigner.from_db(con), [(117.22, 31.88), (117.22, 31.82)])
+    assert got == [
+        ["340104", "340104001", None, None, None, "340104001"],
+        ["340104", "340104001", "340104001001", None, None, "340104001001"],
+    ]
