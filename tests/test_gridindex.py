@@ -307,3 +307,15 @@ def test_only_points_on_a_boundary_reach_geos(wiggly: tuple[np.ndarray, np.ndarr
     got = index.lookup(vertices[:, 0], vertices[:, 1])
     assert sum(tested) >= len(vertices)  # every vertex is on an edge: too close to call
     assert np.array_equal(got, labels[_lowest_covering(polygons, vertices[:, 0], vertices[:, 1])])
+
+
+@pytest.mark.parametrize("origin", [(-70.9, -33.4), (-0.5, -0.5), (1e-300, 0.0)])
+def test_stored_coordinates_are_exact_anywhere(origin: tuple[float, float]) -> None:
+    # Coordinates are stored as bit-pattern differences: signs, zero and tiny values must survive exactly.
+    x, y = origin
+    polygons = np.array([box(x, y, x + 1, y + 1), box(x + 1, y, x + 1.5 + 1e-9, y + 1 / 3)], dtype=object)
+    index = GridIndex.build(polygons, np.array([1, 2]))
+    restored = GridIndex.from_bytes(index.to_bytes())
+    assert restored.xs.tobytes() == index.xs.tobytes() and restored.ys.tobytes() == index.ys.tobytes()
+    probe_x, probe_y = np.array([x + 0.5, x + 1.2, x + 1.0, x - 1]), np.array([y + 0.5, y + 0.1, y + 0.2, y])
+    assert restored.lookup(probe_x, probe_y).tolist() == [1, 2, 1, -1]
