@@ -316,19 +316,27 @@ class GridIndex:
         """Polygon number for points in ambiguous cells: the first of the cell's candidates that covers it."""
         k = np.searchsorted(self.amb_cells, cells)
         first = self.amb_offsets[k]
-        point, rank = _expand(self.amb_offsets[k + 1] - first)
-        # (point, candidate) pairs, candidates ascending
-        cand = self.amb_polygons[first[point] + rank].astype(np.int64)
+        count = self.amb_offsets[k + 1] - first
         band = ((lat - self.y0) * self.inv_cell * BANDS_PER_ROW).astype(np.int64)  # as v in lookup, scaled
-        covers, unsure = self._crossing_test(band[point], cand, lon[point], lat[point])
-        if unsure.any():
-            which = np.flatnonzero(unsure)
-            polygons = _unpack(self.xs, self.ys, self.ring_offsets, self.part_offsets, self.geom_offsets, cand[which])
-            covers[which] = shapely.intersects_xy(polygons, lon[point[which]], lat[point[which]])
-        pairs = np.flatnonzero(covers)
-        firsts = pairs[np.diff(point[pairs], prepend=-1) != 0]
         hit = np.full(len(cells), -1, dtype=np.int64)
-        hit[point[firsts]] = cand[firsts]
+        pending = np.arange(len(cells))
+        # Rank by rank, lowest polygon number first: a point covered by its first candidate (most are)
+        # needs no test against the others.
+        for rank in range(int(count.max(initial=0))):
+            pending = pending[count[pending] > rank]
+            if not len(pending):
+                break
+            cand = self.amb_polygons[first[pending] + rank].astype(np.int64)
+            x, y = lon[pending], lat[pending]
+            covers, unsure = self._crossing_test(band[pending], cand, x, y)
+            if unsure.any():
+                which = np.flatnonzero(unsure)
+                polygons = _unpack(
+                    self.xs, self.ys, self.ring_offsets, self.part_offsets, self.geom_offsets, cand[which]
+                )
+                covers[which] = shapely.intersects_xy(polygons, x[which], y[which])
+            hit[pending[covers]] = cand[covers]
+            pending = pending[~covers]
         return hit
 
     def _crossing_test(
@@ -344,27 +352,42 @@ class GridIndex:
         b = np.minimum(np.searchsorted(self.band_keys, key), len(self.band_keys) - 1)
         # No list: none of the candidate's edges reaches the band, so the line through the point misses its
         # boundary and the point is outside it (a bounded polygon cannot cover a whole band).
-        missing = self.band_keys[b] != key
         start = self.band_offsets[b]
-        pair, rank = _expand(np.where(missing, 0, self.band_offsets[b + 1] - start))
-        e = self.band_edges[start[pair] + rank]
-        x, y = px[pair], py[pair]
-        dxa, dya = self.xs[e] - x, self.ys[e] - y
+        count = np.where(self.band_keys[b] != key, 0, self.band_offsets[b + 1] - start)
+        ends = np.cumsum(count)
+        # One entry per (pair, edge), pairs in order: sequential repeats rather than gathers by pair.
+        e = self.band_edges[np.arange(ends[-1] if len(ends) else 0) + np.repeat(start - (ends - count), count)]
+        x, y = np.repeat(px, count), np.repeat(py, count)
+        dxa = self.xs[e]
+        dxa -= x
+        dya = self.ys[e]
+        dya -= y
         e += 1
-        dxb, dyb = self.xs[e] - x, self.ys[e] - y
+        dxb = self.xs[e]
+        dxb -= x
+        dyb = self.ys[e]
+        dyb -= y
         # The signs of these differences are exact, so the comparisons below are too.
         a_above, b_above = dya > 0.0, dyb > 0.0
         left, right = dxa * dyb, dya * dxb
         det = left - right  # > 0 where the point is left of the edge a -> b
-        near = np.abs(det) <= _ORIENT_ERROR * (np.abs(left) + np.abs(right)) + _TINY
-        crossing = (a_above != b_above) & ((det > 0.0) == b_above)
+        np.abs(left, out=left)
+        np.abs(right, out=right)
+        left += right
+        left *= _ORIENT_ERROR
+        left += _TINY
+        near = np.flatnonzero(np.abs(det, out=right) <= left)  # rare: points on or within rounding of an edge
+        spans = a_above != b_above
+        crossing = spans & ((det > 0.0) == b_above)
         # Near an edge and within its y range: a crossing that cannot be decided, or a point on the edge.
-        in_reach = near & ~(a_above & b_above) & ~((dya < 0.0) & (dyb < 0.0))
-        in_reach &= ~((dxa > 0.0) & (dxb > 0.0) | (dxa < 0.0) & (dxb < 0.0)) | (a_above != b_above)
-        npairs = len(cand)
-        count = np.bincount(pair[crossing], minlength=npairs)
-        unsure = np.bincount(pair[in_reach], minlength=npairs) > 0
-        return (count % 2 == 1) & ~unsure, unsure
+        in_y = ~(a_above[near] & b_above[near]) & ~((dya[near] < 0.0) & (dyb[near] < 0.0))
+        dxa, dxb = dxa[near], dxb[near]
+        in_x = ~((dxa > 0.0) & (dxb > 0.0) | (dxa < 0.0) & (dxb < 0.0))
+        unsure = np.zeros(len(cand), dtype=bool)
+        unsure[np.searchsorted(ends, near[in_y & (in_x | spans[near])], side="right")] = True
+        crossings = np.concatenate([[0], np.cumsum(crossing, dtype=np.int64)])
+        odd = (crossings[ends] - crossings[ends - count]) % 2 == 1
+        return odd & ~unsure, unsure
 
     def _query_tree(self, lon: FloatArray, lat: FloatArray) -> IntArray:
         """Polygon number for points where polygons overlap: the lowest-numbered one that covers it."""
@@ -390,23 +413,24 @@ def _narrow(values: NDArray[np.integer]) -> NDArray[np.unsignedinteger]:
 
 
 def _float_bits(name: str, values: FloatArray) -> dict[str, NDArray[np.generic]]:
-    """Float64 values exactly, in fewer bytes: their bit patterns less the smallest, in as many low bytes as the
-    largest difference needs (vertices of one city share sign, exponent and leading digits: 6 bytes, not 8)."""
+    """Float64 values exactly, in fewer bytes: their bit patterns less the smallest, as a low 32-bit word and a
+    high word in the narrowest type (vertices of one city share sign, exponent and leading digits: 6 bytes)."""
     bits = np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
     base = bits.min() if len(bits) else np.uint64(0)
     delta = bits - base
-    width = max(1, (int(delta.max()).bit_length() + 7) // 8) if len(bits) else 1
-    if not np.little_endian:
-        raise RuntimeError("GridIndex storage assumes a little-endian machine")
-    low = delta.view(np.uint8).reshape(-1, 8)[:, :width]  # little-endian: the low bytes come first
-    return {f"{name}_base": np.array([base], dtype=np.uint64), f"{name}_low": np.ascontiguousarray(low)}
+    return {
+        f"{name}_base": np.array([base], dtype=np.uint64),
+        f"{name}_low": (delta & np.uint64(0xFFFFFFFF)).astype(np.uint32),
+        f"{name}_high": _narrow(delta >> np.uint64(32)),
+    }
 
 
 def _float_values(arrays: dict[str, NDArray[np.generic]], name: str) -> FloatArray:
-    low = arrays[f"{name}_low"]
-    bits = np.zeros((len(low), 8), dtype=np.uint8)
-    bits[:, : low.shape[1]] = low
-    return (bits.view(np.uint64).ravel() + arrays[f"{name}_base"][0]).view(np.float64)
+    bits = arrays[f"{name}_high"].astype(np.uint64)
+    bits <<= np.uint64(32)
+    bits |= arrays[f"{name}_low"]
+    bits += arrays[f"{name}_base"][0]
+    return bits.view(np.float64)
 
 
 def _write_arrays(arrays: dict[str, NDArray[np.generic]]) -> bytes:

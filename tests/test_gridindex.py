@@ -305,8 +305,13 @@ def test_only_points_on_a_boundary_reach_geos(wiggly: tuple[np.ndarray, np.ndarr
     assert np.array_equal(got, expected)
     vertices = shapely.get_coordinates(polygons)[::37]
     got = index.lookup(vertices[:, 0], vertices[:, 1])
-    assert sum(tested) >= len(vertices)  # every vertex is on an edge: too close to call
-    assert np.array_equal(got, labels[_lowest_covering(polygons, vertices[:, 0], vertices[:, 1])])
+    lowest = _lowest_covering(polygons, vertices[:, 0], vertices[:, 1])
+    assert np.array_equal(got, labels[lowest])
+    # A vertex on the boundary of the polygon that gets it is too close to call without GEOS. (A few lie
+    # strictly inside a lower-numbered neighbour, by floating-point noise: that one settles them.)
+    on_edge = shapely.intersects_xy(shapely.boundary(polygons[lowest]), vertices[:, 0], vertices[:, 1])
+    assert on_edge.mean() > 0.9
+    assert sum(tested) >= on_edge.sum()
 
 
 @pytest.mark.parametrize("origin", [(-70.9, -33.4), (-0.5, -0.5), (1e-300, 0.0)])
