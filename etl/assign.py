@@ -132,7 +132,7 @@ class GridAssigner:
         Code columns are Arrow-backed strings, built by one ``take`` per level (no Python objects per row).
         """
         n = len(lon)
-        epoch_of = np.searchsorted(self._cuts, np.asarray(at, dtype="datetime64[ns]"), side="right") - 1
+        epoch_of = np.searchsorted(*_same_unit(self._cuts, np.asarray(at)), side="right") - 1
         located = np.isfinite(lon) & np.isfinite(lat)
         lookup = located & (epoch_of >= 0)
         present = [] if self.empty else np.flatnonzero(np.bincount(epoch_of[lookup], minlength=len(self._cuts)))
@@ -225,6 +225,16 @@ def store_indexes(con: duckdb.DuckDBPyConnection) -> int:
     if rows:
         con.executemany("INSERT INTO grid_index_cache VALUES (?, ?, ?, ?)", rows)
     return len(rows)
+
+
+def _same_unit(cuts: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``cuts`` (ns) and ``at`` in one datetime unit: at's own (DuckDB's us) when every cut is exact in it, which
+    spares converting a million times; nanoseconds otherwise."""
+    if np.issubdtype(at.dtype, np.datetime64) and at.dtype != cuts.dtype:
+        coarse = cuts.astype(at.dtype)
+        if np.array_equal(coarse.astype(cuts.dtype), cuts):
+            return coarse, at
+    return cuts, at.astype("datetime64[ns]", copy=False)
 
 
 def _take(codes: pa.Array, positions: np.ndarray) -> pa.Array:

@@ -130,3 +130,17 @@ def test_the_key_changes_when_a_polygon_does_and_not_on_a_reload(city, grids_fil
         ["340104", "340104001", None, None, None, "340104001"],
         ["340104", "340104001", "340104001001", None, None, "340104001001"],
     ]
+
+
+def test_validity_is_compared_at_full_precision_whatever_the_unit_of_the_times() -> None:
+    # A version ending half a microsecond after midnight still covers midnight given in microseconds.
+    grids = _grids([("A", 1, None, shapely.box(0, 0, 1, 1), None)])
+    grids["valid_to"] = pd.to_datetime(["2024-01-01 00:00:00.0000005"])
+    assigner = GridAssigner(grids)
+    at = np.array(["2024-01-01T00:00:00", "2024-01-01T00:00:00.000001"], dtype="datetime64[us]")
+    got = assigner.assign(np.array([0.5, 0.5]), np.array([0.5, 0.5]), at)
+    assert got["grid_code"].astype(object).where(got["grid_code"].notna(), None).tolist() == ["A", None]
+    # with every cut exact in microseconds they are compared in microseconds: the end stays exclusive
+    assigner = GridAssigner(_grids([("A", 1, None, shapely.box(0, 0, 1, 1), "2024-01-01")]))
+    got = assigner.assign(np.array([0.5, 0.5]), np.array([0.5, 0.5]), at - np.timedelta64(1, "us"))
+    assert got["grid_code"].astype(object).where(got["grid_code"].notna(), None).tolist() == ["A", None]
