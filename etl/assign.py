@@ -151,15 +151,22 @@ class GridAssigner:
         level_rows = np.full((len(filled), n), -1, dtype=np.int64)
         for k, epoch in epochs.items():
             rows = np.flatnonzero(lookup & (epoch_of == k))
+            whole = len(rows) == n  # the usual case: every point located, one epoch; no gathers needed
+            x, y = (lon, lat) if whole else (lon[rows], lat[rows])
             found = np.full(len(rows), -1, dtype=np.int64)
+            todo: np.ndarray | slice = slice(None)
             for depth in sorted(epoch.indexes, reverse=True):
-                todo = found < 0
-                if not todo.any():
-                    break
                 index, members = epoch.indexes[depth]
-                hit = index.lookup(lon[rows[todo]], lat[rows[todo]])
-                found[np.flatnonzero(todo)] = np.where(hit >= 0, members[np.maximum(hit, 0)], -1)
-            level_rows[:, rows] = epoch.levels[filled][:, found]  # found -1 reads the column of -1
+                hit = index.lookup(x[todo], y[todo])
+                found[todo] = np.where(hit >= 0, members[np.maximum(hit, 0)], -1)
+                todo = np.flatnonzero(found < 0)
+                if not len(todo):
+                    break
+            levels = epoch.levels[filled][:, found]  # found -1 reads the column of -1
+            if whole:
+                level_rows = levels
+            else:
+                level_rows[:, rows] = levels
         # large_string: the Arrow type pandas keeps string[pyarrow] in, so no cast follows the take
         codes = pa.array(self._grids["code"].to_numpy(dtype=object), type=pa.large_string())
         deepest = _take(codes, level_rows[0])
