@@ -72,7 +72,7 @@ BANDS_PER_ROW: Final = 2
 _ORIENT_ERROR: Final = 1e-15
 _TINY: Final = 1e-290
 #: Written into every stored index; a payload of another format is refused (and rebuilt by etl.assign).
-INDEX_FORMAT: Final = "gridindex-3"
+INDEX_FORMAT: Final = "gridindex-4"
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -226,7 +226,7 @@ class GridIndex:
         return _write_arrays(arrays)
 
     @classmethod
-    def from_bytes(cls, payload: bytes) -> GridIndex:
+    def from_bytes(cls, payload: bytes | NDArray[np.uint8]) -> GridIndex:
         """Read an index written by ``to_bytes``; ValueError if ``payload`` is not one (or another format).
 
         Arrays are views of ``payload`` where they need no decoding (read-only), so reading copies little.
@@ -459,8 +459,8 @@ def _write_arrays(arrays: dict[str, NDArray[np.generic]]) -> bytes:
     return bytes(out)
 
 
-def _read_arrays(payload: bytes) -> dict[str, NDArray[np.generic]]:
-    view = memoryview(payload)
+def _read_arrays(payload: bytes | NDArray[np.uint8]) -> dict[str, NDArray[np.generic]]:
+    view = memoryview(payload).cast("B")  # bytes, or a numpy uint8 array read from the database
     if bytes(view[: len(_MAGIC)]) != _MAGIC:
         raise ValueError(f"not a GridIndex payload ({len(payload)} bytes starting {bytes(view[:8])!r})")
     size = int.from_bytes(view[len(_MAGIC) : len(_MAGIC) + 8], "little")

@@ -8,7 +8,7 @@ import pandas as pd
 import shapely
 from conftest import EAST_POINT, OUTSIDE_POINT, WEST_POINT
 
-from etl.assign import GridAssigner, grids_key, store_indexes
+from etl.assign import GridAssigner, grids_key, read_indexes, store_indexes
 from etl.gridindex import INDEX_FORMAT, GridIndex
 
 LEVELS = ["grid_l1", "grid_l2", "grid_l3", "grid_l4", "grid_l5", "grid_code"]
@@ -144,3 +144,27 @@ def test_validity_is_compared_at_full_precision_whatever_the_unit_of_the_times()
     assigner = GridAssigner(_grids([("A", 1, None, shapely.box(0, 0, 1, 1), "2024-01-01")]))
     got = assigner.assign(np.array([0.5, 0.5]), np.array([0.5, 0.5]), at - np.timedelta64(1, "us"))
     assert got["grid_code"].astype(object).where(got["grid_code"].notna(), None).tolist() == ["A", None]
+
+
+def test_stored_words_that_fail_their_check_are_not_used(city, monkeypatch) -> None:
+    points = [WEST_POINT, EAST_POINT]
+    built: list[int] = []
+    real_build = GridIndex.build
+
+    def counting_build(*args: object, **kwargs: object) -> GridIndex:
+        built.append(1)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(GridIndex, "build", counting_build)
+    with duckdb.connect(str(city.db_path)) as con:
+        assert len(read_indexes(con, grids_key(con))) == 3
+        assert _assign(GridAssigner.from_db(con), points)[0][-1] == "340104001001"
+        assert built == []
+        # one word changed (as if the rows came back in another order): the check fails, nothing is read
+        con.execute("UPDATE grid_index_word SET word = xor(word, 1::UBIGINT) WHERE rowid = 100")
+        assert read_indexes(con, grids_key(con)) == {}
+        assert _assign(GridAssigner.from_db(con), points) == [
+            ["340104", "340104001", "340104001001", None, None, "340104001001"],
+            ["340104", "340104002", "340104002001", None, None, "340104002001"],
+        ]
+        assert len(built) == 3  # one epoch x three levels, built on the spot
