@@ -147,7 +147,7 @@ class GridAssigner:
         filled = np.flatnonzero(used & ~same_as_deepest)
         filled = np.concatenate([[0], filled[filled > 0]])
         # per filled level, the position in self._grids of the point's grid (-1 = none)
-        level_rows = np.full((len(filled), n), -1, dtype=np.int64)
+        level_rows: np.ndarray | None = None
         for k, epoch in epochs.items():
             rows = np.flatnonzero(lookup & (epoch_of == k))
             whole = len(rows) == n  # the usual case: every point located, one epoch; no gathers needed
@@ -156,8 +156,7 @@ class GridAssigner:
             todo: np.ndarray | slice = slice(None)
             for depth in sorted(epoch.indexes, reverse=True):
                 index, members = epoch.indexes[depth]
-                hit = index.lookup(x[todo], y[todo])
-                found[todo] = np.where(hit >= 0, members[np.maximum(hit, 0)], -1)
+                found[todo] = np.append(members, -1)[index.lookup(x[todo], y[todo])]  # label -1 reads the -1
                 todo = np.flatnonzero(found < 0)
                 if not len(todo):
                     break
@@ -165,7 +164,11 @@ class GridAssigner:
             if whole:
                 level_rows = levels
             else:
+                if level_rows is None:
+                    level_rows = np.full((len(filled), n), -1, dtype=np.int64)
                 level_rows[:, rows] = levels
+        if level_rows is None:
+            level_rows = np.full((len(filled), n), -1, dtype=np.int64)
         # large_string: the Arrow type pandas keeps string[pyarrow] in, so no cast follows the take
         codes = pa.array(self._grids["code"].to_numpy(dtype=object), type=pa.large_string())
         deepest = _take(codes, level_rows[0])

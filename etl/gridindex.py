@@ -290,27 +290,38 @@ class GridIndex:
         lon_a, lat_a = lon_a.ravel(), lat_a.ravel()
         result = np.full(lon_a.size, -1, dtype=np.int64)
 
-        u = (lon_a - self.x0) * self.inv_cell
-        v = (lat_a - self.y0) * self.inv_cell
-        inside = (u >= 0.0) & (u < self.ncols) & (v >= 0.0) & (v < self.nrows)  # False for NaN
+        u = lon_a - self.x0
+        u *= self.inv_cell  # the same expression as in build: a vertex and a point there round alike
+        v = lat_a - self.y0
+        v *= self.inv_cell
+        inside = u >= 0.0  # False for NaN
+        inside &= u < self.ncols
+        inside &= v >= 0.0
+        inside &= v < self.nrows
         idx = np.flatnonzero(inside)
         # Non-negative, so truncation is floor.
-        cell = v[idx].astype(np.int64) * (self.ncols + 1) + u[idx].astype(np.int64)
+        cell = v[idx].astype(np.int64)
+        cell *= self.ncols + 1
+        cell += u[idx].astype(np.int64)
         code = self.table[cell]
-
-        found = code >= 0
-        result[idx[found]] = self.labels[code[found]]
-        amb = code == _AMBIGUOUS
-        if amb.any():
+        # Codes index the labels directly; the negative ones (_EMPTY, _AMBIGUOUS, _OVERLAP) read the -1s after.
+        result[idx] = self._labels_ext[code]
+        amb = np.flatnonzero(code == _AMBIGUOUS)
+        if len(amb):
             pts = idx[amb]
             hit = self._resolve(cell[amb], lon_a[pts], lat_a[pts])
-            result[pts] = np.where(hit >= 0, self.labels[hit], -1)
-        over = code == _OVERLAP
-        if over.any():
+            result[pts] = self._labels_ext[hit]
+        over = np.flatnonzero(code == _OVERLAP)
+        if len(over):
             pts = idx[over]
             hit = self._query_tree(lon_a[pts], lat_a[pts])
-            result[pts] = np.where(hit >= 0, self.labels[hit], -1)
+            result[pts] = self._labels_ext[hit]
         return result.reshape(shape)
+
+    @cached_property
+    def _labels_ext(self) -> IntArray:
+        """The labels and then three -1s: indexed by a code or polygon number, where negative ones mean none."""
+        return np.concatenate([self.labels, [-1, -1, -1]]).astype(np.int64)
 
     def _resolve(self, cells: IntArray, lon: FloatArray, lat: FloatArray) -> IntArray:
         """Polygon number for points in ambiguous cells: the first of the cell's candidates that covers it."""
