@@ -9,7 +9,8 @@ serves every level.
 
 from __future__ import annotations
 
-import pickle
+import json
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ import shapely
 
 from settings import MAX_GRID_LEVELS
 
-from .gridindex import GridIndex
+from .gridindex import INDEX_FORMAT, GridIndex
 
 LEVEL_COLUMNS = tuple(f"grid_l{d}" for d in range(1, MAX_GRID_LEVELS + 1))
 _OPEN_END = np.datetime64("2262-01-01", "ns")
@@ -34,6 +35,9 @@ class _Epoch:
     depths: np.ndarray
     parent_index: np.ndarray  # index into codes of each grid's parent, -1 = none
     indexes: dict[int, tuple[GridIndex, np.ndarray]]  # depth -> (index, positions into codes)
+    # [level, i]: position in the assigner's grid table of grid i's ancestor at depth level (itself at its own
+    # depth; level 0 = itself), -1 = none; one extra column of -1 for "no grid", so index -1 reads it.
+    levels: np.ndarray
 
 
 class GridAssigner:
@@ -42,12 +46,13 @@ class GridAssigner:
     def __init__(
         self,
         grids: pd.DataFrame,
-        cached: dict[tuple[np.datetime64, int], bytes] | None = None,
+        cached: dict[tuple[np.datetime64, int], bytes | np.ndarray] | None = None,
         geometries: Callable[[], np.ndarray] | None = None,
     ) -> None:
         """``grids``: code, depth, parent_code, valid_from, valid_to and geom_wkb (WGS-84), in a stable order.
 
-        ``cached``: pickled indexes by (epoch start, depth) made by ``store_indexes`` for these grids;
+        ``cached``: indexes (``GridIndex.to_bytes``) by (epoch start, depth) made by ``store_indexes`` for these
+        grids;
         ``geometries``: where to get the polygons (in ``grids`` order) when ``grids`` has no geom_wkb; they
         are read only when an index has to be built.
         """
@@ -65,10 +70,7 @@ class GridAssigner:
     @classmethod
     def from_db(cls, con: duckdb.DuckDBPyConnection) -> GridAssigner:
         grids = con.execute(f"SELECT code, depth, parent_code, valid_from, valid_to FROM grid {_ORDER}").df()
-        rows = con.execute(
-            "SELECT epoch_start, depth, payload FROM grid_index_cache WHERE grids_key = ?", [grids_key(con)]
-        ).fetchall()
-        cached = {(np.datetime64(start, "ns"), depth): bytes(payload) for start, depth, payload in rows}
+        cached = read_indexes(con, grids_key(con))
 
         def geometries() -> np.ndarray:
             blobs = con.execute(f"SELECT geom_wkb FROM grid {_ORDER}").fetchnumpy()["geom_wkb"]
@@ -107,11 +109,12 @@ class GridAssigner:
             members = np.flatnonzero(depths == depth)
             payload = self._cached.get((np.datetime64(at, "ns"), int(depth)))
             if payload is not None:
-                index = pickle.loads(payload)
+                index = GridIndex.from_bytes(payload)
             else:
                 index = GridIndex.build(self._geoms[valid[members]], np.arange(len(members)))
             indexes[int(depth)] = (index, members)
-        epoch = _Epoch(valid, codes, depths, parent_index, indexes)
+        levels = _ancestor_rows(valid, depths, parent_index)
+        epoch = _Epoch(valid, codes, depths, parent_index, indexes, levels)
         self._epochs[k] = epoch
         return epoch
 
@@ -128,77 +131,164 @@ class GridAssigner:
         Code columns are Arrow-backed strings, built by one ``take`` per level (no Python objects per row).
         """
         n = len(lon)
-        epoch_of = np.searchsorted(self._cuts, np.asarray(at, dtype="datetime64[ns]"), side="right") - 1
+        epoch_of = np.searchsorted(*_same_unit(self._cuts, np.asarray(at)), side="right") - 1
         located = np.isfinite(lon) & np.isfinite(lat)
-        # per level, the position in self._grids of the point's grid (-1 = none); index 0 = deepest found
-        level_rows = np.full((MAX_GRID_LEVELS + 1, n), -1, dtype=np.int64)
-        if not self.empty:
-            for k in np.unique(epoch_of[located & (epoch_of >= 0)]):
-                rows = np.flatnonzero(located & (epoch_of == k))
-                epoch = self._epoch(int(k))
-                found = np.full(len(rows), -1, dtype=np.int64)
-                for depth in sorted(epoch.indexes, reverse=True):
-                    todo = found < 0
-                    if not todo.any():
-                        break
-                    index, members = epoch.indexes[depth]
-                    hit = index.lookup(lon[rows[todo]], lat[rows[todo]])
-                    found[np.flatnonzero(todo)] = np.where(hit >= 0, members[np.maximum(hit, 0)], -1)
-                self._fill_levels(epoch, rows, found, level_rows)
-        codes = pa.array(self._grids["code"].to_numpy(dtype=object), type=pa.string())
-        frame = pd.DataFrame(
-            {
-                name: _take(codes, level_rows[depth])
-                for depth, name in ((d, f"grid_l{d}") for d in range(1, MAX_GRID_LEVELS + 1))
-            }
-        )
-        frame["grid_code"] = _take(codes, level_rows[0])
+        lookup = located & (epoch_of >= 0)
+        present = [] if self.empty else np.flatnonzero(np.bincount(epoch_of[lookup], minlength=len(self._cuts)))
+        epochs = {int(k): self._epoch(int(k)) for k in present}
+        # Which levels to fill: level 0 (the deepest grid found) and every level some grid has, except a level
+        # that is the deepest grid itself for every grid of every epoch here (one grid level: it is grid_code).
+        used = np.zeros(MAX_GRID_LEVELS + 1, dtype=bool)
+        used[0] = True
+        same_as_deepest = np.ones(MAX_GRID_LEVELS + 1, dtype=bool)
+        for epoch in epochs.values():
+            used |= (epoch.levels >= 0).any(axis=1)
+            same_as_deepest &= (epoch.levels == epoch.levels[0]).all(axis=1)
+        filled = np.flatnonzero(used & ~same_as_deepest)
+        filled = np.concatenate([[0], filled[filled > 0]])
+        # per filled level, the position in self._grids of the point's grid (-1 = none)
+        level_rows: np.ndarray | None = None
+        for k, epoch in epochs.items():
+            rows = np.flatnonzero(lookup & (epoch_of == k))
+            whole = len(rows) == n  # the usual case: every point located, one epoch; no gathers needed
+            x, y = (lon, lat) if whole else (lon[rows], lat[rows])
+            found = np.full(len(rows), -1, dtype=np.int64)
+            todo: np.ndarray | slice = slice(None)
+            for depth in sorted(epoch.indexes, reverse=True):
+                index, members = epoch.indexes[depth]
+                found[todo] = np.append(members, -1)[index.lookup(x[todo], y[todo])]  # label -1 reads the -1
+                todo = np.flatnonzero(found < 0)
+                if not len(todo):
+                    break
+            levels = epoch.levels[filled][:, found]  # found -1 reads the column of -1
+            if whole:
+                level_rows = levels
+            else:
+                if level_rows is None:
+                    level_rows = np.full((len(filled), n), -1, dtype=np.int64)
+                level_rows[:, rows] = levels
+        if level_rows is None:
+            level_rows = np.full((len(filled), n), -1, dtype=np.int64)
+        # large_string: the Arrow type pandas keeps string[pyarrow] in, so no cast follows the take
+        codes = pa.array(self._grids["code"].to_numpy(dtype=object), type=pa.large_string())
+        deepest = _take(codes, level_rows[0])
+        columns = {}
+        for depth in range(1, MAX_GRID_LEVELS + 1):
+            if not used[depth]:
+                taken = pa.nulls(n, pa.large_string())
+            elif same_as_deepest[depth]:
+                taken = deepest
+            else:
+                taken = _take(codes, level_rows[np.flatnonzero(filled == depth)[0]])
+            columns[f"grid_l{depth}"] = pd.Series(pd.arrays.ArrowStringArray(taken))
+        columns["grid_code"] = pd.Series(pd.arrays.ArrowStringArray(deepest))
+        frame = pd.DataFrame(columns)
         frame["outside_grid"] = located & (level_rows[0] < 0)
         return frame
 
-    @staticmethod
-    def _fill_levels(epoch: _Epoch, rows: np.ndarray, found: np.ndarray, level_rows: np.ndarray) -> None:
-        hit = found >= 0
-        level_rows[0, rows[hit]] = epoch.rows[found[hit]]
-        current = found.copy()
-        for _ in range(MAX_GRID_LEVELS):
-            ok = current >= 0
-            if not ok.any():
-                break
-            where = np.flatnonzero(ok)
-            depth = epoch.depths[current[where]]
-            level_rows[depth, rows[where]] = epoch.rows[current[where]]
-            current = np.where(ok, epoch.parent_index[np.maximum(current, 0)], -1)
+
+def _ancestor_rows(rows: np.ndarray, depths: np.ndarray, parent_index: np.ndarray) -> np.ndarray:
+    """_Epoch.levels: for each grid, the rows of itself and of its ancestors by depth, following parent codes."""
+    n = len(rows)
+    levels = np.full((MAX_GRID_LEVELS + 1, n + 1), -1, dtype=np.int64)
+    levels[0, :n] = rows
+    grid = np.arange(n)
+    current = grid
+    for _ in range(MAX_GRID_LEVELS):
+        ok = current >= 0
+        if not ok.any():
+            break
+        grid, current = grid[ok], current[ok]
+        levels[depths[current], grid] = rows[current]
+        current = parent_index[current]
+    return levels
 
 
 _ORDER = "ORDER BY depth, code, valid_from"
 
 
 def grids_key(con: duckdb.DuckDBPyConnection) -> str:
-    """A fingerprint of every grid version's code, validity and geometry."""
-    return str(
+    """A fingerprint of every grid version (code, validity, extent, area, row id and load run) and the index format.
+
+    It reads no geometry: a load that changes a grid's polygon deletes the row and inserts it with a new
+    ``grid_id`` and its ``run_id`` (``keyed_load._merge``), and area and extent come from the polygon. Reading
+    ``geom_wkb`` (as ``octet_length`` did) cost more than the rest of the index lookup on a cold connection.
+    The format is part of the key so that indexes stored in an older layout are not read but rebuilt.
+    """
+    return f"{INDEX_FORMAT}:" + str(
         con.execute(
             "SELECT coalesce(hash(string_agg(concat_ws('|', code, valid_from, valid_to, area_km2, min_lon, min_lat,"
-            f" max_lon, max_lat, octet_length(geom_wkb)), ',' {_ORDER})), 0) FROM grid"
+            f" max_lon, max_lat, grid_id, run_id), ',' {_ORDER})), 0) FROM grid"
         ).fetchone()[0]
     )
 
 
 def store_indexes(con: duckdb.DuckDBPyConnection) -> int:
-    """Build the lookup index of every epoch and level and keep them in ``grid_index_cache``; return how many."""
+    """Build the lookup index of every epoch and level and keep them in the database; return how many.
+
+    Each index's bytes (``GridIndex.to_bytes``) go to ``grid_index_word`` as 64-bit words, one row each, all
+    indexes one after another; ``grid_index_cache`` holds per index its word offset, length and CRC-32.
+    DuckDB reads a million-row numeric column about twice as fast as the same bytes in one BLOB.
+    """
     key = grids_key(con)
-    rows = [
-        (key, pd.Timestamp(start).to_pydatetime(), depth, pickle.dumps(index, protocol=5))
-        for start, depth, index in GridAssigner.from_db(con).all_indexes()
-    ]
     con.execute("DELETE FROM grid_index_cache")
-    if rows:
-        con.executemany("INSERT INTO grid_index_cache VALUES (?, ?, ?, ?)", rows)
-    return len(rows)
+    con.execute("DELETE FROM grid_index_word")
+    manifests, chunks, offset = [], [], 0
+    for start, depth, index in GridAssigner.from_db(con).all_indexes():
+        payload = index.to_bytes()
+        words = np.frombuffer(payload + bytes(-len(payload) % 8), dtype=np.uint64)
+        manifest = {"offset": offset, "words": len(words), "bytes": len(payload), "crc32": zlib.crc32(payload)}
+        manifests.append((key, pd.Timestamp(start).to_pydatetime(), depth, json.dumps(manifest).encode()))
+        chunks.append(words)
+        offset += len(words)
+    if manifests:
+        con.executemany("INSERT INTO grid_index_cache VALUES (?, ?, ?, ?)", manifests)
+        words = pa.table({"word": pa.array(np.concatenate(chunks), type=pa.uint64())})
+        con.register("_index_words", words)
+        try:
+            con.execute("INSERT INTO grid_index_word SELECT word FROM _index_words")
+        finally:
+            con.unregister("_index_words")
+    return len(manifests)
 
 
-def _take(codes: pa.Array, positions: np.ndarray) -> pd.Series:
-    if len(codes) == 0:
-        return pd.Series(pd.array([None] * len(positions), dtype="string[pyarrow]"))
-    taken = codes.take(pa.array(np.maximum(positions, 0), mask=positions < 0))
-    return pd.Series(pd.arrays.ArrowStringArray(taken))
+def read_indexes(con: duckdb.DuckDBPyConnection, key: str) -> dict[tuple[np.datetime64, int], np.ndarray]:
+    """The stored indexes' bytes by (epoch start, depth), for grids with fingerprint ``key``.
+
+    Empty when none are stored for ``key``, or when the words do not match their length and CRC-32 (e.g. a
+    database whose cache was written otherwise): the assigner then builds its indexes itself.
+    """
+    rows = con.execute("SELECT epoch_start, depth, payload FROM grid_index_cache WHERE grids_key = ?", [key]).fetchall()
+    if not rows:
+        return {}
+    words = con.execute("SELECT word FROM grid_index_word").fetchnumpy()["word"]  # in insertion order
+    cached = {}
+    for start, depth, payload in rows:
+        try:
+            manifest = json.loads(bytes(payload))
+            data = words[manifest["offset"] : manifest["offset"] + manifest["words"]].view(np.uint8)
+        except (ValueError, KeyError, TypeError):
+            return {}
+        data = data[: manifest["bytes"]]
+        if len(data) != manifest["bytes"] or zlib.crc32(data) != manifest["crc32"]:
+            return {}
+        cached[(np.datetime64(start, "ns"), depth)] = data
+    return cached
+
+
+def _same_unit(cuts: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``cuts`` (ns) and ``at`` in one datetime unit: at's own (DuckDB's us) when every cut is exact in it, which
+    spares converting a million times; nanoseconds otherwise."""
+    if np.issubdtype(at.dtype, np.datetime64) and at.dtype != cuts.dtype:
+        coarse = cuts.astype(at.dtype)
+        if np.array_equal(coarse.astype(cuts.dtype), cuts):
+            return coarse, at
+    return cuts, at.astype("datetime64[ns]", copy=False)
+
+
+def _take(codes: pa.Array, positions: np.ndarray) -> pa.Array:
+    """``codes`` at ``positions``, null where a position is negative."""
+    missing = positions < 0
+    if len(codes) == 0 or missing.all():
+        return pa.nulls(len(positions), codes.type)
+    return codes.take(pa.array(np.maximum(positions, 0), mask=missing))

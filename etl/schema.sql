@@ -50,7 +50,12 @@ CREATE TABLE IF NOT EXISTS grid_index_cache (
     grids_key   VARCHAR NOT NULL,               -- fingerprint of the grid table the index was built from
     epoch_start TIMESTAMP NOT NULL,             -- start of the period in which one set of grids is valid
     depth       INTEGER NOT NULL,
-    payload     BLOB NOT NULL                   -- pickled etl.gridindex.GridIndex
+    payload     BLOB NOT NULL                   -- JSON: offset and length in grid_index_word, bytes, CRC-32
+);
+-- The indexes' bytes (etl.gridindex.GridIndex.to_bytes) as 64-bit words in insertion order, one index after
+-- another: DuckDB reads a numeric column about twice as fast as the same bytes in one BLOB.
+CREATE TABLE IF NOT EXISTS grid_index_word (
+    word        UBIGINT NOT NULL
 );
 
 -- ---------------------------------------------------------------- organisations and dictionaries

@@ -223,3 +223,104 @@ def test_pickled_index_is_compact_and_answers_the_same() -> None:
     assert np.array_equal(restored.table, index.table)
     assert np.array_equal(restored.amb_offsets, index.amb_offsets)
     assert len(pickle.dumps(index)) < index.table.nbytes
+
+
+def _corner_cases() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A ring with a hole and an island in it, a diamond (vertices at local extremes), a two-part polygon."""
+    ring = Polygon([(0, 0), (4, 0), (4, 4), (0, 4)], [[(1, 1), (3, 1), (3, 3), (1, 3)]])
+    island = box(1.5, 1.5, 2.5, 2.5)
+    diamond = Polygon([(6, 0), (7, 1), (6, 2), (5, 1)])
+    twin = MultiPolygon([box(0, 5, 1, 6), box(3, 5, 4, 6)])
+    polygons = np.array([ring, island, diamond, twin], dtype=object)
+    # on edges (horizontal, vertical, slanted), at vertices (the diamond's top and sides), on the hole's and
+    # the island's boundaries, a hair inside and outside, in the hole, between the twin's parts
+    x = np.array([2, 4, 0, 1, 2, 3, 1.5, 2, 6, 7, 5, 6.5, 6.5, 6.5 + 1e-12, 0.5, 3.5, 2, 2, 1 - 1e-13, 1 + 1e-13])
+    y = np.array([0, 2, 4, 2, 1, 3, 2, 2.5, 2, 1, 1, 0.5, 1.5, 1.5, 5, 6, 5.5, 1.25, 2, 2])
+    return polygons, np.array([10, 20, 30, 40]), x, y
+
+
+def test_points_on_boundaries_of_holes_islands_diamonds_and_parts() -> None:
+    polygons, labels, x, y = _corner_cases()
+    got = GridIndex.build(polygons, labels).lookup(x, y)
+    assert np.array_equal(got, np.append(labels, -1)[_lowest_covering(polygons, x, y)])
+    assert got.tolist() == [10, 10, 10, 10, 10, 10, 20, 20, 30, 30, 30, 30, 30, -1, 40, 40, -1, -1, 10, -1]
+
+
+def test_stored_index_reads_back_and_answers_the_same() -> None:
+    polygons, labels, x, y = _corner_cases()
+    index = GridIndex.build(polygons, labels, cells=900)
+    restored = GridIndex.from_bytes(index.to_bytes())
+    rng = np.random.default_rng(4)
+    lon, lat = np.concatenate([x, rng.uniform(-1, 8, 20_000)]), np.concatenate([y, rng.uniform(-1, 7, 20_000)])
+    assert np.array_equal(restored.lookup(lon, lat), index.lookup(lon, lat))
+    for name in ("table", "amb_cells", "amb_offsets", "amb_polygons", "band_keys", "band_offsets", "band_edges"):
+        assert np.array_equal(getattr(restored, name), getattr(index, name)), name
+    assert np.array_equal(restored.xs, index.xs) and np.array_equal(restored.ys, index.ys)
+    assert (restored.x0, restored.y0, restored.inv_cell) == (index.x0, index.y0, index.inv_cell)
+    assert shapely.equals(restored.polygons, shapely.orient_polygons(polygons, exterior_cw=False)).all()
+
+
+def test_empty_index_reads_back() -> None:
+    index = GridIndex.build(np.array([], dtype=object), np.array([], dtype=np.int64))
+    assert GridIndex.from_bytes(index.to_bytes()).lookup([0.0], [0.0]).tolist() == [-1]
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"\x80\x05K\x01.", "not a GridIndex payload"),  # a pickle, like the indexes stored before
+        (b"PK\x03\x04" + bytes(40), "not a GridIndex payload"),  # an .npz
+        (b"ONEMAPGI" + (17).to_bytes(8, "little") + b'{"format": "x"}  ', "format 'x'; expected"),
+    ],
+)
+def test_other_payloads_are_refused(payload: bytes, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        GridIndex.from_bytes(payload)
+
+
+def test_truncated_payload_is_refused() -> None:
+    payload = GridIndex.build([box(0, 0, 1, 1)], [1]).to_bytes()
+    with pytest.raises(ValueError):
+        GridIndex.from_bytes(payload[:-200])
+
+
+def test_only_points_on_a_boundary_reach_geos(wiggly: tuple[np.ndarray, np.ndarray], monkeypatch) -> None:
+    polygons, labels = wiggly
+    index = GridIndex.from_bytes(GridIndex.build(polygons, labels).to_bytes())
+    tested: list[int] = []
+    real = shapely.intersects_xy
+
+    def counting(geometry: object, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        tested.append(len(x))
+        return real(geometry, x, y)
+
+    monkeypatch.setattr(shapely, "intersects_xy", counting)
+    rng = np.random.default_rng(12)
+    minx, miny, maxx, maxy = shapely.total_bounds(polygons)
+    x, y = rng.uniform(minx, maxx, 100_000), rng.uniform(miny, maxy, 100_000)
+    got = index.lookup(x, y)
+    assert sum(tested) == 0  # decided by the crossing count alone
+    assert "polygons" not in index.__dict__  # and nothing was decoded
+    expected = _reference(polygons, labels, x, y)
+    assert np.array_equal(got, expected)
+    vertices = shapely.get_coordinates(polygons)[::37]
+    got = index.lookup(vertices[:, 0], vertices[:, 1])
+    lowest = _lowest_covering(polygons, vertices[:, 0], vertices[:, 1])
+    assert np.array_equal(got, labels[lowest])
+    # A vertex on the boundary of the polygon that gets it is too close to call without GEOS. (A few lie
+    # strictly inside a lower-numbered neighbour, by floating-point noise: that one settles them.)
+    on_edge = shapely.intersects_xy(shapely.boundary(polygons[lowest]), vertices[:, 0], vertices[:, 1])
+    assert on_edge.mean() > 0.9
+    assert sum(tested) >= on_edge.sum()
+
+
+@pytest.mark.parametrize("origin", [(-70.9, -33.4), (-0.5, -0.5), (1e-300, 0.0)])
+def test_stored_coordinates_are_exact_anywhere(origin: tuple[float, float]) -> None:
+    # Coordinates are stored as bit-pattern differences: signs, zero and tiny values must survive exactly.
+    x, y = origin
+    polygons = np.array([box(x, y, x + 1, y + 1), box(x + 1, y, x + 1.5 + 1e-9, y + 1 / 3)], dtype=object)
+    index = GridIndex.build(polygons, np.array([1, 2]))
+    restored = GridIndex.from_bytes(index.to_bytes())
+    assert restored.xs.tobytes() == index.xs.tobytes() and restored.ys.tobytes() == index.ys.tobytes()
+    probe_x, probe_y = np.array([x + 0.5, x + 1.2, x + 1.0, x - 1]), np.array([y + 0.5, y + 0.1, y + 0.2, y])
+    assert restored.lookup(probe_x, probe_y).tolist() == [1, 2, 1, -1]
