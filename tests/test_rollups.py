@@ -1,4 +1,4 @@
-"""The daily rollup ``case_daily``: after every load it equals a GROUP BY over ``cases``, and it follows updates."""
+"""The rollups of ``etl/rollups.py``: after every load each equals a GROUP BY over ``cases``; they follow updates."""
 
 from __future__ import annotations
 

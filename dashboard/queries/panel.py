@@ -1,7 +1,7 @@
 """The figures of one area beside the map: how many cases, how well they were closed, what is overdue,
 which categories lead. The area is the ``area`` filter (``None`` = everything, outside every grid included).
 
-Definitions (the same as ``cases.py`` and the ETL's ``case_daily`` rollup):
+Definitions (the same as ``cases.py`` and the ETL's rollups, ``etl/rollups.py``):
 
 * *closed*: current state in ``CLOSED_STATES``; *awaiting closure*: current state open (``case_state``);
 * *closed on time*: closed, and handled no later than the handling deadline (no deadline: not on time);
