@@ -1,8 +1,9 @@
 """Load cases: read → validate and normalise → convert coordinates → assign grids → deadlines → merge.
 
 Semantics: merge on (source, source_id). A row whose source values are unchanged is not rewritten, so
-loading the same file twice changes nothing. Rows are processed in chunks (bounded memory) and staged in a
-temporary table; the merge runs once at the end, inside the load's private database copy (``store.writing``).
+loading the same file twice changes nothing. Rows are processed in chunks (bounded memory) and each chunk is
+merged into ``cases`` as soon as it is prepared, inside the load's private database copy (``store.writing``):
+the whole load still becomes visible at once, or not at all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from tqdm import tqdm
 
 from settings import Settings, local_now
@@ -38,21 +40,6 @@ from .values import (
     parse_counts,
     parse_flags,
 )
-
-_STAGE_COLUMNS = """
-    _row BIGINT, case_uid VARCHAR, source VARCHAR, source_id VARCHAR, channel VARCHAR,
-    category_src_code VARCHAR, category_code VARCHAR, category_unmapped BOOLEAN, topic_code VARCHAR,
-    request_nature VARCHAR, description VARCHAR, address VARCHAR, src_x DOUBLE, src_y DOUBLE, src_crs VARCHAR,
-    lon DOUBLE, lat DOUBLE, coords_swapped BOOLEAN,
-    grid_l1 VARCHAR, grid_l2 VARCHAR, grid_l3 VARCHAR, grid_l4 VARCHAR, grid_l5 VARCHAR, grid_code VARCHAR,
-    outside_grid BOOLEAN, reported_at TIMESTAMP, accepted_at TIMESTAMP, registered_at TIMESTAMP,
-    dispatched_at TIMESTAMP, signed_at TIMESTAMP, handled_at TIMESTAMP, checked_at TIMESTAMP,
-    closed_at TIMESTAMP, evaluated_at TIMESTAMP, dept_code VARCHAR, status VARCHAR, handle_clock VARCHAR,
-    handle_limit DOUBLE, extension_hours DOUBLE, handle_deadline TIMESTAMP, is_urgent BOOLEAN,
-    is_supervised BOOLEAN, is_overdue BOOLEAN, dispatch_count INTEGER, return_count INTEGER,
-    rework_count INTEGER, satisfaction VARCHAR, contact_masked VARCHAR, row_hash UBIGINT, run_id INTEGER,
-    loaded_at TIMESTAMP
-"""
 
 
 @contextmanager
@@ -332,10 +319,18 @@ def load_cases(
     ctx = CaseContext.from_db(
         con, settings, source=options.source, category_system=options.category_system, as_of=options.as_of or started
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _stage ({_STAGE_COLUMNS})")
+    # which ids this file has written so far (the last row of each), and the earlier rows of repeated ids
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _seen (case_uid VARCHAR, _row BIGINT, outcome VARCHAR, outside_grid BOOLEAN)"
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE _dups (case_uid VARCHAR, source_id VARCHAR, _row BIGINT)")
     create_rejects_stage(con)
+    # with no earlier rows of this source, no row of the file can match one: skip the lookups
+    earlier = con.execute("SELECT EXISTS (SELECT 1 FROM cases WHERE source = ?)", [options.source]).fetchone()[0]
     flags: Counter[str] = Counter()
     mapping: dict[str, str] | None = None
+    pending: list[pa.Table] = []  # prepared rows not merged yet (see settings.etl_write_rows)
+    pending_rows = 0
     bar = tqdm(desc=f"cases {path.name}", unit=" rows", disable=not progress, unit_scale=True)
     timings = ctx.timings
     chunks = iter(
@@ -357,23 +352,27 @@ def load_cases(
         report.read += len(chunk.frame)
         with _timed(timings, "prepare"):
             staged, rejects = prepare_chunk(chunk, mapping, ctx, options, report.run_id, started, flags)
-        with _timed(timings, "stage"):
+        with _timed(timings, "write"):
             stage_rejects(con, rejects)
             if not staged.empty:
-                # rows go in report-time order chunk by chunk: time filters then skip whole row groups
-                staged = staged.sort_values("reported_at", kind="stable")
-                con.register("_chunk", pa.Table.from_pandas(staged, preserve_index=False))
-                con.execute("INSERT INTO _stage BY NAME SELECT * FROM _chunk")
-                con.unregister("_chunk")
+                pending.append(pa.Table.from_pandas(staged, preserve_index=False))
+                pending_rows += len(staged)
+            if pending_rows >= settings.etl_write_rows:
+                _merge(con, pa.concat_tables(pending), report.run_id, earlier=earlier)
+                pending, pending_rows = [], 0
         bar.update(len(chunk.frame))
     bar.close()
-    with _timed(timings, "merge"):
+    with _timed(timings, "write"):
+        if pending:
+            _merge(con, pa.concat_tables(pending), report.run_id, earlier=earlier)
+    with _timed(timings, "finish"):
         _reject_duplicates(con, path, options)
-        _merge(con, report)
+        _retire_replaced(con, report)
     report.flagged = flags
-    report.flagged["outside_grid"] = _count(con, "SELECT count(*) FROM _stage WHERE outside_grid")
+    report.flagged["outside_grid"] = _count(con, "SELECT count(*) FROM _seen WHERE outside_grid")
     finish_run(con, report, path=path, started_at=started)
-    con.execute("DROP TABLE _stage")
+    con.execute("DROP TABLE _seen")
+    con.execute("DROP TABLE _dups")
     # prepare includes assign_grids and deadlines
     report.timings = {k: round(v, 3) for k, v in timings.items()}
     return report
@@ -383,16 +382,78 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(con.execute(sql).fetchone()[0])
 
 
+def _merge(con: duckdb.DuckDBPyConnection, rows: pa.Table, run_id: int, *, earlier: bool) -> None:
+    """Merge one chunk's rows into ``cases`` on ``case_uid``, as if the file's last row of each id came alone.
+
+    Rows are compared with the cases as they were before this run (``run_id < run``): an unchanged row is
+    not written, a changed one is written beside its old version, which `_retire_replaced` deletes at the
+    end. An id met again (later in this chunk or in a later one) retires its earlier row: that row's
+    version is deleted and it is recorded in ``_dups`` to be rejected as ``duplicate_id``.
+    """
+    con.register("_chunk", rows)
+    try:
+        repeated = con.execute(
+            "SELECT EXISTS (SELECT case_uid FROM _chunk GROUP BY case_uid HAVING count(*) > 1)"
+            " OR EXISTS (SELECT 1 FROM _seen SEMI JOIN _chunk USING (case_uid))"
+        ).fetchone()[0]
+        if repeated:  # rare: keep each id's last row
+            con.execute(
+                "INSERT INTO _dups SELECT case_uid, source_id, _row FROM ("
+                " SELECT case_uid, source_id, _row, max(_row) OVER (PARTITION BY case_uid) AS last_row FROM _chunk)"
+                " WHERE _row < last_row"
+            )
+            con.execute(
+                "INSERT INTO _dups SELECT s.case_uid, k.source_id, s._row FROM _seen s"
+                " JOIN (SELECT DISTINCT case_uid, source_id FROM _chunk) k USING (case_uid)"
+            )
+            con.execute(
+                "DELETE FROM cases WHERE run_id = $run AND case_uid IN (SELECT case_uid FROM _chunk)", {"run": run_id}
+            )
+            con.execute("DELETE FROM _seen WHERE case_uid IN (SELECT case_uid FROM _chunk)")
+            retired = con.execute("SELECT _row FROM _dups").fetchnumpy()["_row"]
+            con.unregister("_chunk")
+            rows = rows.filter(pc.invert(pc.is_in(rows["_row"], pa.array(retired))))
+            con.register("_chunk", rows)
+        match = "(SELECT NULL::VARCHAR AS case_uid, NULL::BOOLEAN AS same LIMIT 0)"
+        if earlier:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _match AS SELECT k.case_uid, (c.row_hash = k.row_hash) AS same "
+                "FROM _chunk k JOIN cases c ON c.case_uid = k.case_uid AND c.run_id < $run",
+                {"run": run_id},
+            )
+            match = "_match"
+        # rows go in report-time order chunk by chunk: time filters then skip whole row groups
+        con.execute(
+            "INSERT INTO cases BY NAME SELECT * EXCLUDE (_row) FROM _chunk "
+            f"WHERE case_uid NOT IN (SELECT case_uid FROM {match} WHERE same) ORDER BY reported_at, _row"
+        )
+        con.execute(
+            "INSERT INTO _seen SELECT k.case_uid, k._row, "
+            "CASE WHEN m.same THEN 'unchanged' WHEN m.same IS NOT NULL THEN 'updated' ELSE 'inserted' END, "
+            f"k.outside_grid FROM _chunk k LEFT JOIN {match} m USING (case_uid)"
+        )
+        if earlier:
+            con.execute("DROP TABLE _match")
+    finally:
+        con.unregister("_chunk")
+
+
+def _retire_replaced(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
+    """Delete the old versions of updated cases and count what the run inserted, updated and left alone."""
+    con.execute(
+        "DELETE FROM cases WHERE run_id < $run AND case_uid IN (SELECT case_uid FROM _seen WHERE outcome = 'updated')",
+        {"run": report.run_id},
+    )
+    counts = dict(con.execute("SELECT outcome, count(*) FROM _seen GROUP BY outcome").fetchall())
+    report.inserted = counts.get("inserted", 0)
+    report.updated = counts.get("updated", 0)
+    report.unchanged = counts.get("unchanged", 0)
+
+
 def _reject_duplicates(con: duckdb.DuckDBPyConnection, path: Path, options: SourceOptions) -> None:
     """Within one file an id may appear once: the last row wins, earlier ones are rejected."""
-    repeated = "SELECT case_uid FROM _stage GROUP BY case_uid HAVING count(*) > 1"  # cheap; usually empty
-    if con.execute(f"SELECT count(*) FROM ({repeated})").fetchone()[0] == 0:
-        return
     dups = con.execute(
-        "SELECT _row, source_id, last_row FROM ("
-        " SELECT _row, source_id, max(_row) OVER (PARTITION BY case_uid) AS last_row FROM _stage"
-        f" WHERE case_uid IN ({repeated}))"
-        " WHERE _row < last_row ORDER BY _row"
+        "SELECT d._row, d.source_id, s._row AS last_row FROM _dups d JOIN _seen s USING (case_uid) ORDER BY d._row"
     ).df()
     if dups.empty:
         return
@@ -420,22 +481,3 @@ def _reject_duplicates(con: duckdb.DuckDBPyConnection, path: Path, options: Sour
         }
     )
     stage_rejects(con, rejects)
-    con.register("_dups", dups[["_row"]])
-    con.execute("DELETE FROM _stage WHERE _row IN (SELECT _row FROM _dups)")
-    con.unregister("_dups")
-
-
-def _merge(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _match AS SELECT s.case_uid, (c.row_hash = s.row_hash) AS same "
-        "FROM _stage s JOIN cases c USING (case_uid)"
-    )
-    report.unchanged = _count(con, "SELECT count(*) FROM _match WHERE same")
-    report.updated = _count(con, "SELECT count(*) FROM _match WHERE NOT same")
-    report.inserted = _count(con, "SELECT count(*) FROM _stage") - report.unchanged - report.updated
-    con.execute("DELETE FROM cases WHERE case_uid IN (SELECT case_uid FROM _match WHERE NOT same)")
-    con.execute(
-        "INSERT INTO cases BY NAME SELECT * EXCLUDE (_row) FROM _stage "
-        "WHERE case_uid NOT IN (SELECT case_uid FROM _match WHERE same)"
-    )
-    con.execute("DROP TABLE _match")
