@@ -41,6 +41,8 @@ from .values import (
     parse_flags,
 )
 
+_NAT = np.datetime64("NaT", "ns").view(np.int64)
+
 
 @contextmanager
 def _timed(timings: Counter[str] | None, stage: str) -> Iterator[None]:
@@ -67,23 +69,23 @@ def _times(raw: pd.DataFrame, mapping: dict[str, str], v: Verdicts) -> pd.DataFr
         "missing_time",
         f"{mapping.get('reported_at', 'reported_at')} (reported_at) is empty",
     )
-    # each present step time must not precede the latest earlier present one
-    stack = np.stack([times[n].astype(np.int64) for n in STEP_FIELDS], axis=1)
-    nat = np.isnat(np.stack([times[n] for n in STEP_FIELDS], axis=1))
-    filled = np.where(nat, np.iinfo(np.int64).min, stack)
-    running = np.maximum.accumulate(filled, axis=1)
-    earlier = np.concatenate([np.full((len(raw), 1), np.iinfo(np.int64).min), running[:, :-1]], axis=1)
-    late = ~nat & (stack < earlier)
-    rows = np.flatnonzero(late.any(axis=1))
+    # each present step time must not precede the latest earlier present one; steps × rows, so the running
+    # maximum runs along contiguous rows, and NaT is int64's minimum, so it never raises the maximum
+    stack = np.stack([times[n].view(np.int64) for n in STEP_FIELDS])
+    running = np.maximum.accumulate(stack, axis=0)
+    late = np.zeros(stack.shape, dtype=bool)
+    late[1:] = (stack[1:] < running[:-1]) & (stack[1:] != _NAT)
+    out_of_order = late.any(axis=0)
+    rows = np.flatnonzero(out_of_order)
     if len(rows):
         text = np.full(len(raw), None, dtype=object)
         for i in rows:  # rare rows only: name the pair of steps that is out of order
-            a = int(np.argmax(late[i]))
-            b = int(np.argmax(filled[i] == earlier[i, a]))
+            a = int(np.argmax(late[:, i]))
+            b = int(np.argmax(stack[:, i] == running[a - 1, i]))
             text[i] = (
-                f"{STEP_FIELDS[a]} {pd.Timestamp(stack[i, a])} is before {STEP_FIELDS[b]} {pd.Timestamp(stack[i, b])}"
+                f"{STEP_FIELDS[a]} {pd.Timestamp(stack[a, i])} is before {STEP_FIELDS[b]} {pd.Timestamp(stack[b, i])}"
             )
-        v.reject(late.any(axis=1), "times_out_of_order", text)
+        v.reject(out_of_order, "times_out_of_order", text)
     return pd.DataFrame(times)
 
 
@@ -216,16 +218,24 @@ def prepare_chunk(
 
     keep = np.flatnonzero(ok)
     if len(keep) == n:  # the usual case: no copies
+
+        def kept(values: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
+            return values
+
         raw_ok = raw
     else:
-        raw_ok = raw.iloc[keep].reset_index(drop=True)
-        times = times.iloc[keep].reset_index(drop=True)
-        coords = coords.iloc[keep].reset_index(drop=True)
+
+        def kept(values: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
+            if isinstance(values, np.ndarray):
+                return values[keep]
+            return values.iloc[keep].reset_index(drop=True)
+
+        raw_ok, times, coords = kept(raw), kept(times), kept(coords)
     out = pd.DataFrame({"_row": keep + chunk.first_row})
-    out["source_id"] = source_id.iloc[keep].reset_index(drop=True)
+    out["source_id"] = kept(source_id)
     out["source"] = options.source
     out["case_uid"] = options.source + ":" + out["source_id"]
-    out["channel"] = channel.iloc[keep].reset_index(drop=True)
+    out["channel"] = kept(channel)
     cats = _categories(raw_ok, mapping, ctx)
     out = pd.concat([out, cats], axis=1)
     for name in ("request_nature", "address"):
@@ -246,17 +256,17 @@ def prepare_chunk(
     if routed.any():
         dept = dept.fillna(ctx.route(out["category_code"], grids))
     out["dept_code"] = dept
-    out["status"] = status.iloc[keep].reset_index(drop=True)
-    out["is_urgent"] = flag_values["is_urgent"][keep]
-    out["is_supervised"] = flag_values["is_supervised"][keep]
+    out["status"] = kept(status)
+    out["is_urgent"] = kept(flag_values["is_urgent"])
+    out["is_supervised"] = kept(flag_values["is_supervised"])
     for name in ("dispatch_count", "return_count", "rework_count"):
-        out[name] = counts[name][keep]
-    out["satisfaction"] = satisfaction.iloc[keep].reset_index(drop=True)
+        out[name] = kept(counts[name])
+    out["satisfaction"] = kept(satisfaction)
     names = _column(raw_ok, mapping, "contact_name") if "contact_name" in mapping else None
     phones = _column(raw_ok, mapping, "contact_phone") if "contact_phone" in mapping else None
     out["contact_masked"] = contact_masked(names, phones, len(out))
     with _timed(ctx.timings, "deadlines"):
-        _deadlines(out, counts["extension_days"][keep], ctx)
+        _deadlines(out, kept(counts["extension_days"]), ctx)
     out["row_hash"] = _row_hashes(raw_ok[mapped_headers], options.fingerprint())
     out["run_id"] = run_id
     out["loaded_at"] = loaded_at
