@@ -393,11 +393,11 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 
 def _merge(con: duckdb.DuckDBPyConnection, rows: pa.Table, run_id: int, *, earlier: bool) -> None:
-    """Merge one chunk's rows into ``cases`` on ``case_uid``, as if the file's last row of each id came alone.
+    """Merge a batch of prepared rows into ``cases`` on ``case_uid``, as if the file's last row of each id came alone.
 
     Rows are compared with the cases as they were before this run (``run_id < run``): an unchanged row is
     not written, a changed one is written beside its old version, which `_retire_replaced` deletes at the
-    end. An id met again (later in this chunk or in a later one) retires its earlier row: that row's
+    end. An id met again (later in this batch or in a later one) retires its earlier row: that row's
     version is deleted and it is recorded in ``_dups`` to be rejected as ``duplicate_id``.
     """
     con.register("_chunk", rows)
@@ -424,26 +424,24 @@ def _merge(con: duckdb.DuckDBPyConnection, rows: pa.Table, run_id: int, *, earli
             con.unregister("_chunk")
             rows = rows.filter(pc.invert(pc.is_in(rows["_row"], pa.array(retired))))
             con.register("_chunk", rows)
-        match = "(SELECT NULL::VARCHAR AS case_uid, NULL::BOOLEAN AS same LIMIT 0)"
-        if earlier:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _match AS SELECT k.case_uid, (c.row_hash = k.row_hash) AS same "
-                "FROM _chunk k JOIN cases c ON c.case_uid = k.case_uid AND c.run_id < $run",
-                {"run": run_id},
-            )
-            match = "_match"
         # rows go in report-time order chunk by chunk: time filters then skip whole row groups
+        insert = "INSERT INTO cases BY NAME SELECT * EXCLUDE (_row) FROM _chunk {} ORDER BY reported_at, _row"
+        if not earlier:
+            con.execute(insert.format(""))
+            con.execute("INSERT INTO _seen SELECT case_uid, _row, 'inserted', outside_grid FROM _chunk")
+            return
         con.execute(
-            "INSERT INTO cases BY NAME SELECT * EXCLUDE (_row) FROM _chunk "
-            f"WHERE case_uid NOT IN (SELECT case_uid FROM {match} WHERE same) ORDER BY reported_at, _row"
+            "CREATE OR REPLACE TEMP TABLE _match AS SELECT k.case_uid, (c.row_hash = k.row_hash) AS same "
+            "FROM _chunk k JOIN cases c ON c.case_uid = k.case_uid AND c.run_id < $run",
+            {"run": run_id},
         )
+        con.execute(insert.format("WHERE case_uid NOT IN (SELECT case_uid FROM _match WHERE same)"))
         con.execute(
             "INSERT INTO _seen SELECT k.case_uid, k._row, "
             "CASE WHEN m.same THEN 'unchanged' WHEN m.same IS NOT NULL THEN 'updated' ELSE 'inserted' END, "
-            f"k.outside_grid FROM _chunk k LEFT JOIN {match} m USING (case_uid)"
+            "k.outside_grid FROM _chunk k LEFT JOIN _match m USING (case_uid)"
         )
-        if earlier:
-            con.execute("DROP TABLE _match")
+        con.execute("DROP TABLE _match")
     finally:
         con.unregister("_chunk")
 
