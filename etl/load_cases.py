@@ -1,9 +1,9 @@
 """Load cases: read → validate and normalise → convert coordinates → assign grids → deadlines → merge.
 
 Semantics: merge on (source, source_id). A row whose source values are unchanged is not rewritten, so
-loading the same file twice changes nothing. Rows are processed in chunks (bounded memory) and each chunk is
-merged into ``cases`` as soon as it is prepared, inside the load's private database copy (``store.writing``):
-the whole load still becomes visible at once, or not at all.
+loading the same file twice changes nothing. Rows are prepared in chunks (bounded memory) and merged into
+``cases`` a batch at a time (``settings.etl_write_rows``), inside the load's private database copy
+(``store.writing``): the whole load still becomes visible at once, or not at all.
 """
 
 from __future__ import annotations
