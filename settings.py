@@ -28,6 +28,9 @@ class Settings:
     db_path: Path = ROOT / "data" / "onemap.duckdb"
     #: Rows processed per ETL chunk: bounds memory on 10M-row files.
     etl_chunk_rows: int = 250_000
+    #: Prepared case rows merged into the database per insert. DuckDB writes an insert of this size straight
+    #: to compressed row groups; inserts of 250k rows cost as much again at the checkpoint (docs/performance.md).
+    etl_write_rows: int = 500_000
     #: DuckDB memory limit for a load; beyond it DuckDB spills to a temp directory beside the database.
     etl_memory_limit: str = "1GB"
     #: Working periods of a working day, minutes after midnight (08:00–12:00, 14:00–18:00).

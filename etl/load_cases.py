@@ -1,8 +1,9 @@
 """Load cases: read → validate and normalise → convert coordinates → assign grids → deadlines → merge.
 
 Semantics: merge on (source, source_id). A row whose source values are unchanged is not rewritten, so
-loading the same file twice changes nothing. Rows are processed in chunks (bounded memory) and staged in a
-temporary table; the merge runs once at the end, inside the load's private database copy (``store.writing``).
+loading the same file twice changes nothing. Rows are prepared in chunks (bounded memory) and merged into
+``cases`` a batch at a time (``settings.etl_write_rows``), inside the load's private database copy
+(``store.writing``): the whole load still becomes visible at once, or not at all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from tqdm import tqdm
 
 from settings import Settings, local_now
@@ -39,20 +41,7 @@ from .values import (
     parse_flags,
 )
 
-_STAGE_COLUMNS = """
-    _row BIGINT, case_uid VARCHAR, source VARCHAR, source_id VARCHAR, channel VARCHAR,
-    category_src_code VARCHAR, category_code VARCHAR, category_unmapped BOOLEAN, topic_code VARCHAR,
-    request_nature VARCHAR, description VARCHAR, address VARCHAR, src_x DOUBLE, src_y DOUBLE, src_crs VARCHAR,
-    lon DOUBLE, lat DOUBLE, coords_swapped BOOLEAN,
-    grid_l1 VARCHAR, grid_l2 VARCHAR, grid_l3 VARCHAR, grid_l4 VARCHAR, grid_l5 VARCHAR, grid_code VARCHAR,
-    outside_grid BOOLEAN, reported_at TIMESTAMP, accepted_at TIMESTAMP, registered_at TIMESTAMP,
-    dispatched_at TIMESTAMP, signed_at TIMESTAMP, handled_at TIMESTAMP, checked_at TIMESTAMP,
-    closed_at TIMESTAMP, evaluated_at TIMESTAMP, dept_code VARCHAR, status VARCHAR, handle_clock VARCHAR,
-    handle_limit DOUBLE, extension_hours DOUBLE, handle_deadline TIMESTAMP, is_urgent BOOLEAN,
-    is_supervised BOOLEAN, is_overdue BOOLEAN, dispatch_count INTEGER, return_count INTEGER,
-    rework_count INTEGER, satisfaction VARCHAR, contact_masked VARCHAR, row_hash UBIGINT, run_id INTEGER,
-    loaded_at TIMESTAMP
-"""
+_NAT = np.datetime64("NaT", "ns").view(np.int64)
 
 
 @contextmanager
@@ -80,23 +69,23 @@ def _times(raw: pd.DataFrame, mapping: dict[str, str], v: Verdicts) -> pd.DataFr
         "missing_time",
         f"{mapping.get('reported_at', 'reported_at')} (reported_at) is empty",
     )
-    # each present step time must not precede the latest earlier present one
-    stack = np.stack([times[n].astype(np.int64) for n in STEP_FIELDS], axis=1)
-    nat = np.isnat(np.stack([times[n] for n in STEP_FIELDS], axis=1))
-    filled = np.where(nat, np.iinfo(np.int64).min, stack)
-    running = np.maximum.accumulate(filled, axis=1)
-    earlier = np.concatenate([np.full((len(raw), 1), np.iinfo(np.int64).min), running[:, :-1]], axis=1)
-    late = ~nat & (stack < earlier)
-    rows = np.flatnonzero(late.any(axis=1))
+    # each present step time must not precede the latest earlier present one; steps × rows, so the running
+    # maximum runs along contiguous rows, and NaT is int64's minimum, so it never raises the maximum
+    stack = np.stack([times[n].view(np.int64) for n in STEP_FIELDS])
+    running = np.maximum.accumulate(stack, axis=0)
+    late = np.zeros(stack.shape, dtype=bool)
+    late[1:] = (stack[1:] < running[:-1]) & (stack[1:] != _NAT)
+    out_of_order = late.any(axis=0)
+    rows = np.flatnonzero(out_of_order)
     if len(rows):
         text = np.full(len(raw), None, dtype=object)
         for i in rows:  # rare rows only: name the pair of steps that is out of order
-            a = int(np.argmax(late[i]))
-            b = int(np.argmax(filled[i] == earlier[i, a]))
+            a = int(np.argmax(late[:, i]))
+            b = int(np.argmax(stack[:, i] == running[a - 1, i]))
             text[i] = (
-                f"{STEP_FIELDS[a]} {pd.Timestamp(stack[i, a])} is before {STEP_FIELDS[b]} {pd.Timestamp(stack[i, b])}"
+                f"{STEP_FIELDS[a]} {pd.Timestamp(stack[a, i])} is before {STEP_FIELDS[b]} {pd.Timestamp(stack[b, i])}"
             )
-        v.reject(late.any(axis=1), "times_out_of_order", text)
+        v.reject(out_of_order, "times_out_of_order", text)
     return pd.DataFrame(times)
 
 
@@ -229,16 +218,24 @@ def prepare_chunk(
 
     keep = np.flatnonzero(ok)
     if len(keep) == n:  # the usual case: no copies
+
+        def kept(values: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
+            return values
+
         raw_ok = raw
     else:
-        raw_ok = raw.iloc[keep].reset_index(drop=True)
-        times = times.iloc[keep].reset_index(drop=True)
-        coords = coords.iloc[keep].reset_index(drop=True)
+
+        def kept(values: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
+            if isinstance(values, np.ndarray):
+                return values[keep]
+            return values.iloc[keep].reset_index(drop=True)
+
+        raw_ok, times, coords = kept(raw), kept(times), kept(coords)
     out = pd.DataFrame({"_row": keep + chunk.first_row})
-    out["source_id"] = source_id.iloc[keep].reset_index(drop=True)
+    out["source_id"] = kept(source_id)
     out["source"] = options.source
     out["case_uid"] = options.source + ":" + out["source_id"]
-    out["channel"] = channel.iloc[keep].reset_index(drop=True)
+    out["channel"] = kept(channel)
     cats = _categories(raw_ok, mapping, ctx)
     out = pd.concat([out, cats], axis=1)
     for name in ("request_nature", "address"):
@@ -259,17 +256,17 @@ def prepare_chunk(
     if routed.any():
         dept = dept.fillna(ctx.route(out["category_code"], grids))
     out["dept_code"] = dept
-    out["status"] = status.iloc[keep].reset_index(drop=True)
-    out["is_urgent"] = flag_values["is_urgent"][keep]
-    out["is_supervised"] = flag_values["is_supervised"][keep]
+    out["status"] = kept(status)
+    out["is_urgent"] = kept(flag_values["is_urgent"])
+    out["is_supervised"] = kept(flag_values["is_supervised"])
     for name in ("dispatch_count", "return_count", "rework_count"):
-        out[name] = counts[name][keep]
-    out["satisfaction"] = satisfaction.iloc[keep].reset_index(drop=True)
+        out[name] = kept(counts[name])
+    out["satisfaction"] = kept(satisfaction)
     names = _column(raw_ok, mapping, "contact_name") if "contact_name" in mapping else None
     phones = _column(raw_ok, mapping, "contact_phone") if "contact_phone" in mapping else None
     out["contact_masked"] = contact_masked(names, phones, len(out))
     with _timed(ctx.timings, "deadlines"):
-        _deadlines(out, counts["extension_days"][keep], ctx)
+        _deadlines(out, kept(counts["extension_days"]), ctx)
     out["row_hash"] = _row_hashes(raw_ok[mapped_headers], options.fingerprint())
     out["run_id"] = run_id
     out["loaded_at"] = loaded_at
@@ -332,10 +329,18 @@ def load_cases(
     ctx = CaseContext.from_db(
         con, settings, source=options.source, category_system=options.category_system, as_of=options.as_of or started
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _stage ({_STAGE_COLUMNS})")
+    # which ids this file has written so far (the last row of each), and the earlier rows of repeated ids
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _seen (case_uid VARCHAR, _row BIGINT, outcome VARCHAR, outside_grid BOOLEAN)"
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE _dups (case_uid VARCHAR, source_id VARCHAR, _row BIGINT)")
     create_rejects_stage(con)
+    # with no earlier rows of this source, no row of the file can match one: skip the lookups
+    earlier = con.execute("SELECT EXISTS (SELECT 1 FROM cases WHERE source = ?)", [options.source]).fetchone()[0]
     flags: Counter[str] = Counter()
     mapping: dict[str, str] | None = None
+    pending: list[pa.Table] = []  # prepared rows not merged yet (see settings.etl_write_rows)
+    pending_rows = 0
     bar = tqdm(desc=f"cases {path.name}", unit=" rows", disable=not progress, unit_scale=True)
     timings = ctx.timings
     chunks = iter(
@@ -357,23 +362,27 @@ def load_cases(
         report.read += len(chunk.frame)
         with _timed(timings, "prepare"):
             staged, rejects = prepare_chunk(chunk, mapping, ctx, options, report.run_id, started, flags)
-        with _timed(timings, "stage"):
+        with _timed(timings, "write"):
             stage_rejects(con, rejects)
             if not staged.empty:
-                # rows go in report-time order chunk by chunk: time filters then skip whole row groups
-                staged = staged.sort_values("reported_at", kind="stable")
-                con.register("_chunk", pa.Table.from_pandas(staged, preserve_index=False))
-                con.execute("INSERT INTO _stage BY NAME SELECT * FROM _chunk")
-                con.unregister("_chunk")
+                pending.append(pa.Table.from_pandas(staged, preserve_index=False))
+                pending_rows += len(staged)
+            if pending_rows >= settings.etl_write_rows:
+                _merge(con, pa.concat_tables(pending), report.run_id, earlier=earlier)
+                pending, pending_rows = [], 0
         bar.update(len(chunk.frame))
     bar.close()
-    with _timed(timings, "merge"):
+    with _timed(timings, "write"):
+        if pending:
+            _merge(con, pa.concat_tables(pending), report.run_id, earlier=earlier)
+    with _timed(timings, "finish"):
         _reject_duplicates(con, path, options)
-        _merge(con, report)
+        _retire_replaced(con, report)
     report.flagged = flags
-    report.flagged["outside_grid"] = _count(con, "SELECT count(*) FROM _stage WHERE outside_grid")
+    report.flagged["outside_grid"] = _count(con, "SELECT count(*) FROM _seen WHERE outside_grid")
     finish_run(con, report, path=path, started_at=started)
-    con.execute("DROP TABLE _stage")
+    con.execute("DROP TABLE _seen")
+    con.execute("DROP TABLE _dups")
     # prepare includes assign_grids and deadlines
     report.timings = {k: round(v, 3) for k, v in timings.items()}
     return report
@@ -383,16 +392,76 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(con.execute(sql).fetchone()[0])
 
 
+def _merge(con: duckdb.DuckDBPyConnection, rows: pa.Table, run_id: int, *, earlier: bool) -> None:
+    """Merge a batch of prepared rows into ``cases`` on ``case_uid``, as if the file's last row of each id came alone.
+
+    Rows are compared with the cases as they were before this run (``run_id < run``): an unchanged row is
+    not written, a changed one is written beside its old version, which `_retire_replaced` deletes at the
+    end. An id met again (later in this batch or in a later one) retires its earlier row: that row's
+    version is deleted and it is recorded in ``_dups`` to be rejected as ``duplicate_id``.
+    """
+    con.register("_chunk", rows)
+    try:
+        repeated = con.execute(
+            "SELECT EXISTS (SELECT case_uid FROM _chunk GROUP BY case_uid HAVING count(*) > 1)"
+            " OR EXISTS (SELECT 1 FROM _seen SEMI JOIN _chunk USING (case_uid))"
+        ).fetchone()[0]
+        if repeated:  # rare: keep each id's last row
+            con.execute(
+                "INSERT INTO _dups SELECT case_uid, source_id, _row FROM ("
+                " SELECT case_uid, source_id, _row, max(_row) OVER (PARTITION BY case_uid) AS last_row FROM _chunk)"
+                " WHERE _row < last_row"
+            )
+            con.execute(
+                "INSERT INTO _dups SELECT s.case_uid, k.source_id, s._row FROM _seen s"
+                " JOIN (SELECT DISTINCT case_uid, source_id FROM _chunk) k USING (case_uid)"
+            )
+            con.execute(
+                "DELETE FROM cases WHERE run_id = $run AND case_uid IN (SELECT case_uid FROM _chunk)", {"run": run_id}
+            )
+            con.execute("DELETE FROM _seen WHERE case_uid IN (SELECT case_uid FROM _chunk)")
+            retired = con.execute("SELECT _row FROM _dups").fetchnumpy()["_row"]
+            con.unregister("_chunk")
+            rows = rows.filter(pc.invert(pc.is_in(rows["_row"], pa.array(retired))))
+            con.register("_chunk", rows)
+        # rows go in report-time order chunk by chunk: time filters then skip whole row groups
+        insert = "INSERT INTO cases BY NAME SELECT * EXCLUDE (_row) FROM _chunk {} ORDER BY reported_at, _row"
+        if not earlier:
+            con.execute(insert.format(""))
+            con.execute("INSERT INTO _seen SELECT case_uid, _row, 'inserted', outside_grid FROM _chunk")
+            return
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _match AS SELECT k.case_uid, (c.row_hash = k.row_hash) AS same "
+            "FROM _chunk k JOIN cases c ON c.case_uid = k.case_uid AND c.run_id < $run",
+            {"run": run_id},
+        )
+        con.execute(insert.format("WHERE case_uid NOT IN (SELECT case_uid FROM _match WHERE same)"))
+        con.execute(
+            "INSERT INTO _seen SELECT k.case_uid, k._row, "
+            "CASE WHEN m.same THEN 'unchanged' WHEN m.same IS NOT NULL THEN 'updated' ELSE 'inserted' END, "
+            "k.outside_grid FROM _chunk k LEFT JOIN _match m USING (case_uid)"
+        )
+        con.execute("DROP TABLE _match")
+    finally:
+        con.unregister("_chunk")
+
+
+def _retire_replaced(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
+    """Delete the old versions of updated cases and count what the run inserted, updated and left alone."""
+    con.execute(
+        "DELETE FROM cases WHERE run_id < $run AND case_uid IN (SELECT case_uid FROM _seen WHERE outcome = 'updated')",
+        {"run": report.run_id},
+    )
+    counts = dict(con.execute("SELECT outcome, count(*) FROM _seen GROUP BY outcome").fetchall())
+    report.inserted = counts.get("inserted", 0)
+    report.updated = counts.get("updated", 0)
+    report.unchanged = counts.get("unchanged", 0)
+
+
 def _reject_duplicates(con: duckdb.DuckDBPyConnection, path: Path, options: SourceOptions) -> None:
     """Within one file an id may appear once: the last row wins, earlier ones are rejected."""
-    repeated = "SELECT case_uid FROM _stage GROUP BY case_uid HAVING count(*) > 1"  # cheap; usually empty
-    if con.execute(f"SELECT count(*) FROM ({repeated})").fetchone()[0] == 0:
-        return
     dups = con.execute(
-        "SELECT _row, source_id, last_row FROM ("
-        " SELECT _row, source_id, max(_row) OVER (PARTITION BY case_uid) AS last_row FROM _stage"
-        f" WHERE case_uid IN ({repeated}))"
-        " WHERE _row < last_row ORDER BY _row"
+        "SELECT d._row, d.source_id, s._row AS last_row FROM _dups d JOIN _seen s USING (case_uid) ORDER BY d._row"
     ).df()
     if dups.empty:
         return
@@ -420,22 +489,3 @@ def _reject_duplicates(con: duckdb.DuckDBPyConnection, path: Path, options: Sour
         }
     )
     stage_rejects(con, rejects)
-    con.register("_dups", dups[["_row"]])
-    con.execute("DELETE FROM _stage WHERE _row IN (SELECT _row FROM _dups)")
-    con.unregister("_dups")
-
-
-def _merge(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _match AS SELECT s.case_uid, (c.row_hash = s.row_hash) AS same "
-        "FROM _stage s JOIN cases c USING (case_uid)"
-    )
-    report.unchanged = _count(con, "SELECT count(*) FROM _match WHERE same")
-    report.updated = _count(con, "SELECT count(*) FROM _match WHERE NOT same")
-    report.inserted = _count(con, "SELECT count(*) FROM _stage") - report.unchanged - report.updated
-    con.execute("DELETE FROM cases WHERE case_uid IN (SELECT case_uid FROM _match WHERE NOT same)")
-    con.execute(
-        "INSERT INTO cases BY NAME SELECT * EXCLUDE (_row) FROM _stage "
-        "WHERE case_uid NOT IN (SELECT case_uid FROM _match WHERE same)"
-    )
-    con.execute("DROP TABLE _match")

@@ -21,7 +21,8 @@ def column(raw: pd.DataFrame, mapping: dict[str, str], name: str) -> pd.Series:
     """The source column mapped to canonical ``name``, stripped, empty as NA (all NA when unmapped)."""
     if name in mapping:
         return raw[mapping[name]].astype("string").str.strip().replace("", pd.NA)
-    return pd.Series(pd.NA, index=raw.index, dtype="string")
+    # built from Arrow nulls: pd.Series(pd.NA, dtype="string") repeats a scalar, ~3 ms per 100k rows
+    return pd.Series(pd.arrays.ArrowStringArray(pa.nulls(len(raw), pa.string())), index=raw.index)
 
 
 def undecodable_rows(raw: pd.DataFrame, headers: list[str]) -> np.ndarray:

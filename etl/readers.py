@@ -253,7 +253,9 @@ def _text_chunks(
 ) -> Iterator[RawChunk]:
     with stack:
         schema = pa.schema([(f"f{i}", pa.string()) for i in range(len(names))])
-        data = stack.enter_context(pa.memory_map(str(source.path)))
+        # read(), not a memory map: the pages of a mapped file stay in the process's resident set until it is
+        # unmapped, so a 2.4 GB file added 2.4 GB to the peak RSS of its load
+        data = stack.enter_context(pa.OSFile(str(source.path)))
         batches: Iterable[pa.RecordBatch] = ()
         if header_end < data.size():
             data.seek(header_end)
@@ -309,15 +311,27 @@ def _text_source(file: Path, encoding: str | None, stack: contextlib.ExitStack) 
 
 
 def _is_utf8(file: Path) -> bool:
-    """Whether the whole file is valid UTF-8, checked by Arrow's vectorised validator on a memory map."""
-    with pa.memory_map(str(file)) as data:
-        size = data.size()
-        offsets = pa.py_buffer(np.array([0, size], dtype=np.int64))
-        whole = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, data.read_buffer(size)])
-        try:
-            whole.validate(full=True)
-        except pa.ArrowInvalid:
-            return False
+    """Whether the whole file is valid UTF-8, checked by Arrow's vectorised validator block by block.
+
+    Blocks end after a newline byte, which is never part of a multi-byte UTF-8 character.
+    """
+    carry = b""
+    with file.open("rb") as f:
+        while block := f.read(_DECODE_BLOCK_BYTES):
+            cut = block.rfind(b"\n") + 1
+            if not _valid_utf8(carry + block[:cut] if cut else b""):
+                return False
+            carry = block[cut:] if cut else carry + block
+    return _valid_utf8(carry)
+
+
+def _valid_utf8(data: bytes) -> bool:
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
     return True
 
 

@@ -152,7 +152,7 @@ def test_times_chinese_forms_unparseable_and_out_of_order(city, tmp_path: Path) 
     got = rejects(city, report.run_id)
     assert [r[:2] for r in got] == [(2, "bad_time"), (3, "missing_time"), (4, "times_out_of_order")]
     assert "2025/13/45" in got[0][2]
-    assert "closed_at" in got[2][2] and "handled_at" in got[2][2]
+    assert got[2][2] == "closed_at 2025-06-02 10:00:00 is before handled_at 2025-06-03 11:00:00"
     assert query(city, "SELECT reported_at, dispatched_at FROM cases") == [
         (pd.Timestamp("2025-06-03 09:00"), pd.Timestamp("2025-06-03 09:30"))
     ]
@@ -287,3 +287,48 @@ def test_large_file_is_processed_in_chunks(city, tmp_path: Path) -> None:
     report = load(write_csv(tmp_path / "big.csv", rows), settings)
     assert (report.read, report.loaded, report.rejected) == (451, 450, 1)
     assert [r[:2] for r in rejects(settings, report.run_id)] == [(3, "duplicate_id")]
+
+
+def test_an_id_repeated_across_merges_keeps_only_its_last_row(city, tmp_path: Path) -> None:
+    # two rows per chunk and per merge: the three rows of C0001 land in three different merges
+    settings = dataclasses.replace(city, etl_chunk_rows=2, etl_write_rows=2)
+    rows = [
+        case(1, 事件描述="一"),
+        case(2),
+        case(3),
+        case(1, 事件描述="二", 经度=OUTSIDE_POINT[0], 纬度=OUTSIDE_POINT[1]),
+        case(4),
+        case(1, 事件描述="三"),
+    ]
+    report = load(write_csv(tmp_path / "a.csv", rows), settings)
+    assert (report.read, report.loaded, report.rejected, report.inserted) == (6, 4, 2, 4)
+    got = rejects(settings, report.run_id)
+    assert [r[:2] for r in got] == [(1, "duplicate_id"), (4, "duplicate_id")]
+    assert all("C0001 appears again in row 6" in r[2] for r in got)
+    assert report.flagged["outside_grid"] == 0  # only the rejected row was outside
+    assert query(settings, "SELECT source_id, description FROM cases ORDER BY source_id") == [
+        ("C0001", "三"),
+        ("C0002", "小区门口暴露垃圾"),
+        ("C0003", "小区门口暴露垃圾"),
+        ("C0004", "小区门口暴露垃圾"),
+    ]
+
+
+def test_a_repeated_id_is_judged_against_the_cases_before_the_load(city, tmp_path: Path) -> None:
+    settings = dataclasses.replace(city, etl_chunk_rows=2, etl_write_rows=2)
+    first = load(write_csv(tmp_path / "a.csv", [case(1), case(2)]), settings)
+    # C0001 changes in the first merge, then its last row restores the loaded values: nothing changed
+    rows = [case(1, 事件描述="改过"), case(2), case(1)]
+    second = load(write_csv(tmp_path / "b.csv", rows), settings)
+    assert (second.inserted, second.updated, second.unchanged, second.rejected) == (0, 0, 2, 1)
+    assert query(settings, "SELECT source_id, description, run_id FROM cases ORDER BY source_id") == [
+        ("C0001", "小区门口暴露垃圾", first.run_id),
+        ("C0002", "小区门口暴露垃圾", first.run_id),
+    ]
+    # and the other way round: the last row differs from the loaded one, an earlier row did not
+    third = load(write_csv(tmp_path / "c.csv", [case(1), case(2), case(1, 事件描述="改过")]), settings)
+    assert (third.inserted, third.updated, third.unchanged, third.rejected) == (0, 1, 1, 1)
+    assert query(settings, "SELECT source_id, description, run_id FROM cases ORDER BY source_id") == [
+        ("C0001", "改过", third.run_id),
+        ("C0002", "小区门口暴露垃圾", first.run_id),
+    ]

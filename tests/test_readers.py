@@ -372,3 +372,16 @@ def test_bad_files_raise_source_file_error(tmp_path: Path, name: str, content: b
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SourceFileError, match=r"nope\.csv does not exist"):
         read_table(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize("block", [1, 5, 7, 64])
+def test_utf8_is_checked_in_blocks_without_splitting_characters(tmp_path: Path, monkeypatch, block: int) -> None:
+    import etl.readers as readers
+
+    monkeypatch.setattr(readers, "_DECODE_BLOCK_BYTES", block)  # blocks end inside multi-byte characters
+    path = tmp_path / "cases.csv"
+    lines = ["编号,描述", "1,井盖缺失", "2,暴露垃圾", "3,路灯不亮"]
+    path.write_bytes("\n".join(lines).encode())
+    assert detect_encoding(path) == "utf-8"
+    path.write_bytes("\n".join(lines).encode().replace("路灯".encode(), "路".encode() + b"\xe7\x81", 1))
+    assert detect_encoding(path) == UTF8_REPLACED
