@@ -73,13 +73,15 @@ class BinRollup:
 
 #: The dashboard reads the one with the fewest rows (``rollup_state.rows``) among those holding every column
 #: it needs. The grid rollups are nested, each summed from the finer one; at 10M cases over a year of the demo
-#: city they hold ~0.15M (communities), 0.45M (grids), 1.3M (sub-grids), 0.8M (kind) and 1.25M rows.
+#: city they hold ~0.06M (communities), 0.45M (grids), 1.3M (sub-grids), 1.25M (street × kind), 0.8M (kind) and
+#: 0.1M (street × channel) rows.
 CASE_ROLLUPS: tuple[CaseRollup, ...] = (
     CaseRollup("case_daily_area", (*GRID_COLUMNS, "status")),
     CaseRollup("case_daily_grid", (*GRID_COLUMNS[:4], "status"), source="case_daily_area"),
     CaseRollup("case_daily_community", (*GRID_COLUMNS[:3], "status"), source="case_daily_grid"),
     CaseRollup("case_daily_street_kind", (*GRID_COLUMNS[:2], "channel", "category_code", "status", "dept_code")),
     CaseRollup("case_daily_kind", ("channel", "category_code", "status", "dept_code"), source="case_daily_street_kind"),
+    CaseRollup("case_daily_street_channel", (*GRID_COLUMNS[:2], "channel", "status"), source="case_daily_street_kind"),
 )
 BIN_ROLLUPS: tuple[BinRollup, ...] = (
     # Down to communities, so a drilled-down map of a long range reads them too (+10-30 % rows).

@@ -390,6 +390,22 @@ CREATE TABLE IF NOT EXISTS case_daily_street_kind ( -- levels 1-2 with what and 
     satisfied        BIGINT NOT NULL,           -- satisfaction 满意 or 基本满意
     located          BIGINT NOT NULL            -- lon and lat set
 );
+CREATE TABLE IF NOT EXISTS case_daily_street_channel ( -- levels 1-2 × channel (summed from case_daily_street_kind)
+    day              DATE NOT NULL,
+    grid_l1 VARCHAR, grid_l2 VARCHAR,
+    channel          VARCHAR NOT NULL,
+    status           VARCHAR NOT NULL,
+    cases            BIGINT NOT NULL,
+    handled          BIGINT NOT NULL,           -- handled_at set
+    handled_on_time  BIGINT NOT NULL,           -- handled_at <= handle_deadline
+    overdue_flagged  BIGINT NOT NULL,           -- is_overdue (as judged at load time)
+    urgent           BIGINT NOT NULL,           -- is_urgent
+    returned         BIGINT NOT NULL,           -- return_count > 0
+    reworked         BIGINT NOT NULL,           -- rework_count > 0
+    followups        BIGINT NOT NULL,           -- satisfaction recorded
+    satisfied        BIGINT NOT NULL,           -- satisfaction 满意 or 基本满意
+    located          BIGINT NOT NULL            -- lon and lat set
+);
 -- Located cases per report day and bin, in the frame of etl/bins.py; case_bin_frame holds the size (metres)
 -- and origin each kind was built with (the dashboard uses a bin rollup only when both match its own).
 CREATE TABLE IF NOT EXISTS case_daily_hex (     -- pointy-top hexagons, axial (q, r), by community

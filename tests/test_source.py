@@ -18,10 +18,11 @@ from etl import bins
 
 #: Rows per rollup in the proportions of the 10M-case demo (thousands), so the choice does not hang on ties.
 ROWS = {
-    "case_daily_community": 150,
+    "case_daily_community": 61,
     "case_daily_grid": 450,
     "case_daily_kind": 780,
     "case_daily_street_kind": 1250,
+    "case_daily_street_channel": 100,
     "case_daily_area": 1320,
 }
 
@@ -50,8 +51,9 @@ def _table(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...], **filters) 
         (("grid_l4",), {"area": [EAST], "area_depth": 3}, "case_daily_grid"),
         (("grid_l5",), {}, "case_daily_area"),
         ((), {"area": [EAST]}, "case_daily_area"),  # depth unknown: every level column, all in the area rollup
-        (("channel",), {"area": [EAST], "area_depth": 2}, "case_daily_street_kind"),
-        (("grid_l2",), {"channel": ["hotline"]}, "case_daily_street_kind"),
+        (("channel",), {"area": [EAST], "area_depth": 2}, "case_daily_street_channel"),
+        (("grid_l2",), {"channel": ["hotline"]}, "case_daily_street_channel"),
+        (("grid_l2",), {"dept": ["d1"]}, "case_daily_street_kind"),
         (("channel",), {"area": [EAST]}, "cases"),  # no rollup has a channel and every level
         (("grid_l3",), {"channel": ["hotline"]}, "cases"),
         (("lon",), {}, "cases"),
@@ -64,14 +66,14 @@ def test_the_smallest_rollup_holding_every_column_is_read(path: Path, columns, f
 
 def test_the_rollup_with_fewer_rows_wins(path: Path) -> None:
     with duckdb.connect(str(path)) as con:
-        assert _table(con, ("channel",)) == "case_daily_kind"
+        assert _table(con, ("category_code",)) == "case_daily_kind"
         con.execute("UPDATE rollup_state SET rows = 2000 WHERE table_name = 'case_daily_kind'")
-        assert _table(con, ("channel",)) == "case_daily_street_kind"
+        assert _table(con, ("category_code",)) == "case_daily_street_kind"
 
 
 def test_rollups_not_refreshed_against_the_current_cases_are_not_read(path: Path) -> None:
     with duckdb.connect(str(path)) as con:
-        assert len(fresh_rollups(con)) == 9  # the camera alarms' too
+        assert len(fresh_rollups(con)) == 10  # the camera alarms' too
         before = summary_counts(con).to_dict("records")
         # A case written without a refresh (not how the ETL writes): the rollups no longer describe cases.
         con.execute("INSERT INTO cases BY NAME SELECT * REPLACE ('t:new' AS case_uid) FROM cases LIMIT 1")
