@@ -69,6 +69,9 @@ class BinRollup:
     kind: str
     keys: tuple[str, str]
     dimensions: tuple[str, ...] = ()
+    #: ``day``: one row per report day; ``month``: per calendar month, ``day`` holding its first day (fewer rows
+    #: for more dimensions; the dashboard reads it for ranges of whole months only).
+    grain: str = "day"
 
 
 #: The dashboard reads the one with the fewest rows (``rollup_state.rows``) among those holding every column
@@ -87,6 +90,9 @@ BIN_ROLLUPS: tuple[BinRollup, ...] = (
     # Down to communities, so a drilled-down map of a long range reads them too (+10-30 % rows).
     BinRollup("case_daily_hex", "hex", ("q", "r"), GRID_COLUMNS[:3]),
     BinRollup("case_daily_heat", "heat", ("i", "j"), GRID_COLUMNS[:3]),
+    # By channel, per month: a year of one channel's map (0.4M heat rows at 10M cases; per day: 3.6M).
+    BinRollup("case_monthly_hex", "hex", ("q", "r"), ("channel",), grain="month"),
+    BinRollup("case_monthly_heat", "heat", ("i", "j"), ("channel",), grain="month"),
 )
 
 
@@ -168,7 +174,8 @@ def _rebuild_bin_rollup(
     keys = ", ".join(rollup.keys)
     keep = ", ".join(["day", *rollup.dimensions])
     dimensions = "".join(f", c.{name}" for name in rollup.dimensions)
-    source = f"SELECT CAST(c.reported_at AS DATE) AS day{dimensions}, c.lon, c.lat FROM cases c WHERE {where}"
+    day = "CAST(c.reported_at AS DATE)" if rollup.grain == "day" else "CAST(date_trunc('month', c.reported_at) AS DATE)"
+    source = f"SELECT {day} AS day{dimensions}, c.lon, c.lat FROM cases c WHERE {where}"
     sql = f"""
         INSERT INTO {rollup.table} BY NAME
         SELECT {keep}, {keys}, count(*) AS cases
@@ -218,6 +225,15 @@ def _refresh_open(con: duckdb.DuckDBPyConnection, first_day: dt.date | None, las
     return int(con.execute(sql, params).fetchone()[0])
 
 
+def _whole_months(first: dt.date | None, last: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
+    """``first``…``last`` widened to whole calendar months (a month row counts all of its days)."""
+    if first is not None:
+        first = first.replace(day=1)
+    if last is not None:
+        last = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return first, last
+
+
 def _refresh_bin_rollups(
     con: duckdb.DuckDBPyConnection, sizes: dict[str, float], days: tuple[dt.date | None, dt.date | None] | None
 ) -> dict[str, int]:
@@ -240,8 +256,9 @@ def _refresh_bin_rollups(
                 {"kind": rollup.kind, "size": size, "lon0": frame["lon0"], "lat0": frame["lat0"]},
             )
         elif days is not None:
-            where_days, day_params = _day_range(*days, "day")
-            where_cases, case_params = _day_range(*days, "c.reported_at")
+            span = days if rollup.grain == "day" else _whole_months(*days)
+            where_days, day_params = _day_range(*span, "day")
+            where_cases, case_params = _day_range(*span, "c.reported_at")
             con.execute(f"DELETE FROM {rollup.table} WHERE {where_days}", day_params)
             written[rollup.table] = _rebuild_bin_rollup(con, rollup, where_cases, case_params, frames[rollup.kind])
     return written
@@ -283,13 +300,23 @@ def stale_days(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[
     """
     framed = {kind for (kind,) in con.execute("SELECT kind FROM case_bin_frame").fetchall()}
     # A bin rollup without a frame (no grids to bin in) holds nothing by design: it is not compared.
-    compared = [*CASE_ROLLUPS, *(r for r in BIN_ROLLUPS if r.kind in framed)]
+    compared = [*CASE_ROLLUPS, *(r for r in BIN_ROLLUPS if r.kind in framed and r.grain == "day")]
+    monthly = [r for r in BIN_ROLLUPS if r.kind in framed and r.grain == "month"]
     in_rollups = " UNION ALL ".join(
         [f"SELECT day, '{r.table}' AS t, sum(cases) AS n FROM {r.table} GROUP BY 1" for r in compared]
         + [f"SELECT CAST(reported_at AS DATE), '{OPEN_TABLE}', count(*) FROM {OPEN_TABLE} GROUP BY 1"]
     )
     counted = [(r.table, "located" if isinstance(r, BinRollup) else "n") for r in compared]
     tables = ", ".join(f"('{table}', '{measure}')" for table, measure in [*counted, (OPEN_TABLE, "pending")])
+    # Month rollups: compared per month; a month that differs is stale from its first to its last day.
+    months = (
+        " UNION ALL ".join(
+            f"SELECT m.day, '{r.table}' AS t, m.n, k.n AS held FROM in_months m "
+            f"FULL JOIN (SELECT day, sum(cases) AS n FROM {r.table} GROUP BY 1) k USING (day)"
+            for r in monthly
+        )
+        or "SELECT NULL::DATE AS day, NULL AS t, 0 AS n, 0 AS held"
+    )
     sql = f"""
         WITH written AS (
             SELECT CAST(min(reported_at) AS DATE) AS first, CAST(max(reported_at) AS DATE) AS last
@@ -307,8 +334,15 @@ def stale_days(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[
             SELECT min(day) AS first, max(day) AS last
             FROM expected e FULL JOIN in_rollups r USING (day, t)
             WHERE coalesce(e.n, 0) IS DISTINCT FROM coalesce(r.n, 0)
+        ), in_months AS (
+            SELECT CAST(date_trunc('month', day) AS DATE) AS day, sum(located) AS n FROM in_cases GROUP BY 1
+        ), moved_months AS (
+            SELECT min(day) AS first, CAST(max(day) + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS last
+            FROM ({months}) WHERE coalesce(n, 0) IS DISTINCT FROM coalesce(held, 0)
         )
-        SELECT least(written.first, moved.first), greatest(written.last, moved.last) FROM written, moved
+        SELECT least(written.first, moved.first, moved_months.first),
+               greatest(written.last, moved.last, moved_months.last)
+        FROM written, moved, moved_months
     """
     first, last = con.execute(sql, {"runs": [int(r) for r in run_ids]}).fetchone()
     return None if first is None else (first, last)

@@ -439,6 +439,12 @@ CREATE TABLE IF NOT EXISTS camera_event_daily (
     day DATE NOT NULL, camera_id VARCHAR NOT NULL, scene_code VARCHAR, category_code VARCHAR,
     events BIGINT NOT NULL, false_positives BIGINT NOT NULL, pushed BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS case_monthly_hex (   -- the same hexagons per month (day = its first day) and channel
+    day DATE NOT NULL, channel VARCHAR NOT NULL, q BIGINT NOT NULL, r BIGINT NOT NULL, cases BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS case_monthly_heat (  -- the same cells per month (day = its first day) and channel
+    day DATE NOT NULL, channel VARCHAR NOT NULL, i BIGINT NOT NULL, j BIGINT NOT NULL, cases BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS case_bin_frame (
     kind    VARCHAR PRIMARY KEY,                -- hex | heat
     size_m  DOUBLE NOT NULL,                    -- hexagon circumradius / cell side

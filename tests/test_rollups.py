@@ -138,6 +138,8 @@ def test_rollups_equal_a_group_by_over_cases(loaded) -> None:
         ("case_daily_kind", 5),
         ("case_daily_street_channel", 5),
         ("case_daily_street_kind", 5),
+        ("case_monthly_heat", 5),
+        ("case_monthly_hex", 5),
         ("case_open", 5),
     ]
     for table, _, rows in state:
@@ -188,6 +190,10 @@ def test_an_update_moves_its_counts(loaded, tmp_path: Path) -> None:
     assert query(loaded, "SELECT day, sum(cases) FROM case_daily_hex WHERE day >= '2025-06-10' GROUP BY 1") == [
         (dt.date(2025, 6, 10), 1)
     ]
+    assert query(loaded, "SELECT day, channel, sum(cases) FROM case_monthly_heat GROUP BY ALL ORDER BY 2") == [
+        (dt.date(2025, 6, 1), "hotline", 1),
+        (dt.date(2025, 6, 1), "patrol", 4),
+    ]
 
 
 def test_reloading_the_same_file_changes_nothing(loaded, tmp_path: Path) -> None:
@@ -213,7 +219,7 @@ def test_refresh_rebuilds_only_the_days_asked_for(loaded) -> None:
     assert all_match(loaded)
 
 
-@pytest.mark.parametrize("table", [*TABLES, "case_daily_hex", "case_daily_heat", "case_open"])
+@pytest.mark.parametrize("table", [*TABLES, "case_daily_hex", "case_daily_heat", "case_monthly_hex", "case_open"])
 def test_a_load_repairs_a_rollup_that_was_never_built(loaded, tmp_path: Path, table: str) -> None:
     with store.writing(loaded.db_path) as con:  # as in a database from before the table existed
         con.execute(f"DELETE FROM {table}")
@@ -232,7 +238,7 @@ def test_a_load_of_something_else_builds_missing_rollups(loaded, tmp_path: Path)
         con.execute("DELETE FROM rollup_state")
     api.init_db(loaded)  # no case load at all
     assert all_match(loaded)
-    assert query(loaded, "SELECT count(*) FROM rollup_state WHERE source_rows = 5") == [(9,)]
+    assert query(loaded, "SELECT count(*) FROM rollup_state WHERE source_rows = 5") == [(11,)]
 
 
 def test_refresh_rejects_an_inverted_range(loaded) -> None:

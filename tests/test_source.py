@@ -73,7 +73,7 @@ def test_the_rollup_with_fewer_rows_wins(path: Path) -> None:
 
 def test_rollups_not_refreshed_against_the_current_cases_are_not_read(path: Path) -> None:
     with duckdb.connect(str(path)) as con:
-        assert len(fresh_rollups(con)) == 10  # the camera alarms' too
+        assert len(fresh_rollups(con)) == 12  # the camera alarms' too
         before = summary_counts(con).to_dict("records")
         # A case written without a refresh (not how the ETL writes): the rollups no longer describe cases.
         con.execute("INSERT INTO cases BY NAME SELECT * REPLACE ('t:new' AS case_uid) FROM cases LIMIT 1")
@@ -107,11 +107,19 @@ def test_bin_rollups_answer_only_in_their_own_frame_and_time_filters(path: Path)
         assert bin_source(con, "hex", frame, "size", **MAY).table == "case_daily_hex"
         assert bin_source(con, "hex", {**frame, "size": 250.0}, "size", **MAY) is None
         assert bin_source(con, "hex", {**frame, "lon0": frame["lon0"] + 0.01}, "size") is None
-        assert bin_source(con, "hex", frame, "size", channel=["hotline"]) is None
+        assert bin_source(con, "hex", frame, "size", dept=["d1"]) is None  # no bin rollup has departments
         assert bin_source(con, "hex", frame, "size", area_depth=2) is not None  # a depth without an area: no filter
         assert bin_source(con, "hex", frame, "size", area=[EAST], area_depth=2) is not None
         assert bin_source(con, "hex", frame, "size", area=[EAST], area_depth=4) is None  # grids: not in it
         assert bin_source(con, "hex", frame, "size", area=[EAST]) is None  # depth unknown: every level
+        assert bin_source(con, "hex", frame, "size", channel=["patrol"]).table == "case_monthly_hex"
+        whole = {"start": dt.date(2024, 5, 1), "end": dt.date(2024, 5, 31)}
+        assert bin_source(con, "hex", frame, "size", channel=["patrol"], **whole).table == "case_monthly_hex"
+        part = {"start": dt.date(2024, 5, 1), "end": dt.date(2024, 5, 20)}
+        assert bin_source(con, "hex", frame, "size", channel=["patrol"], **part) is None  # not a whole month
+        assert bin_source(con, "hex", frame, "size", **part).table == "case_daily_hex"
+        to_date = {"start": dt.date(2024, 6, 1), "end": dt.date(2030, 1, 3)}  # past the last report
+        assert bin_source(con, "hex", frame, "size", channel=["patrol"], **to_date).table == "case_monthly_hex"
 
 
 def test_counts_sql_refuses_an_unknown_measure(path: Path) -> None:
@@ -129,6 +137,9 @@ STATES = [
     {"area": [EAST]},
     {"area": [EAST], "area_depth": 2, "category_major": ["06"]},
     {"area": [EAST], "area_depth": 2, "status": ["closed"], **MAY},
+    {"channel": ["patrol"]},  # the month bin rollups
+    {"channel": ["hotline", "patrol"], "start": dt.date(2024, 5, 1), "end": dt.date(2024, 6, 30)},
+    {"channel": ["hotline", "patrol"], "start": dt.date(2024, 5, 10), "end": dt.date(2024, 6, 20)},  # not whole
 ]
 
 

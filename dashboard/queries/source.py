@@ -9,6 +9,7 @@ numbers (the tests compare them). Rollups are days, so time filters on report da
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -140,13 +141,32 @@ def counts_sql(
 def bin_source(
     con: duckdb.DuckDBPyConnection, kind: str, frame: dict[str, float], size_key: str, **filters: Any
 ) -> BinRollup | None:
-    """The bin rollup of ``kind`` when it can answer: every column ``filters`` read among its dimensions, and
-    built in this very ``frame`` (the same size and origin); else None (bin ``cases``)."""
-    rollup = next(r for r in BIN_ROLLUPS if r.kind == kind)
-    if not filter_columns(**filters) <= set(rollup.dimensions) or rollup.table not in fresh_rollups(con):
+    """The bin rollup of ``kind`` with the fewest rows that can answer, or None (bin ``cases``): fresh, built in
+    this very ``frame`` (the same size and origin), with every column ``filters`` read among its dimensions,
+    and for a month rollup a range of whole months (or running past the last report)."""
+    fresh = fresh_rollups(con)
+    fitting = [
+        r for r in BIN_ROLLUPS if r.kind == kind and r.table in fresh and filter_columns(**filters) <= set(r.dimensions)
+    ]
+    if any(r.grain == "month" for r in fitting) and not _whole_months(con, filters.get("start"), filters.get("end")):
+        fitting = [r for r in fitting if r.grain != "month"]
+    if not fitting:
         return None
     row = con.execute("SELECT size_m, lon0, lat0 FROM case_bin_frame WHERE kind = $kind", {"kind": kind}).fetchone()
-    return rollup if row == (frame[size_key], frame["lon0"], frame["lat0"]) else None
+    if row != (frame[size_key], frame["lon0"], frame["lat0"]):
+        return None
+    return min(fitting, key=lambda r: fresh[r.table])
+
+
+def _whole_months(con: duckdb.DuckDBPyConnection, start: dt.date | None, end: dt.date | None) -> bool:
+    """Whether report days ``start``…``end`` cover whole calendar months (an end on or after the last report
+    counts as the end of its month: no later case exists)."""
+    if start is not None and start.day != 1:
+        return False
+    if end is None or (end + dt.timedelta(days=1)).day == 1:
+        return True
+    last = con.execute("SELECT max(reported_at) FROM cases").fetchone()[0]
+    return last is not None and end >= last.date()
 
 
 def pending_cases(con: duckdb.DuckDBPyConnection) -> str:
