@@ -123,6 +123,28 @@ OPEN_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: The type of each dimension column of the case rollups (as in ``cases``).
+_DIMENSION_TYPES: dict[str, str] = {
+    **dict.fromkeys(GRID_COLUMNS, "VARCHAR"),
+    "channel": "VARCHAR NOT NULL",
+    "category_code": "VARCHAR",
+    "status": "VARCHAR NOT NULL",
+    "dept_code": "VARCHAR",
+}
+
+
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the case rollup tables of ``CASE_ROLLUPS`` that do not exist yet (the schema's other rollup
+    tables are in ``schema.sql``): ``day``, the dimensions, one BIGINT per measure."""
+    for rollup in CASE_ROLLUPS:
+        columns = [
+            "day DATE NOT NULL",
+            *(f"{name} {_DIMENSION_TYPES[name]}" for name in rollup.dimensions),
+            *(f"{name} BIGINT NOT NULL" for name in ROLLUP_MEASURES),
+        ]
+        con.execute(f"CREATE TABLE IF NOT EXISTS {rollup.table} ({', '.join(columns)})")
+
+
 def bin_sizes(settings: Settings) -> dict[str, float]:
     """The bin size of each kind the dashboard draws with (hexagon circumradius, heat cell side; metres)."""
     return {

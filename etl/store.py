@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from . import rollups
+
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 SCHEMA_VERSION = "1"
 
@@ -29,6 +31,7 @@ class LoadLockedError(RuntimeError):
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table that does not exist yet (idempotent)."""
     con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+    rollups.create_tables(con)
     con.execute(
         "INSERT OR REPLACE INTO schema_meta VALUES ('schema_version', ?)",
         [SCHEMA_VERSION],
