@@ -30,7 +30,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from tiny_db import EAST, MAY, WEST, build_rollups, build_tiny_db
+from tiny_db import EAST, MAY, SOURCES, WEST, as_read_from, build_tiny_db
 
 from dashboard import queries
 from dashboard.db import LiveDatabase
@@ -131,11 +131,11 @@ def build_map_db(path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module", params=["cases", "rollups"])
+@pytest.fixture(scope="module", params=SOURCES)
 def map_path(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The map database, read from ``cases`` alone or with the rollups built: every test runs on both."""
     path = build_map_db(tmp_path_factory.mktemp("map") / "onemap.duckdb")
-    return build_rollups(path) if request.param == "rollups" else path
+    return as_read_from(path, request.param)
 
 
 @pytest.fixture

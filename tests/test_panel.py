@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from tiny_db import EAST, MAY, WEST, build_rollups, build_tiny_db
+from tiny_db import EAST, MAY, SOURCES, WEST, as_read_from, build_tiny_db
 
 from dashboard import charts, queries
 from dashboard.db import LiveDatabase
@@ -22,7 +22,7 @@ AT = dt.datetime(2024, 5, 31, 23, 59)
 FIGURES = ["cases", "closed", "awaiting_closure", "closed_on_time", "overdue", "followups", "satisfied"]
 
 
-@pytest.fixture(scope="module", params=["cases", "rollups"])
+@pytest.fixture(scope="module", params=SOURCES)
 def con(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -31,8 +31,7 @@ def con(
     with duckdb.connect(str(path)) as writer:  # two follow-up answers, one satisfied
         writer.execute("UPDATE cases SET satisfaction = '基本满意' WHERE case_uid = 't:1'")
         writer.execute("UPDATE cases SET satisfaction = '不满意' WHERE case_uid = 't:2'")
-    if request.param == "rollups":
-        build_rollups(path)
+    as_read_from(path, request.param)
     with LiveDatabase(path).cursor() as cursor:
         yield cursor
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from tiny_db import EAST, MAY, MAY_SUMMARY, PENDING_NOW, WEST, build_rollups, build_tiny_db
+from tiny_db import EAST, MAY, MAY_SUMMARY, PENDING_NOW, SOURCES, WEST, as_read_from, build_tiny_db
 
 from dashboard import queries
 from dashboard.db import DatabaseMissingError, LiveDatabase, db_version
@@ -20,11 +20,11 @@ D1, D31 = dt.datetime(2024, 5, 1), dt.datetime(2024, 6, 1)
 NOW = dt.datetime(2024, 6, 15, 12, 0)
 
 
-@pytest.fixture(scope="module", params=["cases", "rollups"])
+@pytest.fixture(scope="module", params=SOURCES)
 def tiny_path(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny database, read from ``cases`` alone or with the rollups built: every test runs on both."""
     path = build_tiny_db(tmp_path_factory.mktemp("tiny") / "onemap.duckdb")
-    return build_rollups(path) if request.param == "rollups" else path
+    return as_read_from(path, request.param)
 
 
 @pytest.fixture

@@ -142,3 +142,12 @@ def build_rollups(path: Path) -> Path:
     with duckdb.connect(str(path)) as con:
         rollups.refresh(con, TEST_BIN_SIZES)
     return path
+
+
+#: The two ways a test database is read: ``cases`` alone, or with the rollups built (fixture parameters).
+SOURCES = ("cases", "rollups")
+
+
+def as_read_from(path: Path, source: str) -> Path:
+    """The database at ``path``, with its rollups built when ``source`` is ``"rollups"``."""
+    return build_rollups(path) if source == "rollups" else path

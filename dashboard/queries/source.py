@@ -1,10 +1,10 @@
-"""Where case counts are read from: the smallest daily rollup (``etl/rollups.py``) holding every column a
-query filters and groups on, else ``cases`` itself.
+"""Where case counts are read from: the smallest rollup (``etl/rollups.py``) holding every column a query
+filters and groups on, else ``cases`` itself.
 
 ``counts_sql`` writes one relation of counts grouped by some columns, the same from either source: ``cases``
 is counted per group and state, a rollup's counts are summed per group and state, and the state-dependent
 figures are folded from the states after (closed, awaiting closure, closed on time), so both give the same
-numbers (the tests compare them). Rollups are days, so time filters on report days are exact on them.
+numbers (the tests compare them). Case rollups are days, so time filters on report days are exact on them.
 """
 
 from __future__ import annotations
@@ -66,9 +66,9 @@ CASES = Source("cases")
 
 
 def fresh_rollups(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """The rollup tables refreshed against the current ``cases`` (``rollup_state``), with their row counts:
-    none in a database from before the rollups (until its next load), nor when ``cases`` was written without
-    refreshing them."""
+    """The rollup tables refreshed against the current rows of their source (``rollup_state``), with their row
+    counts: none in a database from before the rollups (until its next load), nor those whose source was written
+    without refreshing them."""
     if not con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'rollup_state'").fetchall():
         return {}
     sql = """
