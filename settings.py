@@ -31,6 +31,11 @@ class Settings:
     #: Prepared case rows merged into the database per insert. DuckDB writes an insert of this size straight
     #: to compressed row groups; inserts of 250k rows cost as much again at the checkpoint (docs/performance.md).
     etl_write_rows: int = 500_000
+    #: A rollup is kept only while it has at most 1/this of the rows of cases (and fewer than the rollup it is
+    #: summed from); one that barely aggregates costs a load as much as cases and saves the dashboard little.
+    rollup_min_reduction: float = 3.0
+    #: Below this many cases every rollup is kept.
+    rollup_min_cases: int = 100_000
     #: DuckDB memory limit for a load; beyond it DuckDB spills to a temp directory beside the database.
     etl_memory_limit: str = "1GB"
     #: Working periods of a working day, minutes after midnight (08:00–12:00, 14:00–18:00).

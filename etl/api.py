@@ -27,7 +27,8 @@ def init_db(settings: Settings | None = None) -> list[str]:
     settings = settings or load_settings()
     with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit) as con:
         seeded = seed_reference(con)
-        rollups.refresh_after_loads(con, [], rollups.bin_sizes(settings))  # repairs rollups an upgrade added
+        # repairs rollups an upgrade added
+        rollups.refresh_after_loads(con, [], rollups.bin_sizes(settings), keep=rollups.keep_rule(settings))
         return seeded
 
 
@@ -69,7 +70,11 @@ def load_many(
         events = any(report.entity == "camera_events" for report in reports)
         started = time.perf_counter()
         rollups.refresh_after_loads(
-            con, [r.run_id for r in case_reports], rollups.bin_sizes(settings), events_loaded=events
+            con,
+            [r.run_id for r in case_reports],
+            rollups.bin_sizes(settings),
+            events_loaded=events,
+            keep=rollups.keep_rule(settings),
         )
         if case_reports:  # the refresh serves them all; its time is told with the last
             case_reports[-1].timings["rollups"] = round(time.perf_counter() - started, 3)

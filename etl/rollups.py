@@ -96,6 +96,26 @@ BIN_ROLLUPS: tuple[BinRollup, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class KeepRule:
+    """Which rollups are worth their refresh: one that barely aggregates costs a load nearly as much to write
+    as ``cases`` itself and saves the dashboard little, so it is not kept (table ``rollup_dropped``) and the
+    dashboard reads the next rollup that fits, or ``cases``.
+
+    A rollup is kept while it has at most 1/``min_reduction`` of the rows of ``cases`` and fewer rows than the
+    rollup it is summed from (an equal one, e.g. the grid rollup of a city without sub-grids, holds the same
+    rows). Below ``min_cases`` cases every rollup is kept: they are cheap, and tiny data says nothing.
+    """
+
+    min_reduction: float = 3.0
+    min_cases: int = 100_000
+
+    def keeps(self, rows: int, cases: int, source_rows: int | None = None) -> bool:
+        if cases < self.min_cases:
+            return True
+        return rows * self.min_reduction <= cases and (source_rows is None or rows < source_rows)
+
+
 #: The cases still pending at the last load (open and not yet handled), with the columns the filters and the
 #: clock-dependent views (overdue now, deadline alerts) read: ~4 % of ``cases`` in the demo.
 OPEN_TABLE = "case_open"
@@ -153,6 +173,11 @@ def bin_sizes(settings: Settings) -> dict[str, float]:
     }
 
 
+def keep_rule(settings: Settings) -> KeepRule:
+    """The ``KeepRule`` of ``settings`` (``rollup_min_reduction``, ``rollup_min_cases``)."""
+    return KeepRule(min_reduction=settings.rollup_min_reduction, min_cases=settings.rollup_min_cases)
+
+
 def _day_range(first_day: dt.date | None, last_day: dt.date | None, column: str) -> tuple[str, dict[str, dt.date]]:
     clauses, params = [], {}
     if first_day is not None:
@@ -165,47 +190,89 @@ def _day_range(first_day: dt.date | None, last_day: dt.date | None, column: str)
     return (" AND ".join(clauses) or "TRUE"), params
 
 
-def _rebuild_case_rollup(
-    con: duckdb.DuckDBPyConnection, rollup: CaseRollup, days: tuple[dt.date | None, dt.date | None]
-) -> int:
+def _case_rollup_rows(rollup: CaseRollup, days: tuple[dt.date | None, dt.date | None], source: str | None) -> tuple:
+    """``(sql, params)`` of ``rollup``'s rows for ``days``, counted from ``cases`` or summed from rollup ``source``."""
     dimensions = ", ".join(f"c.{name}" for name in rollup.dimensions)
-    if rollup.source is None:
+    if source is None:
         where, params = _day_range(*days, "c.reported_at")
         day, table = "CAST(c.reported_at AS DATE)", "cases"
         measures = ", ".join(f"{sql} AS {name}" for name, sql in ROLLUP_MEASURES.items())
         params["satisfied"] = list(SATISFIED)
     else:
         where, params = _day_range(*days, "c.day")
-        day, table = "c.day", rollup.source
+        day, table = "c.day", source
         measures = ", ".join(f"sum(c.{name}) AS {name}" for name in ROLLUP_MEASURES)
-    sql = f"""
-        INSERT INTO {rollup.table} BY NAME
-        SELECT {day} AS day, {dimensions}, {measures}
-        FROM {table} c
-        WHERE {where}
-        GROUP BY ALL
-        ORDER BY day  -- stored in day order, so a day range skips row groups by their min/max
-    """
-    return int(con.execute(sql, params).fetchone()[0])
+    return f"SELECT {day} AS day, {dimensions}, {measures} FROM {table} c WHERE {where} GROUP BY ALL", params
 
 
-def _rebuild_bin_rollup(
-    con: duckdb.DuckDBPyConnection, rollup: BinRollup, where: str, params: dict, frame: dict[str, float]
-) -> int:
+def _bin_rollup_rows(rollup: BinRollup, where: str, params: dict, frame: dict[str, float]) -> tuple[str, dict]:
+    """``(sql, params)`` of ``rollup``'s rows for the cases matching ``where``, in the bin ``frame``."""
     select = bins.hex_select if rollup.kind == "hex" else bins.heat_select
     keys = ", ".join(rollup.keys)
     keep = ", ".join(["day", *rollup.dimensions])
     dimensions = "".join(f", c.{name}" for name in rollup.dimensions)
     day = "CAST(c.reported_at AS DATE)" if rollup.grain == "day" else "CAST(date_trunc('month', c.reported_at) AS DATE)"
     source = f"SELECT {day} AS day{dimensions}, c.lon, c.lat FROM cases c WHERE {where}"
-    sql = f"""
-        INSERT INTO {rollup.table} BY NAME
-        SELECT {keep}, {keys}, count(*) AS cases
-        FROM ({select(source, keep=keep)})
-        GROUP BY ALL
-        ORDER BY day
+    sql = f"SELECT {keep}, {keys}, count(*) AS cases FROM ({select(source, keep=keep)}) GROUP BY ALL"
+    return sql, {**params, **frame}
+
+
+def dropped_rollups(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The rollups not kept (``KeepRule``), with the rows of ``cases`` when that was decided."""
+    return dict(con.execute("SELECT table_name, source_rows FROM rollup_dropped").fetchall())
+
+
+def _write_or_drop(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: tuple[str, dict],
+    days: tuple[str, dict] | None,
+    *,
+    keep: KeepRule,
+    cases: int,
+    source_rows: int | None = None,
+) -> tuple[int, int] | None:
+    """Replace ``table``'s rows on ``days`` (``(where, params)`` over its ``day``; None: all) with ``rows``, or
+    empty it and record it in ``rollup_dropped`` when the result would not be worth keeping.
+
+    Returns the rows written and the rows the table holds after, or None when it was dropped. The new rows
+    are counted in a temporary table before anything is written, so a rollup not kept costs its aggregation.
     """
-    return int(con.execute(sql, {**params, **frame}).fetchone()[0])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_rows AS {rows[0]}", rows[1])
+    new = _count(con, "SELECT count(*) FROM _rollup_rows")
+    where, params = days if days is not None else ("TRUE", {})
+    kept_elsewhere = 0 if days is None else _count(con, f"SELECT count(*) FROM {table} WHERE NOT ({where})", params)
+    if keep.keeps(new + kept_elsewhere, cases, source_rows):
+        con.execute(f"DELETE FROM {table} WHERE {where}", params)
+        # stored in day order, so a day range skips row groups by their min/max
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rollup_rows ORDER BY day")
+        con.execute("DELETE FROM rollup_dropped WHERE table_name = $t", {"t": table})
+        written: tuple[int, int] | None = (new, new + kept_elsewhere)
+    else:
+        con.execute(f"DELETE FROM {table}")
+        con.execute(
+            "INSERT OR REPLACE INTO rollup_dropped VALUES ($t, $cases, $rows)",
+            {"t": table, "cases": cases, "rows": new + kept_elsewhere},
+        )
+        written = None
+    con.execute("DROP TABLE _rollup_rows")
+    return written
+
+
+def _rejudged(dropped: dict[str, int], table: str, cases: int) -> bool | None:
+    """For a dropped rollup: True when it is due to be judged again, built whole (``cases`` has doubled since
+    it was dropped); None for a rollup that is kept."""
+    if table not in dropped:
+        return None
+    return cases >= 2 * dropped[table]
+
+
+def _written(rows: tuple[int, int] | None) -> int:
+    return rows[0] if rows else 0
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> int:
+    return int(con.execute(sql, params or {}).fetchone()[0])
 
 
 def _bin_frames(con: duckdb.DuckDBPyConnection, sizes: dict[str, float]) -> dict[str, dict[str, float]]:
@@ -226,12 +293,31 @@ def _stale_bin_kinds(con: duckdb.DuckDBPyConnection, frames: dict[str, dict[str,
     return {kind for kind in bins.BIN_KINDS if stored.get(kind) != wanted.get(kind)}
 
 
-def _refresh_case_rollups(con: duckdb.DuckDBPyConnection, first_day: dt.date | None, last_day: dt.date | None) -> dict:
-    where_days, day_params = _day_range(first_day, last_day, "day")
+def _refresh_case_rollups(
+    con: duckdb.DuckDBPyConnection, first_day: dt.date | None, last_day: dt.date | None, keep: KeepRule
+) -> dict[str, int]:
+    cases = _count(con, "SELECT count(*) FROM cases")
+    dropped = dropped_rollups(con)
+    rows_now: dict[str, int] = {}  # kept rollups, rows after their refresh
     written = {}
     for rollup in CASE_ROLLUPS:  # in order: a source is rebuilt before the rollups summed from it
-        con.execute(f"DELETE FROM {rollup.table} WHERE {where_days}", day_params)
-        written[rollup.table] = _rebuild_case_rollup(con, rollup, (first_day, last_day))
+        rejudge = _rejudged(dropped, rollup.table, cases)
+        if rejudge is False:
+            continue
+        days = (None, None) if rejudge else (first_day, last_day)
+        source = rollup.source if rollup.source in rows_now else None  # a dropped source: count cases
+        rows = _write_or_drop(
+            con,
+            rollup.table,
+            _case_rollup_rows(rollup, days, source),
+            None if rejudge else _day_range(*days, "day"),
+            keep=keep,
+            cases=cases,
+            source_rows=rows_now.get(source) if source else None,
+        )
+        if rows is not None:
+            rows_now[rollup.table] = rows[1]
+        written[rollup.table] = rows[0] if rows else 0
     return written
 
 
@@ -257,13 +343,19 @@ def _whole_months(first: dt.date | None, last: dt.date | None) -> tuple[dt.date 
 
 
 def _refresh_bin_rollups(
-    con: duckdb.DuckDBPyConnection, sizes: dict[str, float], days: tuple[dt.date | None, dt.date | None] | None
+    con: duckdb.DuckDBPyConnection,
+    sizes: dict[str, float],
+    days: tuple[dt.date | None, dt.date | None] | None,
+    keep: KeepRule,
 ) -> dict[str, int]:
     """Rebuild the bin rollups whose frame changed whole, and the others on ``days`` (None: leave them)."""
     frames = _bin_frames(con, sizes)
     whole = _stale_bin_kinds(con, frames)
+    cases = _count(con, "SELECT count(*) FROM cases")
+    dropped = dropped_rollups(con)
     written = {}
     for rollup in BIN_ROLLUPS:
+        rejudge = _rejudged(dropped, rollup.table, cases)
         if rollup.kind in whole:
             con.execute(f"DELETE FROM {rollup.table}")
             con.execute("DELETE FROM case_bin_frame WHERE kind = $kind", {"kind": rollup.kind})
@@ -271,18 +363,22 @@ def _refresh_bin_rollups(
                 written[rollup.table] = 0
                 continue
             frame = frames[rollup.kind]
-            written[rollup.table] = _rebuild_bin_rollup(con, rollup, "TRUE", {}, frame)
+            rows = _bin_rollup_rows(rollup, "TRUE", {}, frame)
+            written[rollup.table] = _written(_write_or_drop(con, rollup.table, rows, None, keep=keep, cases=cases))
             size = frame[bins.BIN_KINDS[rollup.kind]]
             con.execute(
                 "INSERT INTO case_bin_frame VALUES ($kind, $size, $lon0, $lat0)",
                 {"kind": rollup.kind, "size": size, "lon0": frame["lon0"], "lat0": frame["lat0"]},
             )
-        elif days is not None:
+        elif rejudge:
+            rows = _bin_rollup_rows(rollup, "TRUE", {}, frames[rollup.kind])
+            written[rollup.table] = _written(_write_or_drop(con, rollup.table, rows, None, keep=keep, cases=cases))
+        elif days is not None and rejudge is None:
             span = days if rollup.grain == "day" else _whole_months(*days)
-            where_days, day_params = _day_range(*span, "day")
             where_cases, case_params = _day_range(*span, "c.reported_at")
-            con.execute(f"DELETE FROM {rollup.table} WHERE {where_days}", day_params)
-            written[rollup.table] = _rebuild_bin_rollup(con, rollup, where_cases, case_params, frames[rollup.kind])
+            rows = _bin_rollup_rows(rollup, where_cases, case_params, frames[rollup.kind])
+            days_sql = _day_range(*span, "day")
+            written[rollup.table] = _written(_write_or_drop(con, rollup.table, rows, days_sql, keep=keep, cases=cases))
     return written
 
 
@@ -292,19 +388,21 @@ def refresh(
     *,
     first_day: dt.date | None = None,
     last_day: dt.date | None = None,
+    keep: KeepRule = KeepRule(),
 ) -> dict[str, int]:
     """Rebuild every rollup's rows of report days ``first_day``…``last_day`` (inclusive) from ``cases``.
 
     A missing bound leaves that side open; neither rebuilds every day. ``sizes``: the bin sizes
     (``bin_sizes``). A bin rollup built with another size or origin is rebuilt whole (without grids it is
-    emptied). Returns the rows written per table. Run it inside the load's transaction (``store.writing``) so
-    readers never see a half-refreshed rollup.
+    emptied). A rollup ``keep`` does not keep is emptied, and after that refreshed only when it is judged
+    again (``cases`` doubled). Returns the rows written per table (0 for one not kept). Run it inside the
+    load's transaction (``store.writing``) so readers never see a half-refreshed rollup.
     """
     if first_day is not None and last_day is not None and first_day > last_day:
         raise ValueError(f"first_day {first_day} is after last_day {last_day}")
-    written = _refresh_case_rollups(con, first_day, last_day)
+    written = _refresh_case_rollups(con, first_day, last_day, keep)
     written[OPEN_TABLE] = _refresh_open(con, first_day, last_day)
-    written.update(_refresh_bin_rollups(con, sizes, (first_day, last_day)))
+    written.update(_refresh_bin_rollups(con, sizes, (first_day, last_day), keep))
     if _events_stale(con):
         written[EVENT_TABLE] = refresh_camera_events(con)
     _record_state(con)
@@ -321,9 +419,13 @@ def stale_days(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[
     repairs a rollup never built, e.g. in a database from before the table existed).
     """
     framed = {kind for (kind,) in con.execute("SELECT kind FROM case_bin_frame").fetchall()}
-    # A bin rollup without a frame (no grids to bin in) holds nothing by design: it is not compared.
-    compared = [*CASE_ROLLUPS, *(r for r in BIN_ROLLUPS if r.kind in framed and r.grain == "day")]
-    monthly = [r for r in BIN_ROLLUPS if r.kind in framed and r.grain == "month"]
+    dropped = dropped_rollups(con)
+    # A bin rollup without a frame (no grids to bin in), or one not kept, holds nothing by design: not compared.
+    compared = [
+        *(r for r in CASE_ROLLUPS if r.table not in dropped),
+        *(r for r in BIN_ROLLUPS if r.kind in framed and r.grain == "day" and r.table not in dropped),
+    ]
+    monthly = [r for r in BIN_ROLLUPS if r.kind in framed and r.grain == "month" and r.table not in dropped]
     in_rollups = " UNION ALL ".join(
         [f"SELECT day, '{r.table}' AS t, sum(cases) AS n FROM {r.table} GROUP BY 1" for r in compared]
         + [f"SELECT CAST(reported_at AS DATE), '{OPEN_TABLE}', count(*) FROM {OPEN_TABLE} GROUP BY 1"]
@@ -371,7 +473,12 @@ def stale_days(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[
 
 
 def refresh_after_loads(
-    con: duckdb.DuckDBPyConnection, run_ids: Iterable[int], sizes: dict[str, float], *, events_loaded: bool = False
+    con: duckdb.DuckDBPyConnection,
+    run_ids: Iterable[int],
+    sizes: dict[str, float],
+    *,
+    events_loaded: bool = False,
+    keep: KeepRule = KeepRule(),
 ) -> tuple[dt.date, dt.date] | None:
     """Refresh the rollups for the days the case loads ``run_ids`` changed; return that range (None: nothing).
 
@@ -381,9 +488,9 @@ def refresh_after_loads(
     """
     days = stale_days(con, run_ids)
     if days is not None:
-        refresh(con, sizes, first_day=days[0], last_day=days[1])
+        refresh(con, sizes, first_day=days[0], last_day=days[1], keep=keep)
     else:
-        _refresh_bin_rollups(con, sizes, None)
+        _refresh_bin_rollups(con, sizes, None, keep)
     if events_loaded or _events_stale(con):
         refresh_camera_events(con)
     _record_state(con)
@@ -414,7 +521,9 @@ def _events_stale(con: duckdb.DuckDBPyConnection) -> bool:
 def _record_state(con: duckdb.DuckDBPyConnection) -> None:
     """Record every rollup as refreshed against the current rows of its source (table ``rollup_state``)."""
     con.execute("DELETE FROM rollup_state")
-    tables = [(t, "cases") for t in (*(r.table for r in (*CASE_ROLLUPS, *BIN_ROLLUPS)), OPEN_TABLE)]
+    dropped = dropped_rollups(con)  # not recorded: the dashboard reads another rollup, or cases
+    kept = [r.table for r in (*CASE_ROLLUPS, *BIN_ROLLUPS) if r.table not in dropped]
+    tables = [(t, "cases") for t in (*kept, OPEN_TABLE)]
     for table, source in [*tables, (EVENT_TABLE, "camera_event")]:
         counts = f"(SELECT count(*) FROM {source}), (SELECT count(*) FROM {table})"
         con.execute(f"INSERT INTO rollup_state SELECT $t, $s, {counts}", {"t": table, "s": source})

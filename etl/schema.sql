@@ -345,6 +345,13 @@ CREATE TABLE IF NOT EXISTS rollup_state (
     source_rows BIGINT NOT NULL,                -- count(*) of that table at the refresh
     rows        BIGINT NOT NULL                 -- the rollup's own rows (the dashboard reads the smallest that fits)
 );
+-- Rollups not kept because they barely aggregate (etl/rollups.py, KeepRule): emptied, not in rollup_state, and
+-- judged again once cases has doubled.
+CREATE TABLE IF NOT EXISTS rollup_dropped (
+    table_name  VARCHAR PRIMARY KEY,
+    source_rows BIGINT NOT NULL,                -- count(*) of cases when it was dropped
+    rows        BIGINT NOT NULL                 -- the rows it would have held
+);
 -- Camera alarms per capture day, camera, scene and class (rebuilt whole after a camera-event load).
 CREATE TABLE IF NOT EXISTS camera_event_daily (
     day DATE NOT NULL, camera_id VARCHAR NOT NULL, scene_code VARCHAR, category_code VARCHAR,
