@@ -87,7 +87,7 @@ def scenarios(con: Any, last: dt.date) -> dict[str, dict[str, Any]]:
     street, channel = con.execute(
         "SELECT (SELECT grid_l2 FROM cases WHERE grid_l2 IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1),"
         " (SELECT channel FROM cases GROUP BY 1 ORDER BY count(*) DESC LIMIT 1)"
-    ).fetchone()
+    ).fetchall()[0]
     days = lambda n: {"start": last - dt.timedelta(days=n - 1), "end": last}  # noqa: E731
     # As the sidebar passes a drilled-down street: its code and level; the map shows its communities.
     one_street = {"area": street, "area_depth": 2, "_depth": 3, "_parent": street}
@@ -104,7 +104,9 @@ def scenarios(con: Any, last: dt.date) -> dict[str, dict[str, Any]]:
 
 
 def _option_values(settings: Settings, con: Any, last: dt.date, scenario: dict[str, Any]) -> dict[str, Any]:
-    sample_uid = con.execute("SELECT case_uid FROM cases WHERE reported_at >= ? LIMIT 1", [last]).fetchone()
+    sample_uid = next(
+        iter(con.execute("SELECT case_uid FROM cases WHERE reported_at >= ? LIMIT 1", [last]).fetchall()), None
+    )
     end = scenario.get("end", last)
     return {
         "depth": scenario.get("_depth", settings.overview_map_depth),
@@ -155,7 +157,7 @@ def time_call(run: Callable[[], pd.DataFrame], runs: int) -> tuple[list[float], 
 def bench_queries(db: LiveDatabase, settings: Settings, runs: int) -> list[Row]:
     rows: list[Row] = []
     with db.cursor() as con:
-        last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchone()[0]).date()
+        last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchall()[0][0]).date()
         states = scenarios(con, last)
         queries = discover_queries()
         for qname, fn in sorted(queries.items()):
@@ -191,7 +193,7 @@ def map_html_size(db: LiveDatabase, settings: Settings) -> tuple[int, float, str
         "alerts": "deadline_alerts",
     }
     with db.cursor() as con:
-        last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchone()[0]).date()
+        last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchall()[0][0]).date()
         scenario = scenarios(con, last)["last 30 days"]
         options = _option_values(settings, con, last, scenario)
         values: dict[str, Any] = {"measure": "cases", "labels": {}}
@@ -280,7 +282,7 @@ def filter_change(db: LiveDatabase, page: str | None, changes: int, *, area: str
     if at.exception:
         return FilterChange(label, [], [], 0, f"page raised: {at.exception[0].message}")
     with db.cursor() as con:
-        last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchone()[0]).date()
+        last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchall()[0][0]).date()
     run_s, queries_s, calls_n = [], [], 0
     for k in range(1, changes + 1):
         # A range never shown before: every filtered query misses Streamlit's cache, as after a real change.
@@ -332,9 +334,9 @@ def main() -> None:
     settings = load_settings()
     db = LiveDatabase(settings.db_path)
     with db.cursor() as con:
-        n, cores = con.execute("SELECT count(*), current_setting('threads') FROM cases").fetchone()
+        n, cores = con.execute("SELECT count(*), current_setting('threads') FROM cases").fetchall()[0]
         fresh = sorted(fresh_rollups(con))
-        sizes = ", ".join(f"{t} {con.execute(f'SELECT count(*) FROM {t}').fetchone()[0]:,}" for t in fresh)
+        sizes = ", ".join(f"{t} {con.execute(f'SELECT count(*) FROM {t}').fetchall()[0][0]:,}" for t in fresh)
     print(
         f"{settings.db_path}: {n:,} cases; fresh rollups: {sizes or 'none'}; DuckDB threads {cores}; {args.runs} runs\n"
     )
@@ -356,7 +358,7 @@ def main() -> None:
         with db.cursor() as con:
             street = con.execute(
                 "SELECT grid_l2 FROM cases WHERE grid_l2 IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
         for area in (None, street):
             print_change(filter_change(db, args.page, args.changes, area=area))
 

@@ -219,7 +219,7 @@ def grids_key(con: duckdb.DuckDBPyConnection) -> str:
         con.execute(
             "SELECT coalesce(hash(string_agg(concat_ws('|', code, valid_from, valid_to, area_km2, min_lon, min_lat,"
             f" max_lon, max_lat, grid_id, run_id), ',' {_ORDER})), 0) FROM grid"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )
 
 

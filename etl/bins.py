@@ -27,8 +27,8 @@ def grid_origin(con: duckdb.DuckDBPyConnection) -> tuple[float, float] | None:
     """The centre of the extent of every grid (all versions), or None when there are none."""
     row = con.execute(
         "SELECT (min(min_lon) + max(max_lon)) / 2, (min(min_lat) + max(max_lat)) / 2 FROM grid"
-    ).fetchone()
-    if row is None or row[0] is None:
+    ).fetchall()[0]  # an aggregate: one row (NULLs without grids)
+    if row[0] is None:
         return None
     return float(row[0]), float(row[1])
 

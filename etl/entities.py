@@ -280,9 +280,7 @@ def prepare_flow(b: Batch) -> pd.DataFrame:
     )
     case_uid = b.options.source + ":" + req["case_id"]
     b.con.register("_flow_ids", pa.table({"case_uid": pa.array(case_uid.dropna().unique(), type=pa.string())}))
-    known = b.con.execute(
-        "SELECT case_uid FROM cases WHERE case_uid IN (SELECT case_uid FROM _flow_ids)"
-    ).fetch_arrow_table()
+    known = b.con.sql("SELECT case_uid FROM cases WHERE case_uid IN (SELECT case_uid FROM _flow_ids)").to_arrow_table()
     b.con.unregister("_flow_ids")
     known = pd.Series(pd.arrays.ArrowStringArray(known["case_uid"].cast(pa.string())))
     b.verdicts.reject(

@@ -170,7 +170,7 @@ def _merge(con: duckdb.DuckDBPyConnection, spec: EntitySpec, columns: list[str],
         f"CREATE OR REPLACE TEMP TABLE _match AS SELECT s._row, ({same}) AS same "
         f'FROM _stage s JOIN "{spec.table}" t ON {join}'
     )
-    count = lambda sql: int(con.execute(sql).fetchone()[0])  # noqa: E731
+    count = lambda sql: int(con.execute(sql).fetchall()[0][0])  # noqa: E731
     report.unchanged = count("SELECT count(*) FROM _match WHERE same")
     report.updated = count("SELECT count(*) FROM _match WHERE NOT same")
     report.inserted = count("SELECT count(*) FROM _stage") - report.unchanged - report.updated

@@ -9,8 +9,6 @@ loading the same file twice changes nothing. Rows are prepared in chunks (bounde
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -21,7 +19,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from settings import Settings, local_now
@@ -339,33 +336,29 @@ def load_cases(
     con.execute("CREATE OR REPLACE TEMP TABLE _dups (case_uid VARCHAR, source_id VARCHAR, _row BIGINT)")
     create_rejects_stage(con)
     # with no earlier rows of this source, no row of the file can match one: skip the lookups
-    earlier = con.execute("SELECT EXISTS (SELECT 1 FROM cases WHERE source = ?)", [options.source]).fetchone()[0]
+    earlier = con.execute("SELECT EXISTS (SELECT 1 FROM cases WHERE source = ?)", [options.source]).fetchall()[0][0]
     flags: Counter[str] = Counter()
-    pending: list[Path] = []  # batch files of prepared rows not merged yet (see settings.etl_write_rows)
+    pending: list[pa.Table] = []  # prepared rows not merged yet (see settings.etl_write_rows)
     pending_rows = 0
     bar = tqdm(desc=f"cases {path.name}", unit=" rows", disable=not progress, unit_scale=True)
     timings = ctx.timings
-    batches = Path(tempfile.mkdtemp(prefix=f"{settings.db_path.name}.batches-", dir=settings.db_path.parent))
-    try:
-        # A worker thread reads and prepares the next chunk while this one writes (the stage timings overlap).
-        prepared = _prepared_chunks(path, options, ctx, report.run_id, started, flags, batches)
-        for read, batch, rows, rejects in in_background(prepared, depth=1):
-            report.read += read
-            with _timed(timings, "write"):
-                stage_rejects(con, rejects)
-                if batch is not None:
-                    pending.append(batch)
-                    pending_rows += rows
-                if pending_rows >= settings.etl_write_rows:
-                    _merge(con, pending, report.run_id, earlier=earlier)
-                    pending, pending_rows = [], 0
-            bar.update(read)
-        bar.close()
+    # A worker thread reads and prepares the next chunk while this one writes (the stage timings overlap).
+    prepared = _prepared_chunks(path, options, ctx, report.run_id, started, flags)
+    for read, staged, rejects in in_background(prepared, depth=1):
+        report.read += read
         with _timed(timings, "write"):
-            if pending:
-                _merge(con, pending, report.run_id, earlier=earlier)
-    finally:
-        shutil.rmtree(batches, ignore_errors=True)
+            stage_rejects(con, rejects)
+            if staged is not None:
+                pending.append(staged)
+                pending_rows += len(staged)
+            if pending_rows >= settings.etl_write_rows:
+                _merge(con, pa.concat_tables(pending), report.run_id, earlier=earlier)
+                pending, pending_rows = [], 0
+        bar.update(read)
+    bar.close()
+    with _timed(timings, "write"):
+        if pending:
+            _merge(con, pa.concat_tables(pending), report.run_id, earlier=earlier)
     with _timed(timings, "finish"):
         _reject_duplicates(con, path, options)
         _retire_replaced(con, report)
@@ -386,10 +379,8 @@ def _prepared_chunks(
     run_id: int,
     loaded_at: dt.datetime,
     flags: Counter[str],
-    batches: Path,
-) -> Iterator[tuple[int, Path | None, int, pd.DataFrame]]:
-    """Per chunk of the file: the rows read, the Parquet file in ``batches`` holding the rows prepared for
-    ``cases`` (None: none), their number, and the rejects."""
+) -> Iterator[tuple[int, pa.Table | None, pd.DataFrame]]:
+    """Per chunk of the file: the rows read, the rows prepared for ``cases`` (None: none) and the rejects."""
     timings = ctx.timings
     chunks = read_table(
         path,
@@ -408,44 +399,30 @@ def _prepared_chunks(
             mapping = map_columns(list(chunk.frame.columns), "cases", options.columns)
         with _timed(timings, "prepare"):
             staged, rejects = prepare_chunk(chunk, mapping, ctx, options, run_id, loaded_at, flags)
-        if staged.empty:
-            yield len(chunk.frame), None, 0, rejects
-            continue
-        with _timed(timings, "batch_files"):
-            batch = batches / f"{chunk.first_row}.parquet"
-            _write_batch(pa.Table.from_pandas(staged, preserve_index=False), batch)
-        yield len(chunk.frame), batch, len(staged), rejects
-
-
-def _write_batch(rows: pa.Table, file: Path) -> None:
-    """Prepared rows as a Parquet file DuckDB reads without the GIL (an Arrow scan takes it for every vector).
-
-    Plain encoding, no compression, no statistics: the file lives for one merge, and this writes at about
-    1 GB/s with the GIL released.
-    """
-    pq.write_table(rows, file, compression="none", use_dictionary=False, write_statistics=False)
+            table = None if staged.empty else pa.Table.from_pandas(staged, preserve_index=False)
+        yield len(chunk.frame), table, rejects
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    return int(con.execute(sql).fetchone()[0])
+    return int(con.execute(sql).fetchall()[0][0])
 
 
-def _merge(con: duckdb.DuckDBPyConnection, batches: list[Path], run_id: int, *, earlier: bool) -> None:
-    """Merge batch files of prepared rows into ``cases`` on ``case_uid``, as if each id's last row came alone.
+def _merge(con: duckdb.DuckDBPyConnection, rows: pa.Table, run_id: int, *, earlier: bool) -> None:
+    """Merge a batch of prepared rows into ``cases`` on ``case_uid``, as if each id's last row came alone.
 
     Rows are compared with the cases as they were before this run (``run_id < run``): an unchanged row is
     not written, a changed one is written beside its old version, which `_retire_replaced` deletes at the
     end. An id met again (later in this batch or in a later one) retires its earlier row: that row's
     version is deleted and it is recorded in ``_dups`` to be rejected as ``duplicate_id``.
     """
-    files = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in batches) + "]"
-    scan = f"SELECT * FROM read_parquet({files})"
+    con.register("_chunk_rows", rows)
+    scan = "SELECT * FROM _chunk_rows"
     con.execute(f"CREATE OR REPLACE TEMP VIEW _chunk AS {scan}")
     try:
         repeated = con.execute(
             "SELECT EXISTS (SELECT case_uid FROM _chunk GROUP BY case_uid HAVING count(*) > 1)"
             " OR EXISTS (SELECT 1 FROM _seen SEMI JOIN _chunk USING (case_uid))"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if repeated:  # rare: keep each id's last row
             con.execute(
                 "INSERT INTO _dups SELECT case_uid, source_id, _row FROM ("
@@ -481,6 +458,7 @@ def _merge(con: duckdb.DuckDBPyConnection, batches: list[Path], run_id: int, *, 
         con.execute("DROP TABLE _match")
     finally:
         con.execute("DROP VIEW IF EXISTS _chunk")
+        con.unregister("_chunk_rows")
 
 
 def _retire_replaced(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:

@@ -313,19 +313,27 @@ def _text_source(file: Path, encoding: str | None, stack: contextlib.ExitStack) 
 def _is_utf8(file: Path) -> bool:
     """Whether the whole file is valid UTF-8, checked by Arrow's vectorised validator block by block.
 
-    Blocks end after a newline byte, which is never part of a multi-byte UTF-8 character.
+    Each block is read into one reused buffer and validated in place up to its last newline byte (never part
+    of a multi-byte UTF-8 character); only the short tail after it is copied, to be checked with the next
+    block's head.
     """
+    buffer = bytearray(_DECODE_BLOCK_BYTES)
+    view = memoryview(buffer)
     carry = b""
-    with file.open("rb") as f:
-        while block := f.read(_DECODE_BLOCK_BYTES):
-            cut = block.rfind(b"\n") + 1
-            if not _valid_utf8(carry + block[:cut] if cut else b""):
+    with file.open("rb", buffering=0) as f:
+        while size := f.readinto(buffer):
+            first = buffer.find(b"\n", 0, size) + 1
+            last = buffer.rfind(b"\n", 0, size) + 1
+            if not first:  # no line ends in this block
+                carry += bytes(view[:size])
+                continue
+            if not (_valid_utf8(carry + bytes(view[:first])) and _valid_utf8(view[first:last])):
                 return False
-            carry = block[cut:] if cut else carry + block
+            carry = bytes(view[last:size])
     return _valid_utf8(carry)
 
 
-def _valid_utf8(data: bytes) -> bool:
+def _valid_utf8(data: bytes | memoryview) -> bool:
     offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
     text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
     try:

@@ -30,7 +30,7 @@ def _read_reference(name: str) -> pd.DataFrame:
 
 
 def _is_empty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] == 0  # table name from _SEEDS keys
+    return con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0] == 0  # table name from _SEEDS keys
 
 
 def gbt_frames() -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -272,7 +272,7 @@ def _written(rows: tuple[int, int] | None) -> int:
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> int:
-    return int(con.execute(sql, params or {}).fetchone()[0])
+    return int(con.execute(sql, params or {}).fetchall()[0][0])
 
 
 def _bin_frames(con: duckdb.DuckDBPyConnection, sizes: dict[str, float]) -> dict[str, dict[str, float]]:
@@ -330,7 +330,7 @@ def _refresh_open(con: duckdb.DuckDBPyConnection, first_day: dt.date | None, las
         INSERT INTO {OPEN_TABLE} ({columns})
         SELECT {columns} FROM cases c WHERE {PENDING} AND {where} ORDER BY reported_at
     """
-    return int(con.execute(sql, params).fetchone()[0])
+    return int(con.execute(sql, params).fetchall()[0][0])
 
 
 def _whole_months(first: dt.date | None, last: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
@@ -468,7 +468,7 @@ def stale_days(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[
                greatest(written.last, moved.last, moved_months.last)
         FROM written, moved, moved_months
     """
-    first, last = con.execute(sql, {"runs": [int(r) for r in run_ids]}).fetchone()
+    first, last = con.execute(sql, {"runs": [int(r) for r in run_ids]}).fetchall()[0]
     return None if first is None else (first, last)
 
 
@@ -510,12 +510,12 @@ def refresh_camera_events(con: duckdb.DuckDBPyConnection) -> int:
                count(*) FILTER (WHERE is_false_positive) AS false_positives, count(*) FILTER (WHERE pushed) AS pushed
         FROM camera_event GROUP BY ALL ORDER BY day
     """
-    return int(con.execute(sql).fetchone()[0])
+    return int(con.execute(sql).fetchall()[0][0])
 
 
 def _events_stale(con: duckdb.DuckDBPyConnection) -> bool:
     sql = f"SELECT (SELECT count(*) FROM camera_event) <> (SELECT coalesce(sum(events), 0) FROM {EVENT_TABLE})"
-    return bool(con.execute(sql).fetchone()[0])
+    return bool(con.execute(sql).fetchall()[0][0])
 
 
 def _record_state(con: duckdb.DuckDBPyConnection) -> None:

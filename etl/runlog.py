@@ -119,7 +119,7 @@ def file_sha256(path: Path) -> str:
 
 
 def next_run_id(con: duckdb.DuckDBPyConnection) -> int:
-    return int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM etl_run").fetchone()[0])
+    return int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM etl_run").fetchall()[0][0])
 
 
 def create_rejects_stage(con: duckdb.DuckDBPyConnection) -> None:

@@ -22,7 +22,7 @@ with open(log, "a", buffering=1) as out:
     while time.time() < deadline:
         try:
             con = duckdb.connect(db, read_only=True)
-            n = con.execute("SELECT count(*) FROM cases").fetchone()[0]
+            n = con.execute("SELECT count(*) FROM cases").fetchall()[0][0]
             con.close()
             out.write(f"ok {n}\\n")
             if str(n) == stop:

@@ -215,7 +215,6 @@ def test_a_failed_load_leaves_the_database_as_it_was(city, tmp_path: Path, monke
         load(write_csv(tmp_path / "b.csv", [case(2), case(3)]), city)
     assert city.db_path.read_bytes() == before
     assert not list(city.db_path.parent.glob("*.loading-*"))
-    assert not list(city.db_path.parent.glob("*.batches-*"))  # the prepared batch files are gone too
 
 
 def test_hotline_topics_gcj02_and_no_location(city, tmp_path: Path) -> None:

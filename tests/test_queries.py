@@ -253,7 +253,7 @@ def test_live_database_reopens_a_replaced_file(tmp_path: Path, tiny_path: Path) 
     live = LiveDatabase(live_path)
     before = db_version(live_path)
     old_cursor = live.cursor()
-    assert old_cursor.execute("SELECT count(*) FROM cases").fetchone() == (9,)
+    assert old_cursor.execute("SELECT count(*) FROM cases").fetchall()[0] == (9,)
 
     # What etl/store.py does on commit: write a copy, then rename it over the live path.
     copy = tmp_path / "onemap.duckdb.loading"
@@ -264,10 +264,10 @@ def test_live_database_reopens_a_replaced_file(tmp_path: Path, tiny_path: Path) 
 
     assert db_version(live_path) != before
     with live.cursor() as con:
-        assert con.execute("SELECT count(*) FROM cases").fetchone() == (7,)
+        assert con.execute("SELECT count(*) FROM cases").fetchall()[0] == (7,)
     assert live.version == db_version(live_path)
     # A query that started on the old file finishes on it.
-    assert old_cursor.execute("SELECT count(*) FROM cases").fetchone() == (9,)
+    assert old_cursor.execute("SELECT count(*) FROM cases").fetchall()[0] == (9,)
     old_cursor.close()
 
 

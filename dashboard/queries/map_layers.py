@@ -167,8 +167,8 @@ def _origin(con: duckdb.DuckDBPyConnection, where: str, params: dict[str, Any]) 
     if origin is not None:
         return origin
     centre = "(min(c.lon) + max(c.lon)) / 2, (min(c.lat) + max(c.lat)) / 2"
-    row = con.execute(f"SELECT {centre} FROM cases c WHERE {_LOCATED} AND {where}", params).fetchone()
-    return None if row is None or row[0] is None else (float(row[0]), float(row[1]))
+    row = con.execute(f"SELECT {centre} FROM cases c WHERE {_LOCATED} AND {where}", params).fetchall()[0]
+    return None if row[0] is None else (float(row[0]), float(row[1]))
 
 
 def _binned(

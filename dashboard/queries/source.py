@@ -152,8 +152,8 @@ def bin_source(
         fitting = [r for r in fitting if r.grain != "month"]
     if not fitting:
         return None
-    row = con.execute("SELECT size_m, lon0, lat0 FROM case_bin_frame WHERE kind = $kind", {"kind": kind}).fetchone()
-    if row != (frame[size_key], frame["lon0"], frame["lat0"]):
+    rows = con.execute("SELECT size_m, lon0, lat0 FROM case_bin_frame WHERE kind = $kind", {"kind": kind}).fetchall()
+    if rows != [(frame[size_key], frame["lon0"], frame["lat0"])]:
         return None
     return min(fitting, key=lambda r: fresh[r.table])
 
@@ -165,7 +165,7 @@ def _whole_months(con: duckdb.DuckDBPyConnection, start: dt.date | None, end: dt
         return False
     if end is None or (end + dt.timedelta(days=1)).day == 1:
         return True
-    last = con.execute("SELECT max(reported_at) FROM cases").fetchone()[0]
+    last = con.execute("SELECT max(reported_at) FROM cases").fetchall()[0][0]
     return last is not None and end >= last.date()
 
 
