@@ -9,9 +9,11 @@ loading the same file twice changes nothing. Rows are prepared in chunks (bounde
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,12 +46,16 @@ from .values import (
 _NAT = np.datetime64("NaT", "ns").view(np.int64)
 
 
+_TIMINGS_LOCK = threading.Lock()
+
+
 @contextmanager
 def _timed(timings: Counter[str] | None, stage: str) -> Iterator[None]:
     start = time.perf_counter()
     yield
     if timings is not None:
-        timings[stage] += time.perf_counter() - start
+        with _TIMINGS_LOCK:  # chunks are prepared in several threads
+            timings[stage] += time.perf_counter() - start
 
 
 def _times(raw: pd.DataFrame, mapping: dict[str, str], v: Verdicts) -> pd.DataFrame:
@@ -380,7 +386,8 @@ def _prepared_chunks(
     loaded_at: dt.datetime,
     flags: Counter[str],
 ) -> Iterator[tuple[int, pa.Table | None, pd.DataFrame]]:
-    """Per chunk of the file: the rows read, the rows prepared for ``cases`` (None: none) and the rejects."""
+    """Per chunk of the file, in order: the rows read, the rows prepared for ``cases`` (None: none) and the
+    rejects. Chunks are prepared ``_PREPARE_THREADS`` at a time: numpy, Arrow and DuckDB release the GIL."""
     timings = ctx.timings
     chunks = read_table(
         path,
@@ -390,17 +397,35 @@ def _prepared_chunks(
         chunk_rows=ctx.settings.etl_chunk_rows,
     )
     mapping: dict[str, str] | None = None
-    while True:
-        with _timed(timings, "read"):
-            chunk = next(chunks, None)
-        if chunk is None:
-            return
-        if mapping is None:
-            mapping = map_columns(list(chunk.frame.columns), "cases", options.columns)
+
+    def prepare(chunk: RawChunk) -> tuple[int, pa.Table | None, pd.DataFrame, Counter[str]]:
+        assert mapping is not None
+        counted: Counter[str] = Counter()  # per chunk, added to flags in file order by the one producer thread
         with _timed(timings, "prepare"):
-            staged, rejects = prepare_chunk(chunk, mapping, ctx, options, run_id, loaded_at, flags)
+            staged, rejects = prepare_chunk(chunk, mapping, ctx, options, run_id, loaded_at, counted)
             table = None if staged.empty else pa.Table.from_pandas(staged, preserve_index=False)
-        yield len(chunk.frame), table, rejects
+        return len(chunk.frame), table, rejects, counted
+
+    with ThreadPoolExecutor(_PREPARE_THREADS, thread_name_prefix="onemap-prepare") as pool:
+        running: deque[Future] = deque()
+        while True:
+            with _timed(timings, "read"):
+                chunk = next(chunks, None)
+            if chunk is not None:
+                if mapping is None:
+                    mapping = map_columns(list(chunk.frame.columns), "cases", options.columns)
+                running.append(pool.submit(prepare, chunk))
+                if len(running) < _PREPARE_THREADS:
+                    continue
+            if not running:
+                return
+            read, table, rejects, counted = running.popleft().result()
+            flags.update(counted)
+            yield read, table, rejects
+
+
+#: Chunks prepared at once (each in its own thread).
+_PREPARE_THREADS = 2
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:

@@ -102,18 +102,20 @@ class KeepRule:
     as ``cases`` itself and saves the dashboard little, so it is not kept (table ``rollup_dropped``) and the
     dashboard reads the next rollup that fits, or ``cases``.
 
-    A rollup is kept while it has at most 1/``min_reduction`` of the rows of ``cases`` and fewer rows than the
-    rollup it is summed from (an equal one, e.g. the grid rollup of a city without sub-grids, holds the same
-    rows). Below ``min_cases`` cases every rollup is kept: they are cheap, and tiny data says nothing.
+    A rollup is kept while it has at most 1/``min_reduction`` of the rows of ``cases`` and at most
+    ``of_source`` of the rows of the rollup it is summed from (one as large, e.g. the grid rollup of a city
+    without sub-grids, holds the same rows). Below ``min_cases`` cases every rollup is kept: they are cheap,
+    and tiny data says nothing. ``rows`` may be an estimate (HyperLogLog, a few per cent off): the margins are wide.
     """
 
     min_reduction: float = 3.0
     min_cases: int = 100_000
+    of_source: float = 0.9
 
     def keeps(self, rows: int, cases: int, source_rows: int | None = None) -> bool:
         if cases < self.min_cases:
             return True
-        return rows * self.min_reduction <= cases and (source_rows is None or rows < source_rows)
+        return rows * self.min_reduction <= cases and (source_rows is None or rows <= self.of_source * source_rows)
 
 
 #: The cases still pending at the last load (open and not yet handled), with the columns the filters and the
@@ -205,16 +207,19 @@ def _case_rollup_rows(rollup: CaseRollup, days: tuple[dt.date | None, dt.date | 
     return f"SELECT {day} AS day, {dimensions}, {measures} FROM {table} c WHERE {where} GROUP BY ALL", params
 
 
-def _bin_rollup_rows(rollup: BinRollup, where: str, params: dict, frame: dict[str, float]) -> tuple[str, dict]:
-    """``(sql, params)`` of ``rollup``'s rows for the cases matching ``where``, in the bin ``frame``."""
+def _binned(rollup: BinRollup, where: str) -> str:
+    """The located cases matching ``where``, as ``day``, the dimensions and the bin keys of ``rollup``."""
     select = bins.hex_select if rollup.kind == "hex" else bins.heat_select
-    keys = ", ".join(rollup.keys)
     keep = ", ".join(["day", *rollup.dimensions])
     dimensions = "".join(f", c.{name}" for name in rollup.dimensions)
     day = "CAST(c.reported_at AS DATE)" if rollup.grain == "day" else "CAST(date_trunc('month', c.reported_at) AS DATE)"
-    source = f"SELECT {day} AS day{dimensions}, c.lon, c.lat FROM cases c WHERE {where}"
-    sql = f"SELECT {keep}, {keys}, count(*) AS cases FROM ({select(source, keep=keep)}) GROUP BY ALL"
-    return sql, {**params, **frame}
+    return select(f"SELECT {day} AS day{dimensions}, c.lon, c.lat FROM cases c WHERE {where}", keep=keep)
+
+
+def _bin_rollup_rows(rollup: BinRollup, where: str, params: dict, frame: dict[str, float]) -> tuple[str, dict]:
+    """``(sql, params)`` of ``rollup``'s rows for the cases matching ``where``, in the bin ``frame``."""
+    columns = ", ".join(["day", *rollup.dimensions, *rollup.keys])
+    return f"SELECT {columns}, count(*) AS cases FROM ({_binned(rollup, where)}) GROUP BY ALL", {**params, **frame}
 
 
 def dropped_rollups(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -228,35 +233,51 @@ def _write_or_drop(
     rows: tuple[str, dict],
     days: tuple[str, dict] | None,
     *,
+    estimate: int,
     keep: KeepRule,
     cases: int,
     source_rows: int | None = None,
 ) -> tuple[int, int] | None:
     """Replace ``table``'s rows on ``days`` (``(where, params)`` over its ``day``; None: all) with ``rows``, or
-    empty it and record it in ``rollup_dropped`` when the result would not be worth keeping.
+    empty it and record it in ``rollup_dropped`` when it would not be worth keeping.
 
-    Returns the rows written and the rows the table holds after, or None when it was dropped. The new rows
-    are counted in a temporary table before anything is written, so a rollup not kept costs its aggregation.
+    ``estimate``: about how many rows ``rows`` holds (``_estimates``), so that a rollup not kept costs
+    a distinct count, not its aggregation and write. Returns the rows written and the rows the table holds
+    after, or None when it was dropped.
     """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_rows AS {rows[0]}", rows[1])
-    new = _count(con, "SELECT count(*) FROM _rollup_rows")
     where, params = days if days is not None else ("TRUE", {})
     kept_elsewhere = 0 if days is None else _count(con, f"SELECT count(*) FROM {table} WHERE NOT ({where})", params)
-    if keep.keeps(new + kept_elsewhere, cases, source_rows):
-        con.execute(f"DELETE FROM {table} WHERE {where}", params)
-        # stored in day order, so a day range skips row groups by their min/max
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rollup_rows ORDER BY day")
-        con.execute("DELETE FROM rollup_dropped WHERE table_name = $t", {"t": table})
-        written: tuple[int, int] | None = (new, new + kept_elsewhere)
-    else:
+    if not keep.keeps(estimate + kept_elsewhere, cases, source_rows):
         con.execute(f"DELETE FROM {table}")
         con.execute(
             "INSERT OR REPLACE INTO rollup_dropped VALUES ($t, $cases, $rows)",
-            {"t": table, "cases": cases, "rows": new + kept_elsewhere},
+            {"t": table, "cases": cases, "rows": estimate + kept_elsewhere},
         )
-        written = None
-    con.execute("DROP TABLE _rollup_rows")
-    return written
+        return None
+    con.execute(f"DELETE FROM {table} WHERE {where}", params)
+    # stored in day order, so a day range skips row groups by their min/max
+    new = _count(con, f"INSERT INTO {table} BY NAME {rows[0]} ORDER BY day", rows[1])
+    con.execute("DELETE FROM rollup_dropped WHERE table_name = $t", {"t": table})
+    return new, new + kept_elsewhere
+
+
+def _estimates(con: duckdb.DuckDBPyConnection, keys: dict[str, str], params: dict) -> dict[str, int]:
+    """About how many rows each relation of ``keys`` (name → SQL of one column ``k``, the hash of its key
+    columns) holds: HyperLogLog distinct counts (a few per cent off), all in one query."""
+    if not keys:
+        return {}
+    columns = ", ".join(f"(SELECT approx_count_distinct(k) FROM ({sql}))" for sql in keys.values())
+    values = con.execute(f"SELECT {columns}", params).fetchall()[0]
+    return {name: int(v) for name, v in zip(keys, values, strict=True)}
+
+
+def _case_keys(rollup: CaseRollup, where: str) -> str:
+    dimensions = ", ".join(f"c.{name}" for name in rollup.dimensions)
+    return f"SELECT hash(CAST(c.reported_at AS DATE), {dimensions}) AS k FROM cases c WHERE {where}"
+
+
+def _bin_keys(rollup: BinRollup, where: str) -> str:
+    return f"SELECT hash({', '.join(['day', *rollup.dimensions, *rollup.keys])}) AS k FROM ({_binned(rollup, where)})"
 
 
 def _rejudged(dropped: dict[str, int], table: str, cases: int) -> bool | None:
@@ -265,10 +286,6 @@ def _rejudged(dropped: dict[str, int], table: str, cases: int) -> bool | None:
     if table not in dropped:
         return None
     return cases >= 2 * dropped[table]
-
-
-def _written(rows: tuple[int, int] | None) -> int:
-    return rows[0] if rows else 0
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> int:
@@ -293,24 +310,42 @@ def _stale_bin_kinds(con: duckdb.DuckDBPyConnection, frames: dict[str, dict[str,
     return {kind for kind in bins.BIN_KINDS if stored.get(kind) != wanted.get(kind)}
 
 
+def _kept_source(rollup: CaseRollup, kept: dict[str, int]) -> str | None:
+    """The nearest rollup ``rollup`` can be summed from among those ``kept``: its source, else that one's
+    source …; None: count ``cases``."""
+    by_table = {r.table: r for r in CASE_ROLLUPS}
+    source = rollup.source
+    while source is not None and source not in kept:
+        source = by_table[source].source
+    return source
+
+
 def _refresh_case_rollups(
     con: duckdb.DuckDBPyConnection, first_day: dt.date | None, last_day: dt.date | None, keep: KeepRule
 ) -> dict[str, int]:
     cases = _count(con, "SELECT count(*) FROM cases")
     dropped = dropped_rollups(con)
+    # dropped ones not due to be judged again are left out; those due are judged over every day
+    due = {r.table: _rejudged(dropped, r.table, cases) for r in CASE_ROLLUPS}
+    estimates = {}
+    for whole, span in ((False, (first_day, last_day)), (True, (None, None))):
+        where, params = _day_range(*span, "c.reported_at")
+        keys = {r.table: _case_keys(r, where) for r in CASE_ROLLUPS if due[r.table] is (True if whole else None)}
+        estimates.update(_estimates(con, keys, params))
     rows_now: dict[str, int] = {}  # kept rollups, rows after their refresh
     written = {}
     for rollup in CASE_ROLLUPS:  # in order: a source is rebuilt before the rollups summed from it
-        rejudge = _rejudged(dropped, rollup.table, cases)
-        if rejudge is False:
+        if due[rollup.table] is False:
             continue
-        days = (None, None) if rejudge else (first_day, last_day)
-        source = rollup.source if rollup.source in rows_now else None  # a dropped source: count cases
+        whole = bool(due[rollup.table])
+        days = (None, None) if whole else (first_day, last_day)
+        source = _kept_source(rollup, rows_now)
         rows = _write_or_drop(
             con,
             rollup.table,
             _case_rollup_rows(rollup, days, source),
-            None if rejudge else _day_range(*days, "day"),
+            None if whole else _day_range(*days, "day"),
+            estimate=estimates[rollup.table],
             keep=keep,
             cases=cases,
             source_rows=rows_now.get(source) if source else None,
@@ -355,7 +390,7 @@ def _refresh_bin_rollups(
     dropped = dropped_rollups(con)
     written = {}
     for rollup in BIN_ROLLUPS:
-        rejudge = _rejudged(dropped, rollup.table, cases)
+        due = _rejudged(dropped, rollup.table, cases)
         if rollup.kind in whole:
             con.execute(f"DELETE FROM {rollup.table}")
             con.execute("DELETE FROM case_bin_frame WHERE kind = $kind", {"kind": rollup.kind})
@@ -363,23 +398,36 @@ def _refresh_bin_rollups(
                 written[rollup.table] = 0
                 continue
             frame = frames[rollup.kind]
-            rows = _bin_rollup_rows(rollup, "TRUE", {}, frame)
-            written[rollup.table] = _written(_write_or_drop(con, rollup.table, rows, None, keep=keep, cases=cases))
+            written[rollup.table] = _write_bins(con, rollup, None, frame, keep=keep, cases=cases)
             size = frame[bins.BIN_KINDS[rollup.kind]]
             con.execute(
                 "INSERT INTO case_bin_frame VALUES ($kind, $size, $lon0, $lat0)",
                 {"kind": rollup.kind, "size": size, "lon0": frame["lon0"], "lat0": frame["lat0"]},
             )
-        elif rejudge:
-            rows = _bin_rollup_rows(rollup, "TRUE", {}, frames[rollup.kind])
-            written[rollup.table] = _written(_write_or_drop(con, rollup.table, rows, None, keep=keep, cases=cases))
-        elif days is not None and rejudge is None:
+        elif due:
+            written[rollup.table] = _write_bins(con, rollup, None, frames[rollup.kind], keep=keep, cases=cases)
+        elif days is not None and due is None:
             span = days if rollup.grain == "day" else _whole_months(*days)
-            where_cases, case_params = _day_range(*span, "c.reported_at")
-            rows = _bin_rollup_rows(rollup, where_cases, case_params, frames[rollup.kind])
-            days_sql = _day_range(*span, "day")
-            written[rollup.table] = _written(_write_or_drop(con, rollup.table, rows, days_sql, keep=keep, cases=cases))
+            written[rollup.table] = _write_bins(con, rollup, span, frames[rollup.kind], keep=keep, cases=cases)
     return written
+
+
+def _write_bins(
+    con: duckdb.DuckDBPyConnection,
+    rollup: BinRollup,
+    days: tuple[dt.date | None, dt.date | None] | None,
+    frame: dict[str, float],
+    *,
+    keep: KeepRule,
+    cases: int,
+) -> int:
+    """Refresh bin ``rollup`` on ``days`` (None: all) in ``frame``, or drop it; the rows written."""
+    where, params = _day_range(*days, "c.reported_at") if days is not None else ("TRUE", {})
+    estimate = _estimates(con, {rollup.table: _bin_keys(rollup, where)}, {**params, **frame})[rollup.table]
+    rows = _bin_rollup_rows(rollup, where, params, frame)
+    day_sql = _day_range(*days, "day") if days is not None else None
+    done = _write_or_drop(con, rollup.table, rows, day_sql, estimate=estimate, keep=keep, cases=cases)
+    return done[0] if done else 0
 
 
 def refresh(

@@ -244,3 +244,53 @@ def test_a_load_of_something_else_builds_missing_rollups(loaded, tmp_path: Path)
 def test_refresh_rejects_an_inverted_range(loaded) -> None:
     with duckdb.connect(str(loaded.db_path)) as con, pytest.raises(ValueError, match="after last_day"):
         rollups.refresh(con, SIZES, first_day=dt.date(2025, 6, 5), last_day=dt.date(2025, 6, 4))
+
+
+@pytest.mark.parametrize(
+    ("rows", "cases", "source_rows", "kept"),
+    [
+        (300, 900, None, True),  # a third of cases: kept
+        (301, 900, None, False),  # more: it barely aggregates
+        (100, 900, 112, True),  # under 90 % of its source
+        (100, 900, 110, False),  # as large as its source (the same rows, e.g. no sub-grids)
+        (5, 5, None, True),  # below min_cases every rollup is kept
+    ],
+)
+def test_the_keep_rule(rows: int, cases: int, source_rows: int | None, kept: bool) -> None:
+    rule = rollups.KeepRule(min_reduction=3.0, min_cases=10, of_source=0.9)
+    assert rule.keeps(rows, cases, source_rows) is kept
+
+
+def test_rollups_that_do_not_aggregate_are_dropped_and_the_dashboard_reads_another(loaded) -> None:
+    from dashboard.queries.cases import cases_by_level
+    from dashboard.queries.source import case_source, fresh_rollups
+
+    # levels 1-3 only: the grid rollup (levels 1-4) and the community rollup (1-3) hold the area rollup's rows
+    rule = rollups.KeepRule(min_reduction=1.0, min_cases=0)
+    with store.writing(loaded.db_path) as con:
+        rollups.refresh_after_loads(con, [], SIZES, keep=rule)
+        rollups.refresh(con, SIZES, keep=rule)
+    dropped = dict(query(loaded, "SELECT table_name, source_rows FROM rollup_dropped"))
+    assert {"case_daily_grid", "case_daily_community"} <= set(dropped)
+    assert dropped["case_daily_grid"] == 5 and "case_daily_area" not in dropped
+    assert query(loaded, "SELECT count(*) FROM case_daily_grid") == [(0,)]
+    with duckdb.connect(str(loaded.db_path), read_only=True) as con:
+        assert not set(dropped) & set(fresh_rollups(con))
+        assert case_source(con, ["grid_l3"]).table == "case_daily_area"  # the next rollup that fits
+        assert rollups.stale_days(con, []) is None  # a dropped rollup is not compared with cases
+        by_level = cases_by_level(con, depth=3)
+    with store.writing(loaded.db_path) as con:  # the same figures from cases alone
+        con.execute("DELETE FROM rollup_state")
+    with duckdb.connect(str(loaded.db_path), read_only=True) as con:
+        assert cases_by_level(con, depth=3).equals(by_level)
+
+
+def test_a_dropped_rollup_is_judged_again_once_cases_doubles(loaded, tmp_path: Path) -> None:
+    with store.writing(loaded.db_path) as con:  # as if dropped when cases held 3 rows
+        con.execute("DELETE FROM case_daily_kind")
+        con.execute("INSERT INTO rollup_dropped VALUES ('case_daily_kind', 3, 3)")
+    more = [case(6, 上报时间="2025-06-20 09:00:00", 状态="已上报", **NO_WORKFLOW)]
+    load(write_csv(tmp_path / "more.csv", more), loaded)
+    # 6 cases >= 2 × 3: built whole again (below min_cases the default rule keeps it)
+    assert query(loaded, "SELECT count(*) FROM rollup_dropped") == [(0,)]
+    assert all_match(loaded)
