@@ -10,6 +10,7 @@ from typing import Any
 from settings import Settings, load_settings
 
 from . import rollups, store
+from .allocator import keep_freed_memory
 from .assign import store_indexes
 from .entities import SPECS
 from .keyed_load import load_keyed
@@ -61,6 +62,7 @@ def load_many(
     refreshes them (a grid load moves the bins' frame; a rollup added by an upgrade is built by the next load).
     """
     settings = settings or load_settings()
+    keep_freed_memory()
     reports = []
     with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit) as con:
         seed_reference(con)

@@ -157,12 +157,35 @@ def _transformer(src: str, dst: str) -> Transformer:
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
+def _multiples(angle: FloatArray) -> dict[int, FloatArray]:
+    """sin(k·angle) for k in 2, 5, 20, 60, 120, 360, from one sin and one cos by angle-sum identities.
+
+    Six array products cost less than one ``np.sin`` (~28 ms per million); the error grows with k to about
+    k·1e-16, which the GCJ-02 shift scales to below 1e-16 degrees.
+    """
+    s1, c1 = np.sin(angle), np.cos(angle)
+    s2, c2 = 2.0 * s1 * c1, 1.0 - 2.0 * s1 * s1
+    s4, c4 = 2.0 * s2 * c2, 1.0 - 2.0 * s2 * s2
+    s5, c5 = s4 * c1 + c4 * s1, c4 * c1 - s4 * s1
+    s10, c10 = 2.0 * s5 * c5, 1.0 - 2.0 * s5 * s5
+    s20, c20 = 2.0 * s10 * c10, 1.0 - 2.0 * s10 * s10
+    s60, c60 = s20 * (3.0 - 4.0 * s20 * s20), c20 * (4.0 * c20 * c20 - 3.0)
+    s120 = 2.0 * s60 * c60
+    return {2: s2, 5: s5, 20: s20, 60: s60, 120: s120, 360: s120 * (3.0 - 4.0 * s120 * s120)}
+
+
 def _gcj_offset(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """The GCJ-02 shift (degrees) at WGS-84 ``lon``/``lat``; zero outside China's box."""
+    """The GCJ-02 shift (degrees) at WGS-84 ``lon``/``lat``; zero outside China's box.
+
+    The published formula's sines of x·π·{6, 2, 1, 1/3, 1/12, 1/30} and y·π·{1, 1/3, 1/12, 1/30} are
+    the multiples 360, 120, 60, 20, 5 and 2 of x·π/60 and y·π/60 (``_multiples``).
+    """
     x = lon - 105.0
     y = lat - 35.0
+    sx = _multiples(x * (np.pi / 60.0))
+    sy = _multiples(y * (np.pi / 60.0))
     sqrt_abs_x = np.sqrt(np.abs(x))
-    common = (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+    common = (20.0 * sx[360] + 20.0 * sx[120]) * 2.0 / 3.0
     dlat = (
         -100.0
         + 2.0 * x
@@ -171,8 +194,8 @@ def _gcj_offset(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArra
         + 0.1 * x * y
         + 0.2 * sqrt_abs_x
         + common
-        + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
-        + (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
+        + (20.0 * sy[60] + 40.0 * sy[20]) * 2.0 / 3.0
+        + (160.0 * sy[5] + 320.0 * sy[2]) * 2.0 / 3.0
     )
     dlon = (
         300.0
@@ -182,8 +205,8 @@ def _gcj_offset(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArra
         + 0.1 * x * y
         + 0.1 * sqrt_abs_x
         + common
-        + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
-        + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
+        + (20.0 * sx[60] + 40.0 * sx[20]) * 2.0 / 3.0
+        + (150.0 * sx[5] + 300.0 * sx[2]) * 2.0 / 3.0
     )
     rad_lat = lat / 180.0 * np.pi
     magic = 1.0 - _EE * np.sin(rad_lat) ** 2

@@ -7,6 +7,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from settings import Settings
@@ -26,21 +27,17 @@ def column(raw: pd.DataFrame, mapping: dict[str, str], name: str) -> pd.Series:
 
 
 def undecodable_rows(raw: pd.DataFrame, headers: list[str]) -> np.ndarray:
-    """Rows holding U+FFFD, the reader's mark for bytes no encoding could decode.
-
-    Each Arrow column's data buffer is searched once for the character's bytes; only columns that
-    contain it are checked row by row.
-    """
+    """Rows holding U+FFFD, the reader's mark for bytes no encoding could decode (Arrow's substring search)."""
     bad = np.zeros(len(raw), dtype=bool)
     for header in headers:
-        values = raw[header]
-        chunks = pa.chunked_array(pa.array(values, type=pa.string(), from_pandas=True)).chunks
-        if any(chunk.buffers()[2] is not None and _REPLACEMENT in chunk.buffers()[2].to_pybytes() for chunk in chunks):
-            bad |= values.astype("string").str.contains("\ufffd", regex=False).fillna(False).to_numpy(bool)
+        values = pa.array(raw[header], type=pa.string(), from_pandas=True)
+        found = pc.match_substring(values, _REPLACEMENT)
+        if pc.any(found).as_py():
+            bad |= found.fill_null(False).to_numpy(zero_copy_only=False)
     return bad
 
 
-_REPLACEMENT = "\ufffd".encode()
+_REPLACEMENT = "\ufffd"
 
 
 def locate(
