@@ -135,7 +135,8 @@ class CaseContext:
     def handle_limits(self, channel: pd.Series, category_code: pd.Series, urgent: np.ndarray) -> pd.DataFrame:
         """Clock and amount of the handling limit per case, most specific rule first.
 
-        Resolved once per distinct (channel, class, urgent) combination and spread back to the rows.
+        Resolved once per distinct (channel, class, urgent) combination and spread back to the rows: ``clock``
+        (categorical, NaN where no rule applies) and ``amount`` (float, NaN likewise).
         """
         key = pd.DataFrame(
             {
@@ -150,7 +151,14 @@ class CaseContext:
         combined = (channel_codes * (category_codes.max(initial=0) + 1) + category_codes) * 2 + key["urgent"]
         _, first, codes = np.unique(combined.to_numpy(np.int64), return_index=True, return_inverse=True)
         resolved = self._resolve_limits(key.iloc[first].reset_index(drop=True))
-        return resolved.iloc[codes].reset_index(drop=True)
+        # spread back as a categorical (a take of small codes), not a million string objects
+        clock = pd.Categorical(resolved["clock"].astype(object).where(resolved["clock"].notna(), None))
+        return pd.DataFrame(
+            {
+                "clock": pd.Categorical.from_codes(clock.codes[codes], dtype=clock.dtype),
+                "amount": resolved["amount"].to_numpy()[codes],
+            }
+        )
 
     def _resolve_limits(self, key: pd.DataFrame) -> pd.DataFrame:
         n = len(key)

@@ -295,23 +295,27 @@ def _row_hashes(frame: pd.DataFrame, salt: str) -> np.ndarray:
 
 def _deadlines(out: pd.DataFrame, extension_days: np.ndarray, ctx: CaseContext) -> None:
     limits = ctx.handle_limits(out["channel"], out["category_code"], out["is_urgent"].to_numpy(bool))
-    clock = limits["clock"].fillna("working_hours").to_numpy(dtype=object)
+    clock = limits["clock"].cat.add_categories(
+        [c for c in ["working_hours"] if c not in limits["clock"].cat.categories]
+    )
+    clock = clock.fillna("working_hours")
     amount = limits["amount"].fillna(8.0).to_numpy(dtype=float)
-    working = np.isin(clock, ["working_hours", "working_days"])
+    # per category, then spread by the codes: the clocks are a handful of names
+    names = clock.cat.categories.to_numpy(dtype=object)
+    codes = clock.cat.codes.to_numpy()
+    working = np.isin(names, ["working_hours", "working_days"])[codes]
+    days = np.isin(names, ["working_days", "natural_days"])[codes]
     per_day = np.where(working, ctx.hours_per_workday, 24.0)
-    hours = np.where(np.isin(clock, ["working_days", "natural_days"]), amount * per_day, amount)
+    hours = np.where(days, amount * per_day, amount)
     extension_hours = extension_days * per_day
     start = out["dispatched_at"].fillna(out["registered_at"]).fillna(out["accepted_at"]).fillna(out["reported_at"])
-    deadline = ctx.calendar.add(
-        start.to_numpy("datetime64[ns]"),
-        hours + extension_hours,
-        np.where(working, "working_hours", "continuous_hours"),
-    )
+    kinds = pd.Categorical.from_codes(working.astype(np.int8), categories=["continuous_hours", "working_hours"])
+    deadline = ctx.calendar.add(start.to_numpy("datetime64[ns]"), hours + extension_hours, pd.Series(kinds))
     handled = out["handled_at"].to_numpy("datetime64[ns]")
     as_of = np.datetime64(ctx.as_of, "ns")
     is_open = out["status"].isin(ctx.open_states).to_numpy(bool)
     overdue = np.where(np.isnat(handled), is_open & (as_of > deadline), handled > deadline)
-    out["handle_clock"] = pd.Series(clock).astype("category")
+    out["handle_clock"] = clock.cat.remove_unused_categories()
     out["handle_limit"] = amount
     out["extension_hours"] = extension_hours
     out["handle_deadline"] = deadline
