@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import shapely
 
 from settings import Settings
@@ -27,17 +27,28 @@ def column(raw: pd.DataFrame, mapping: dict[str, str], name: str) -> pd.Series:
 
 
 def undecodable_rows(raw: pd.DataFrame, headers: list[str]) -> np.ndarray:
-    """Rows holding U+FFFD, the reader's mark for bytes no encoding could decode (Arrow's substring search)."""
+    """Rows holding U+FFFD, the reader's mark for bytes no encoding could decode.
+
+    Each Arrow column's data bytes are searched once, in place, for the character's UTF-8 bytes; only a
+    column that has them is checked row by row.
+    """
     bad = np.zeros(len(raw), dtype=bool)
     for header in headers:
-        values = pa.array(raw[header], type=pa.string(), from_pandas=True)
-        found = pc.match_substring(values, _REPLACEMENT)
-        if pc.any(found).as_py():
-            bad |= found.fill_null(False).to_numpy(zero_copy_only=False)
+        values = raw[header]
+        if any(_has_replacement(chunk) for chunk in pa.chunked_array(pa.array(values)).chunks):
+            bad |= values.astype("string").str.contains("\ufffd", regex=False).fillna(False).to_numpy(bool)
     return bad
 
 
-_REPLACEMENT = "\ufffd"
+def _has_replacement(chunk: pa.Array) -> bool:
+    buffers = chunk.buffers()
+    data = buffers[2] if len(buffers) > 2 else None  # a string array's character bytes
+    if data is None or data.size < 3:
+        return False
+    return _REPLACEMENT.search(memoryview(data)) is not None  # re searches the buffer in place
+
+
+_REPLACEMENT = re.compile(re.escape("\ufffd".encode()))
 
 
 def locate(
