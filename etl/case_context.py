@@ -161,19 +161,33 @@ class CaseContext:
         )
 
     def _resolve_limits(self, key: pd.DataFrame) -> pd.DataFrame:
-        n = len(key)
-        out = pd.DataFrame({"clock": pd.Series(pd.NA, index=range(n), dtype="string"), "amount": np.full(n, np.nan)})
-        ch, cat = key["channel"], key["category"]
-        major = cat.str.slice(0, 2)
-        star = pd.Series("*", index=range(n), dtype="string")
-        keys = [ch + ":" + cat, ch + ":" + major, ch + ":*", cat, major, star]
-        urgent = key["urgent"].to_numpy(bool)
-        for step, rows in (("urgent_handle", urgent), ("handle", np.ones(n, dtype=bool))):
-            table = self.limits[self.limits["step"] == step].set_index("category_code")
-            for k in keys:
-                todo = out["clock"].isna().to_numpy() & rows & k.notna().to_numpy()
-                if not todo.any():
-                    continue
-                out.loc[todo, "clock"] = k[todo].map(table["clock"]).astype("string").to_numpy()
-                out.loc[todo, "amount"] = k[todo].map(table["amount"]).to_numpy(dtype=float)
-        return out
+        """The limit of each (channel, category, urgent) row of ``key``: a few dozen rows, so plain Python."""
+        rules = {
+            (step, code): (clock, float(amount))
+            for step, code, clock, amount in self.limits[["step", "category_code", "clock", "amount"]].itertuples(
+                index=False
+            )
+        }
+        clocks: list[str | None] = []
+        amounts: list[float] = []
+        for channel, category, urgent in (
+            key[["channel", "category"]].assign(urgent=key["urgent"]).itertuples(index=False)
+        ):
+            channel = None if pd.isna(channel) else channel
+            category = None if pd.isna(category) else category
+            candidates = [
+                f"{channel}:{category}" if channel and category else None,
+                f"{channel}:{category[:2]}" if channel and category else None,
+                f"{channel}:*" if channel else None,
+                category,
+                category[:2] if category else None,
+                "*",
+            ]
+            found = None
+            for step in ("urgent_handle", "handle") if urgent else ("handle",):
+                found = next((rules[(step, k)] for k in candidates if k is not None and (step, k) in rules), None)
+                if found is not None:
+                    break
+            clocks.append(found[0] if found else None)
+            amounts.append(found[1] if found else np.nan)
+        return pd.DataFrame({"clock": pd.Series(clocks, dtype="string"), "amount": np.array(amounts, dtype=float)})

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import EAST_POINT, OUTSIDE_POINT, WEST_POINT, write_csv
@@ -331,4 +332,37 @@ def test_a_repeated_id_is_judged_against_the_cases_before_the_load(city, tmp_pat
     assert query(settings, "SELECT source_id, description, run_id FROM cases ORDER BY source_id") == [
         ("C0001", "改过", third.run_id),
         ("C0002", "小区门口暴露垃圾", first.run_id),
+    ]
+
+
+def test_handling_limits_take_the_most_specific_rule_and_urgent_first() -> None:
+    from types import SimpleNamespace
+
+    from etl.case_context import CaseContext
+
+    limits = pd.DataFrame(
+        [
+            ("*", "handle", "working_days", 5.0),
+            ("06", "handle", "working_hours", 8.0),
+            ("06010", "handle", "working_hours", 4.0),
+            ("hotline:*", "handle", "natural_days", 7.0),
+            ("hotline:06010", "handle", "natural_days", 2.0),
+            ("06010", "urgent_handle", "continuous_hours", 2.0),
+        ],
+        columns=["category_code", "step", "clock", "amount"],
+    )
+    ctx = SimpleNamespace(limits=limits)
+    ctx._resolve_limits = lambda key: CaseContext._resolve_limits(ctx, key)
+    channel = pd.Series(["patrol", "patrol", "patrol", "hotline", "hotline", "patrol", "patrol"], dtype="string")
+    category = pd.Series(["06010", "06042", "09009", "06010", "06042", None, "06010"], dtype="string")
+    urgent = np.array([False, False, False, False, False, False, True])
+    got = CaseContext.handle_limits(ctx, channel, category, urgent)
+    assert list(zip(got["clock"].astype(str), got["amount"], strict=True)) == [
+        ("working_hours", 4.0),  # the class
+        ("working_hours", 8.0),  # its major
+        ("working_days", 5.0),  # nothing for 09: '*'
+        ("natural_days", 2.0),  # channel and class
+        ("natural_days", 7.0),  # channel:* before the major
+        ("working_days", 5.0),  # no class: '*'
+        ("continuous_hours", 2.0),  # urgent: the urgent limit first
     ]
