@@ -467,8 +467,10 @@ def _merge(con: duckdb.DuckDBPyConnection, rows: pa.Table, run_id: int, *, earli
             )
             con.execute("DELETE FROM _seen WHERE case_uid IN (SELECT case_uid FROM _chunk)")
             con.execute(f"CREATE OR REPLACE TEMP VIEW _chunk AS {scan} WHERE _row NOT IN (SELECT _row FROM _dups)")
-        # rows go in report-time order chunk by chunk: time filters then skip whole row groups
-        insert = "INSERT INTO cases BY NAME SELECT * EXCLUDE (_row) FROM _chunk {} ORDER BY reported_at, _row"
+        # rows go in report-time order batch by batch, so time filters skip whole row groups; most exports
+        # come in that order already, and then the sort (a second of CPU per million rows) is left out
+        order = "" if _in_time_order(rows) else " ORDER BY reported_at, _row"
+        insert = "INSERT INTO cases BY NAME SELECT * EXCLUDE (_row) FROM _chunk {}" + order
         if not earlier:
             con.execute(insert.format(""))
             con.execute("INSERT INTO _seen SELECT case_uid, _row, 'inserted', outside_grid FROM _chunk")
@@ -488,6 +490,12 @@ def _merge(con: duckdb.DuckDBPyConnection, rows: pa.Table, run_id: int, *, earli
     finally:
         con.execute("DROP VIEW IF EXISTS _chunk")
         con.unregister("_chunk_rows")
+
+
+def _in_time_order(rows: pa.Table) -> bool:
+    """Whether the rows are in report-time order (they are in row order, which breaks ties)."""
+    reported = rows.column("reported_at").to_numpy()
+    return bool(np.all(reported[1:] >= reported[:-1]))
 
 
 def _retire_replaced(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:

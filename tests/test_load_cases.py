@@ -366,3 +366,12 @@ def test_handling_limits_take_the_most_specific_rule_and_urgent_first() -> None:
         ("working_days", 5.0),  # no class: '*'
         ("continuous_hours", 2.0),  # urgent: the urgent limit first
     ]
+
+
+@pytest.mark.parametrize("reported", [["09:00", "10:00", "11:00"], ["11:00", "09:00", "10:00"]])
+def test_cases_are_stored_in_report_time_order(city, tmp_path: Path, reported: list[str]) -> None:
+    no_steps = {"派遣时间": None, "处置时间": None, "结案时间": None, "状态": "已上报"}
+    rows = [case(i + 1, 上报时间=f"2025-06-03 {t}:00", **no_steps) for i, t in enumerate(reported)]
+    load(write_csv(tmp_path / "a.csv", rows), city)
+    stored = query(city, "SELECT strftime(reported_at, '%H:%M') FROM cases ORDER BY rowid")
+    assert [t for (t,) in stored] == ["09:00", "10:00", "11:00"]
