@@ -238,16 +238,13 @@ def prepare_chunk(
 
         raw_ok, times, coords = kept(raw), kept(times), kept(coords)
     out = pd.DataFrame({"_row": keep + chunk.first_row})
-    out["source_id"] = kept(source_id)
-    out["source"] = options.source
-    out["case_uid"] = options.source + ":" + out["source_id"]
+    out["source_id"] = kept(source_id)  # source, case_uid, src_crs, run_id, loaded_at: added by _merge
     out["channel"] = kept(channel)
     cats = _categories(raw_ok, mapping, ctx)
     out = pd.concat([out, cats], axis=1)
     for name in ("request_nature", "address"):
         out[name] = _column(raw_ok, mapping, name)
     out["description"] = mask_personal_text(_column(raw_ok, mapping, "description"))
-    out["src_crs"] = options.crs
     out = pd.concat([out, coords], axis=1)
     out = pd.concat([out, times], axis=1)
     with _timed(ctx.timings, "assign_grids"):
@@ -274,8 +271,6 @@ def prepare_chunk(
     with _timed(ctx.timings, "deadlines"):
         _deadlines(out, kept(counts["extension_days"]), ctx)
     out["row_hash"] = _row_hashes(raw_ok[mapped_headers], options.fingerprint())
-    out["run_id"] = run_id
-    out["loaded_at"] = loaded_at
     flags["outside_grid"] += int(out["outside_grid"].sum())
     flags["category_unmapped"] += int(out["category_unmapped"].sum())
     flags["no_location"] += int(out["lon"].isna().sum())
@@ -352,7 +347,8 @@ def load_cases(
     pending_rows = 0
     bar = tqdm(desc=f"cases {path.name}", unit=" rows", disable=not progress, unit_scale=True)
     timings = ctx.timings
-    # A worker thread reads and prepares the next chunk while this one writes (the stage timings overlap).
+    _load_constants(con, options, report.run_id, started)
+    # Worker threads read and prepare the next chunks while this one writes (the stage timings overlap).
     prepared = _prepared_chunks(path, options, ctx, report.run_id, started, flags)
     for read, staged, rejects in in_background(prepared, depth=1):
         report.read += read
@@ -445,7 +441,12 @@ def _merge(con: duckdb.DuckDBPyConnection, rows: pa.Table, run_id: int, *, earli
     version is deleted and it is recorded in ``_dups`` to be rejected as ``duplicate_id``.
     """
     con.register("_chunk_rows", rows)
-    scan = "SELECT * FROM _chunk_rows"
+    # the columns one value per load (bound by _load_constants): DuckDB makes them, no Arrow column to scan
+    scan = (
+        "SELECT *, getvariable('onemap_source') || ':' || source_id AS case_uid,"
+        " getvariable('onemap_source') AS source, getvariable('onemap_src_crs') AS src_crs,"
+        " getvariable('onemap_run_id') AS run_id, getvariable('onemap_loaded_at') AS loaded_at FROM _chunk_rows"
+    )
     con.execute(f"CREATE OR REPLACE TEMP VIEW _chunk AS {scan}")
     try:
         repeated = con.execute(
@@ -490,6 +491,15 @@ def _merge(con: duckdb.DuckDBPyConnection, rows: pa.Table, run_id: int, *, earli
     finally:
         con.execute("DROP VIEW IF EXISTS _chunk")
         con.unregister("_chunk_rows")
+
+
+def _load_constants(
+    con: duckdb.DuckDBPyConnection, options: SourceOptions, run_id: int, loaded_at: dt.datetime
+) -> None:
+    """Bind the values every row of this load shares, which `_merge` adds to each batch."""
+    values = {"source": options.source, "src_crs": options.crs, "run_id": run_id, "loaded_at": loaded_at}
+    for name, value in values.items():
+        con.execute(f"SET VARIABLE onemap_{name} = $value", {"value": value})
 
 
 def _in_time_order(rows: pa.Table) -> bool:
