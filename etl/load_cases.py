@@ -32,7 +32,16 @@ from .pipeline import in_background
 from .points import column as _column
 from .points import locate, undecodable_rows
 from .readers import RawChunk, read_table
-from .runlog import LoadReport, Verdicts, create_rejects_stage, finish_run, next_run_id, rejects_frame, stage_rejects
+from .runlog import (
+    LoadReport,
+    Verdicts,
+    create_rejects_stage,
+    file_sha256,
+    finish_run,
+    next_run_id,
+    rejects_frame,
+    stage_rejects,
+)
 from .sources import SourceOptions
 from .timeparse import parse_times
 from .values import (
@@ -348,6 +357,7 @@ def load_cases(
     bar = tqdm(desc=f"cases {path.name}", unit=" rows", disable=not progress, unit_scale=True)
     timings = ctx.timings
     _load_constants(con, options, report.run_id, started)
+    digest = _HASHER.submit(file_sha256, path)  # for the run log, read meanwhile (hashlib releases the GIL)
     # Worker threads read and prepare the next chunks while this one writes (the stage timings overlap).
     prepared = _prepared_chunks(path, options, ctx, report.run_id, started, flags)
     for read, staged, rejects in in_background(prepared, depth=1):
@@ -370,7 +380,7 @@ def load_cases(
         _retire_replaced(con, report)
     report.flagged = flags
     report.flagged["outside_grid"] = _count(con, "SELECT count(*) FROM _seen WHERE outside_grid")
-    finish_run(con, report, path=path, started_at=started)
+    finish_run(con, report, path=path, started_at=started, sha256=digest.result())
     con.execute("DROP TABLE _seen")
     con.execute("DROP TABLE _dups")
     # prepare includes assign_grids and deadlines
@@ -424,6 +434,8 @@ def _prepared_chunks(
             yield read, table, rejects
 
 
+#: Hashes the file being loaded while it is read and prepared.
+_HASHER = ThreadPoolExecutor(1, thread_name_prefix="onemap-sha256")
 #: Chunks prepared at once (each in its own thread).
 _PREPARE_THREADS = 2
 

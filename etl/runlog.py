@@ -137,8 +137,17 @@ def stage_rejects(con: duckdb.DuckDBPyConnection, rejects: pd.DataFrame) -> None
     con.unregister("_rej_chunk")
 
 
-def finish_run(con: duckdb.DuckDBPyConnection, report: LoadReport, *, path: Path, started_at: dt.datetime) -> None:
-    """Move staged rejects into ``rejected_row``, fill the report's reject counts and write ``etl_run``."""
+def finish_run(
+    con: duckdb.DuckDBPyConnection,
+    report: LoadReport,
+    *,
+    path: Path,
+    started_at: dt.datetime,
+    sha256: str | None = None,
+) -> None:
+    """Move staged rejects into ``rejected_row``, fill the report's reject counts and write ``etl_run``.
+
+    ``sha256``: the file's digest when the caller has it already (``file_sha256``)."""
     con.execute(
         "INSERT INTO rejected_row SELECT $run, $entity, $file, row_number, reason_code, reason, original "
         "FROM _rejects ORDER BY row_number",
@@ -157,7 +166,7 @@ def finish_run(con: duckdb.DuckDBPyConnection, report: LoadReport, *, path: Path
             "entity": report.entity,
             "source": report.source,
             "file": str(path),
-            "sha": file_sha256(path),
+            "sha": sha256 or file_sha256(path),
             "started": started_at,
             "finished": local_now(),
             "read": report.read,
