@@ -8,12 +8,13 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from settings import Settings
 
 from .coords import is_geographic, to_wgs84
-from .readers import RawChunk
+from .readers import STRING_DTYPE, RawChunk
 from .runlog import Verdicts
 from .values import parse_numbers
 
@@ -21,7 +22,10 @@ from .values import parse_numbers
 def column(raw: pd.DataFrame, mapping: dict[str, str], name: str) -> pd.Series:
     """The source column mapped to canonical ``name``, stripped, empty as NA (all NA when unmapped)."""
     if name in mapping:
-        return raw[mapping[name]].astype("string").str.strip().replace("", pd.NA)
+        values = raw[mapping[name]]
+        text = pc.utf8_trim_whitespace(pa.chunked_array(pa.array(values.astype(STRING_DTYPE))))
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+        return pd.Series(pd.arrays.ArrowStringArray(text), index=raw.index, name=values.name)
     # built from Arrow nulls: pd.Series(pd.NA, dtype="string") repeats a scalar, ~3 ms per 100k rows
     return pd.Series(pd.arrays.ArrowStringArray(pa.nulls(len(raw), pa.string())), index=raw.index)
 
