@@ -170,9 +170,7 @@ class CaseContext:
         }
         clocks: list[str | None] = []
         amounts: list[float] = []
-        for channel, category, urgent in (
-            key[["channel", "category"]].assign(urgent=key["urgent"]).itertuples(index=False)
-        ):
+        for channel, category, urgent in key[["channel", "category", "urgent"]].itertuples(index=False):
             channel = None if pd.isna(channel) else channel
             category = None if pd.isna(category) else category
             candidates = [
