@@ -453,16 +453,20 @@ def _merge(con: duckdb.DuckDBPyConnection, rows: pa.Table, run_id: int, *, earli
     version is deleted and it is recorded in ``_dups`` to be rejected as ``duplicate_id``.
     """
     con.register("_chunk_rows", rows)
-    # the columns one value per load (bound by _load_constants): DuckDB makes them, no Arrow column to scan
-    scan = (
-        "SELECT *, getvariable('onemap_source') || ':' || source_id AS case_uid,"
-        " getvariable('onemap_source') AS source, getvariable('onemap_src_crs') AS src_crs,"
-        " getvariable('onemap_run_id') AS run_id, getvariable('onemap_loaded_at') AS loaded_at FROM _chunk_rows"
-    )
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _chunk AS {scan}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _chunk AS SELECT *, {_CONSTANTS} FROM _chunk_rows")
+    # rows go in report-time order batch by batch, so time filters skip whole row groups; most exports
+    # come in that order already, and then the sort is left out. The constants are added after the sort,
+    # which then carries five columns fewer.
+    ordered = "_chunk_rows" if _in_time_order(rows) else "(SELECT * FROM _chunk_rows ORDER BY reported_at, _row)"
+    skipped: list[str] = []  # rows of the batch not to insert
+
+    def insert() -> None:
+        where = f" WHERE {' AND '.join(skipped)}" if skipped else ""
+        con.execute(f"INSERT INTO cases BY NAME SELECT * EXCLUDE (_row), {_CONSTANTS} FROM {ordered}{where}")
+
     try:
         repeated = con.execute(
-            "SELECT EXISTS (SELECT case_uid FROM _chunk GROUP BY case_uid HAVING count(*) > 1)"
+            "SELECT EXISTS (SELECT source_id FROM _chunk_rows GROUP BY source_id HAVING count(*) > 1)"
             " OR EXISTS (SELECT 1 FROM _seen SEMI JOIN _chunk USING (case_uid))"
         ).fetchall()[0][0]
         if repeated:  # rare: keep each id's last row
@@ -479,21 +483,20 @@ def _merge(con: duckdb.DuckDBPyConnection, rows: pa.Table, run_id: int, *, earli
                 "DELETE FROM cases WHERE run_id = $run AND case_uid IN (SELECT case_uid FROM _chunk)", {"run": run_id}
             )
             con.execute("DELETE FROM _seen WHERE case_uid IN (SELECT case_uid FROM _chunk)")
-            con.execute(f"CREATE OR REPLACE TEMP VIEW _chunk AS {scan} WHERE _row NOT IN (SELECT _row FROM _dups)")
-        # rows go in report-time order batch by batch, so time filters skip whole row groups; most exports
-        # come in that order already, and then the sort (a second of CPU per million rows) is left out
-        order = "" if _in_time_order(rows) else " ORDER BY reported_at, _row"
-        insert = "INSERT INTO cases BY NAME SELECT * EXCLUDE (_row) FROM _chunk {}" + order
+            skipped.append("_row NOT IN (SELECT _row FROM _dups)")
+            view = f"SELECT *, {_CONSTANTS} FROM _chunk_rows WHERE {skipped[0]}"
+            con.execute(f"CREATE OR REPLACE TEMP VIEW _chunk AS {view}")
         if not earlier:
-            con.execute(insert.format(""))
+            insert()
             con.execute("INSERT INTO _seen SELECT case_uid, _row, 'inserted', outside_grid FROM _chunk")
             return
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _match AS SELECT k.case_uid, (c.row_hash = k.row_hash) AS same "
+            "CREATE OR REPLACE TEMP TABLE _match AS SELECT k.case_uid, k._row, (c.row_hash = k.row_hash) AS same "
             "FROM _chunk k JOIN cases c ON c.case_uid = k.case_uid AND c.run_id < $run",
             {"run": run_id},
         )
-        con.execute(insert.format("WHERE case_uid NOT IN (SELECT case_uid FROM _match WHERE same)"))
+        skipped.append("_row NOT IN (SELECT _row FROM _match WHERE same)")
+        insert()
         con.execute(
             "INSERT INTO _seen SELECT k.case_uid, k._row, "
             "CASE WHEN m.same THEN 'unchanged' WHEN m.same IS NOT NULL THEN 'updated' ELSE 'inserted' END, "
@@ -503,6 +506,14 @@ def _merge(con: duckdb.DuckDBPyConnection, rows: pa.Table, run_id: int, *, earli
     finally:
         con.execute("DROP VIEW IF EXISTS _chunk")
         con.unregister("_chunk_rows")
+
+
+#: The columns with one value per load (bound by `_load_constants`): DuckDB makes them, no Arrow column to scan.
+_CONSTANTS = (
+    "getvariable('onemap_source') || ':' || source_id AS case_uid, getvariable('onemap_source') AS source,"
+    " getvariable('onemap_src_crs') AS src_crs, getvariable('onemap_run_id') AS run_id,"
+    " getvariable('onemap_loaded_at') AS loaded_at"
+)
 
 
 def _load_constants(
