@@ -261,7 +261,8 @@ def read_indexes(con: duckdb.DuckDBPyConnection, key: str) -> dict[tuple[np.date
     rows = con.execute("SELECT epoch_start, depth, payload FROM grid_index_cache WHERE grids_key = ?", [key]).fetchall()
     if not rows:
         return {}
-    words = con.execute("SELECT word FROM grid_index_word").fetchnumpy()["word"]  # in insertion order
+    # in insertion order; through Arrow: a quarter of the time fetchnumpy takes for these ~3M words
+    words = con.sql("SELECT word FROM grid_index_word").to_arrow_table()["word"].to_numpy()
     cached = {}
     for start, depth, payload in rows:
         try:
