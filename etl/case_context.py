@@ -104,7 +104,7 @@ class CaseContext:
             routing=q("SELECT category_code, area_code, dept_code FROM routing_rule").df(),
             limits=q("SELECT category_code, step, clock, amount FROM time_limit").df(),
             calendar=WorkCalendar.from_frame(calendar_days, settings.work_periods),
-            assigner=GridAssigner.from_db(con),
+            assigner=GridAssigner.for_load(con),
         )
 
     @property

@@ -69,7 +69,7 @@ def _located(b: Batch) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _grids(b: Batch, points: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
     if "assigner" not in b.state:
-        b.state["assigner"] = GridAssigner.from_db(b.con)
+        b.state["assigner"] = GridAssigner.for_load(b.con)
     grids = b.state["assigner"].assign(points["lon"].to_numpy(), points["lat"].to_numpy(), at)
     b.flags["outside_grid"] += int((grids["outside_grid"].to_numpy() & b.verdicts.ok).sum())
     return grids

@@ -40,9 +40,11 @@ deterministically; -1 where no polygon covers the point (outside the extent, NaN
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Final
@@ -71,6 +73,8 @@ BANDS_PER_ROW: Final = 2
 #: rounded up generously; _TINY covers products that underflow. A determinant inside the bound is not trusted.
 _ORIENT_ERROR: Final = 1e-15
 _TINY: Final = 1e-290
+#: Fewest points per thread in a lookup split over workers (below it, threads cost more than they save).
+PARALLEL_MIN: Final = 100_000
 #: Written into every stored index; a payload of another format is refused (and rebuilt by etl.assign).
 INDEX_FORMAT: Final = "gridindex-4"
 
@@ -280,16 +284,34 @@ class GridIndex:
     def _tree(self) -> shapely.STRtree:
         return shapely.STRtree(self.polygons)
 
-    def lookup(self, lon: ArrayLike, lat: ArrayLike) -> IntArray:
-        """The label of the polygon containing each point (int64, same shape as ``lon``), -1 in none."""
+    def lookup(self, lon: ArrayLike, lat: ArrayLike, *, workers: int = 1) -> IntArray:
+        """The label of the polygon containing each point (int64, same shape as ``lon``), -1 in none.
+
+        ``workers`` > 1 splits a large lookup (PARALLEL_MIN points or more per worker) into that many
+        contiguous parts run in threads: numpy releases the GIL in the array operations that take the time.
+        """
         lon_a = np.asarray(lon, dtype=np.float64)
         lat_a = np.asarray(lat, dtype=np.float64)
         if lon_a.shape != lat_a.shape:
             raise ValueError(f"lon and lat must have the same shape, got {lon_a.shape} and {lat_a.shape}")
         shape = lon_a.shape
         lon_a, lat_a = lon_a.ravel(), lat_a.ravel()
-        result = np.full(lon_a.size, -1, dtype=np.int64)
+        result = np.empty(lon_a.size, dtype=np.int64)
+        parts = max(1, min(workers, lon_a.size // PARALLEL_MIN))
+        if parts == 1:
+            self._lookup_into(lon_a, lat_a, result)
+            return result.reshape(shape)
+        self._labels_ext  # noqa: B018 -- computed once here rather than raced for by the threads
+        bounds = np.linspace(0, lon_a.size, parts + 1).astype(np.int64)
+        spans = [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+        with ThreadPoolExecutor(parts, thread_name_prefix="onemap-gridindex") as pool:
+            for done in [pool.submit(self._lookup_into, lon_a[s], lat_a[s], result[s]) for s in spans]:
+                done.result()
+        return result.reshape(shape)
 
+    def _lookup_into(self, lon_a: FloatArray, lat_a: FloatArray, result: IntArray) -> None:
+        """``lookup`` of 1-D ``lon_a``, ``lat_a``, written into ``result`` (same length)."""
+        result.fill(-1)
         u = lon_a - self.x0
         u *= self.inv_cell  # the same expression as in build: a vertex and a point there round alike
         v = lat_a - self.y0
@@ -316,7 +338,6 @@ class GridIndex:
             pts = idx[over]
             hit = self._query_tree(lon_a[pts], lat_a[pts])
             result[pts] = self._labels_ext[hit]
-        return result.reshape(shape)
 
     @cached_property
     def _labels_ext(self) -> IntArray:

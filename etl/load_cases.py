@@ -257,7 +257,9 @@ def prepare_chunk(
     out = pd.concat([out, coords], axis=1)
     out = pd.concat([out, times], axis=1)
     with _timed(ctx.timings, "assign_grids"):
-        grids = ctx.assigner.assign(out["lon"].to_numpy(), out["lat"].to_numpy(), times["reported_at"].to_numpy())
+        grids = ctx.assigner.assign(
+            out["lon"].to_numpy(), out["lat"].to_numpy(), times["reported_at"].to_numpy(), workers=1
+        )
     out = pd.concat([out, grids], axis=1)
 
     dept_code = _column(raw_ok, mapping, "dept_code")

@@ -8,8 +8,8 @@ import pandas as pd
 import shapely
 from conftest import EAST_POINT, OUTSIDE_POINT, WEST_POINT
 
-from etl.assign import GridAssigner, grids_key, read_indexes, store_indexes
-from etl.gridindex import INDEX_FORMAT, GridIndex
+from etl.assign import GridAssigner, ensure_indexes, grids_key, read_indexes, store_indexes
+from etl.gridindex import INDEX_FORMAT, PARALLEL_MIN, GridIndex
 
 LEVELS = ["grid_l1", "grid_l2", "grid_l3", "grid_l4", "grid_l5", "grid_code"]
 
@@ -168,3 +168,59 @@ def test_stored_words_that_fail_their_check_are_not_used(city, monkeypatch) -> N
             ["340104", "340104002", "340104002001", None, None, "340104002001"],
         ]
         assert len(built) == 3  # one epoch x three levels, built on the spot
+
+
+def test_threads_give_the_same_codes_across_epochs_and_levels(monkeypatch) -> None:
+    assigner = GridAssigner(
+        _grids(
+            [
+                ("S", 1, None, shapely.box(0, 0, 2, 1), None),
+                ("S-1", 2, "S", shapely.box(0, 0, 1, 1), "2024-01-01"),
+                ("S-2", 2, "S", shapely.box(1, 0, 2, 1), None),
+                ("S-1-a", 3, "S-1", shapely.box(0, 0, 1, 0.5), None),
+            ]
+        )
+    )
+    rng = np.random.default_rng(3)
+    n = 4 * PARALLEL_MIN + 1  # each epoch's share is enough to split
+    lon, lat = rng.uniform(-0.5, 2.5, n), rng.uniform(-0.5, 1.5, n)
+    lon[::997] = np.nan
+    at = np.where(rng.random(n) < 0.5, np.datetime64("2023-06-01", "ns"), np.datetime64("2025-06-01", "ns"))
+    one = assigner.assign(lon, lat, at, workers=1)
+    parts: list[int] = []
+    real = GridIndex._lookup_into
+    monkeypatch.setattr(
+        GridIndex, "_lookup_into", lambda self, x, y, out: parts.append(len(x)) or real(self, x, y, out)
+    )
+    two = assigner.assign(lon, lat, at, workers=2)
+    assert len(parts) > 2 and min(parts) >= PARALLEL_MIN  # the deepest level's lookups were split
+    pd.testing.assert_frame_equal(two, one)
+    assert set(one["grid_code"].dropna()) == {"S", "S-1", "S-2", "S-1-a"}  # S-1 before its end only
+    # every located point in one epoch: the path without gathers
+    same_time = np.full(n, np.datetime64("2025-06-01", "ns"))
+    located = np.isfinite(lon)
+    whole = assigner.assign(lon[located], lat[located], same_time[located], workers=2)
+    parts = assigner.assign(lon, lat, same_time, workers=1)
+    pd.testing.assert_frame_equal(whole, parts[located].reset_index(drop=True))
+
+
+def test_a_load_stores_indexes_that_no_longer_match_the_grids(city, monkeypatch) -> None:
+    with duckdb.connect(str(city.db_path)) as con:
+        key = grids_key(con)
+        assert ensure_indexes(con) is False  # stored at grid load
+        # as after an upgrade that changed the key or the format: none of the stored indexes match
+        con.execute("UPDATE grid_index_cache SET grids_key = 'gridindex-1:old'")
+        assert read_indexes(con, key) == {}
+        assigner = GridAssigner.for_load(con)
+        assert {row[0] for row in con.execute("SELECT grids_key FROM grid_index_cache").fetchall()} == {key}
+        assert len(read_indexes(con, key)) == 3
+
+        def no_build(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the index should come from grid_index_cache")
+
+        monkeypatch.setattr(GridIndex, "build", no_build)
+        assert _assign(assigner, [WEST_POINT])[0][-1] == "340104001001"
+        assert ensure_indexes(con) is False
+        con.execute("DELETE FROM grid")
+        con.execute("DELETE FROM grid_index_cache")
+        assert ensure_indexes(con) is False  # no grids: nothing to store

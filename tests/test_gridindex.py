@@ -8,7 +8,7 @@ import shapely
 from shapely import MultiPolygon, Point, Polygon, box
 
 from benchmarks.synthetic import realistic_polygons
-from etl.gridindex import GridIndex
+from etl.gridindex import PARALLEL_MIN, GridIndex
 
 
 def _lookup(polygons: list[object], labels: list[int], points: list[tuple[float, float]], **kw: int) -> list[int]:
@@ -129,6 +129,31 @@ def wiggly() -> tuple[np.ndarray, np.ndarray]:
     polygons = realistic_polygons(200, seed=11, vertices_per_edge=30)
     labels = np.arange(len(polygons)) * 3 + 1000
     return polygons, labels
+
+
+def test_a_lookup_split_over_threads_answers_as_one_thread(wiggly: tuple[np.ndarray, np.ndarray], monkeypatch) -> None:
+    polygons, labels = wiggly
+    index = GridIndex.build(polygons, labels)
+    rng = np.random.default_rng(8)
+    minx, miny, maxx, maxy = shapely.total_bounds(polygons)
+    n = 2 * PARALLEL_MIN + 7  # two parts of unequal length
+    x, y = rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)
+    x[::1000] = np.nan
+    # vertices (on boundaries, resolved by GEOS) in both halves
+    vertices = shapely.get_coordinates(polygons)[::50]
+    x[1 : 1 + len(vertices)], y[1 : 1 + len(vertices)] = vertices[:, 0], vertices[:, 1]
+    x[-len(vertices) :], y[-len(vertices) :] = vertices[:, 0], vertices[:, 1]
+    one = index.lookup(x, y)
+    parts: list[int] = []
+    real = GridIndex._lookup_into
+    monkeypatch.setattr(
+        GridIndex, "_lookup_into", lambda self, x, y, out: parts.append(len(x)) or real(self, x, y, out)
+    )
+    assert np.array_equal(index.lookup(x, y, workers=2), one)
+    assert parts == [n // 2, n - n // 2]
+    assert np.array_equal(index.lookup(x, y, workers=3), one)  # three parts of PARALLEL_MIN or more: two
+    assert np.array_equal(index.lookup(x[:100], y[:100], workers=2), one[:100])  # too few to split
+    assert (one >= 0).mean() > 0.5 and (one[1 : 1 + len(vertices)] >= 0).all()
 
 
 @pytest.mark.parametrize("cells", [None, 20_000, 4_000_000])
