@@ -24,7 +24,7 @@ import shapely
 
 from settings import MAX_GRID_LEVELS
 
-from .gridindex import INDEX_FORMAT, PARALLEL_MIN, GridIndex
+from .gridindex import INDEX_FORMAT, GridIndex, parallel_spans
 
 LEVEL_COLUMNS = tuple(f"grid_l{d}" for d in range(1, MAX_GRID_LEVELS + 1))
 _OPEN_END = np.datetime64("2262-01-01", "ns")
@@ -338,12 +338,11 @@ def _same_unit(cuts: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def _take(codes: pa.Array, positions: np.ndarray, workers: int = 1) -> pa.Array | pa.ChunkedArray:
     """``codes`` at ``positions``, null where a position is negative; in up to ``workers`` threads (Arrow's
     take releases the GIL), each a contiguous part of PARALLEL_MIN positions or more."""
-    parts = max(1, min(workers, len(positions) // PARALLEL_MIN))
-    if parts == 1:
+    spans = parallel_spans(len(positions), workers)
+    if len(spans) == 1:
         return _take_part(codes, positions)
-    bounds = np.linspace(0, len(positions), parts + 1).astype(np.int64)
-    with ThreadPoolExecutor(parts, thread_name_prefix="onemap-take") as pool:
-        chunks = list(pool.map(lambda a, b: _take_part(codes, positions[a:b]), bounds[:-1], bounds[1:]))
+    with ThreadPoolExecutor(len(spans), thread_name_prefix="onemap-take") as pool:
+        chunks = list(pool.map(lambda span: _take_part(codes, positions[span]), spans))
     return pa.chunked_array(chunks, type=codes.type)
 
 

@@ -53,7 +53,7 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["INDEX_FORMAT", "GridIndex"]
+__all__ = ["INDEX_FORMAT", "PARALLEL_MIN", "GridIndex", "parallel_spans"]
 
 #: Table cells per polygon: about 70 x 70 for a typical one, so that ~3 % of cells (and of points) hold a
 #: boundary for surveyed-like polygons; more cells cut exact tests but cost memory and build time.
@@ -297,14 +297,12 @@ class GridIndex:
         shape = lon_a.shape
         lon_a, lat_a = lon_a.ravel(), lat_a.ravel()
         result = np.empty(lon_a.size, dtype=np.int64)
-        parts = max(1, min(workers, lon_a.size // PARALLEL_MIN))
-        if parts == 1:
+        spans = parallel_spans(lon_a.size, workers)
+        if len(spans) == 1:
             self._lookup_into(lon_a, lat_a, result)
             return result.reshape(shape)
         self._labels_ext  # noqa: B018 -- computed once here rather than raced for by the threads
-        bounds = np.linspace(0, lon_a.size, parts + 1).astype(np.int64)
-        spans = [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
-        with ThreadPoolExecutor(parts, thread_name_prefix="onemap-gridindex") as pool:
+        with ThreadPoolExecutor(len(spans), thread_name_prefix="onemap-gridindex") as pool:
             for done in [pool.submit(self._lookup_into, lon_a[s], lat_a[s], result[s]) for s in spans]:
                 done.result()
         return result.reshape(shape)
@@ -438,6 +436,12 @@ class GridIndex:
         hit = np.full(len(lon), -1, dtype=np.int64)
         hit[point[firsts]] = poly[firsts]
         return hit
+
+
+def parallel_spans(n: int, workers: int) -> list[slice]:
+    """``n`` items cut into up to ``workers`` contiguous parts of PARALLEL_MIN items or more (one if fewer)."""
+    bounds = np.linspace(0, n, max(1, min(workers, n // PARALLEL_MIN)) + 1).astype(np.int64)
+    return [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
 
 
 _MAGIC: Final = b"ONEMAPGI"

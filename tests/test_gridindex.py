@@ -8,7 +8,7 @@ import shapely
 from shapely import MultiPolygon, Point, Polygon, box
 
 from benchmarks.synthetic import realistic_polygons
-from etl.gridindex import PARALLEL_MIN, GridIndex
+from etl.gridindex import PARALLEL_MIN, GridIndex, parallel_spans
 
 
 def _lookup(polygons: list[object], labels: list[int], points: list[tuple[float, float]], **kw: int) -> list[int]:
@@ -151,6 +151,9 @@ def test_a_lookup_split_over_threads_answers_as_one_thread(wiggly: tuple[np.ndar
     )
     assert np.array_equal(index.lookup(x, y, workers=2), one)
     assert parts == [n // 2, n - n // 2]
+    assert parallel_spans(n, 2) == [slice(0, n // 2), slice(n // 2, n)]
+    assert parallel_spans(2 * PARALLEL_MIN - 1, 8) == [slice(0, 2 * PARALLEL_MIN - 1)]
+    assert parallel_spans(0, 2) == [slice(0, 0)]
     assert np.array_equal(index.lookup(x, y, workers=3), one)  # three parts of PARALLEL_MIN or more: two
     assert np.array_equal(index.lookup(x[:100], y[:100], workers=2), one[:100])  # too few to split
     assert (one >= 0).mean() > 0.5 and (one[1 : 1 + len(vertices)] >= 0).all()
