@@ -28,7 +28,7 @@ from settings import Settings, local_now
 from .case_context import SATISFACTION, STEP_FIELDS, CaseContext
 from .columns import map_columns
 from .coords import normalise_crs
-from .pipeline import in_background
+from .pipeline import Background, in_background
 from .points import column as _column
 from .points import locate, undecodable_rows
 from .readers import RawChunk, read_table
@@ -342,9 +342,34 @@ def load_cases(
     crs = normalise_crs(options.crs)
     options = options.with_crs(crs)
     report = LoadReport("cases", options.source, str(path), run_id=next_run_id(con))
-    ctx = CaseContext.from_db(
-        con, settings, source=options.source, category_system=options.category_system, as_of=options.as_of or started
-    )
+    timings: Counter[str] = Counter()
+    # The file is checked and read ahead in a thread of its own from here on, while the context is built.
+    with Background(_timed_chunks(path, options, settings.etl_chunk_rows, timings), name="onemap-reader") as chunks:
+        ctx = CaseContext.from_db(
+            con,
+            settings,
+            source=options.source,
+            category_system=options.category_system,
+            as_of=options.as_of or started,
+        )
+        ctx.timings = timings
+        _load_file(con, path, options, ctx, report, chunks, started, progress=progress)
+    # prepare includes assign_grids and deadlines
+    report.timings = {k: round(v, 3) for k, v in timings.items()}
+    return report
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    options: SourceOptions,
+    ctx: CaseContext,
+    report: LoadReport,
+    chunks: Iterator[RawChunk],
+    started: dt.datetime,
+    *,
+    progress: bool,
+) -> None:
     # which ids this file has written so far (the last row of each), and the earlier rows of repeated ids
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _seen (case_uid VARCHAR, _row BIGINT, outcome VARCHAR, outside_grid BOOLEAN)"
@@ -361,7 +386,7 @@ def load_cases(
     _load_constants(con, options, report.run_id, started)
     digest = _HASHER.submit(file_sha256, path)  # for the run log, read meanwhile (hashlib releases the GIL)
     # Worker threads read and prepare the next chunks while this one writes (the stage timings overlap).
-    prepared = _prepared_chunks(path, options, ctx, report.run_id, started, flags)
+    prepared = _prepared_chunks(chunks, options, ctx, report.run_id, started, flags)
     for read, staged, rejects in in_background(prepared, depth=1):
         report.read += read
         with _timed(timings, "write"):
@@ -369,7 +394,7 @@ def load_cases(
             if staged is not None:
                 pending.append(staged)
                 pending_rows += len(staged)
-            if pending_rows >= settings.etl_write_rows:
+            if pending_rows >= ctx.settings.etl_write_rows:
                 _merge(con, pa.concat_tables(pending), report.run_id, earlier=earlier)
                 pending, pending_rows = [], 0
         bar.update(read)
@@ -385,13 +410,24 @@ def load_cases(
     finish_run(con, report, path=path, started_at=started, sha256=digest.result())
     con.execute("DROP TABLE _seen")
     con.execute("DROP TABLE _dups")
-    # prepare includes assign_grids and deadlines
-    report.timings = {k: round(v, 3) for k, v in timings.items()}
-    return report
+
+
+def _timed_chunks(path: Path, options: SourceOptions, chunk_rows: int, timings: Counter[str]) -> Iterator[RawChunk]:
+    """The file's raw chunks (`read_table`), the time spent reading them added to ``timings["read"]``."""
+    with _timed(timings, "read"):
+        chunks = read_table(
+            path, encoding=options.encoding, sheet=options.sheet, layer=options.layer, chunk_rows=chunk_rows
+        )
+    while True:
+        with _timed(timings, "read"):
+            chunk = next(chunks, None)
+        if chunk is None:
+            return
+        yield chunk
 
 
 def _prepared_chunks(
-    path: Path,
+    chunks: Iterator[RawChunk],
     options: SourceOptions,
     ctx: CaseContext,
     run_id: int,
@@ -401,13 +437,6 @@ def _prepared_chunks(
     """Per chunk of the file, in order: the rows read, the rows prepared for ``cases`` (None: none) and the
     rejects. Chunks are prepared ``_PREPARE_THREADS`` at a time: numpy, Arrow and DuckDB release the GIL."""
     timings = ctx.timings
-    chunks = read_table(
-        path,
-        encoding=options.encoding,
-        sheet=options.sheet,
-        layer=options.layer,
-        chunk_rows=ctx.settings.etl_chunk_rows,
-    )
     mapping: dict[str, str] | None = None
 
     def prepare(chunk: RawChunk) -> tuple[int, pa.Table | None, pd.DataFrame, Counter[str]]:
@@ -421,8 +450,7 @@ def _prepared_chunks(
     with ThreadPoolExecutor(_PREPARE_THREADS, thread_name_prefix="onemap-prepare") as pool:
         running: deque[Future] = deque()
         while True:
-            with _timed(timings, "read"):
-                chunk = next(chunks, None)
+            chunk = next(chunks, None)  # read ahead by the reader thread
             if chunk is not None:
                 if mapping is None:
                     mapping = map_columns(list(chunk.frame.columns), "cases", options.columns)
