@@ -12,6 +12,7 @@ or BD-09 that strays outside it comes back unchanged, as Amap's and Baidu's own 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Final
 
@@ -114,9 +115,9 @@ def to_wgs84(x: ArrayLike, y: ArrayLike, crs: str | int) -> tuple[FloatArray, Fl
         # CGCS2000 and WGS-84 agree to a few centimetres, below what the sources resolve: identity.
         return xa.copy(), ya.copy()
     if name == GCJ02:
-        return _gcj02_to_wgs84(xa, ya)
+        return _blockwise(_gcj02_to_wgs84, xa, ya)
     if name == BD09:
-        return _gcj02_to_wgs84(*_bd09_to_gcj02(xa, ya))
+        return _blockwise(lambda bx, by: _gcj02_to_wgs84(*_bd09_to_gcj02(bx, by)), xa, ya)
     lon, lat = _transformer(name, _geographic_of(name)).transform(xa, ya)
     return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
 
@@ -128,9 +129,9 @@ def from_wgs84(lon: ArrayLike, lat: ArrayLike, crs: str | int) -> tuple[FloatArr
     if name in (WGS84, CGCS2000):
         return lon_a.copy(), lat_a.copy()
     if name == GCJ02:
-        return _wgs84_to_gcj02(lon_a, lat_a)
+        return _blockwise(_wgs84_to_gcj02, lon_a, lat_a)
     if name == BD09:
-        return _gcj02_to_bd09(*_wgs84_to_gcj02(lon_a, lat_a))
+        return _blockwise(lambda bx, by: _gcj02_to_bd09(*_wgs84_to_gcj02(bx, by)), lon_a, lat_a)
     x, y = _transformer(_geographic_of(name), name).transform(lon_a, lat_a)
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
@@ -141,6 +142,26 @@ def _as_float_pair(x: ArrayLike, y: ArrayLike) -> tuple[FloatArray, FloatArray]:
     if xa.shape != ya.shape:
         raise ValueError(f"x and y must have the same shape, got {xa.shape} and {ya.shape}")
     return xa, ya
+
+
+def _blockwise(
+    convert: Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]], x: FloatArray, y: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """``convert`` applied to ``_BLOCK`` points at a time. The GCJ-02 and BD-09 formulas make a score of
+    temporaries per point: over a whole chunk those stream through memory, in blocks they stay in the
+    core's cache, which halves the time (and the two load threads no longer compete for memory)."""
+    if x.size <= _BLOCK:
+        return convert(x, y)
+    flat_x, flat_y = x.reshape(-1), y.reshape(-1)
+    out_x, out_y = np.empty_like(flat_x), np.empty_like(flat_y)
+    for start in range(0, flat_x.size, _BLOCK):
+        part = slice(start, start + _BLOCK)
+        out_x[part], out_y[part] = convert(flat_x[part], flat_y[part])
+    return out_x.reshape(x.shape), out_y.reshape(y.shape)
+
+
+#: Points per block of `_blockwise` (16,384 doubles = 128 KiB per temporary).
+_BLOCK: Final = 16_384
 
 
 @lru_cache(maxsize=64)

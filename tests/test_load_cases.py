@@ -368,10 +368,37 @@ def test_handling_limits_take_the_most_specific_rule_and_urgent_first() -> None:
     ]
 
 
-@pytest.mark.parametrize("reported", [["09:00", "10:00", "11:00"], ["11:00", "09:00", "10:00"]])
-def test_cases_are_stored_in_report_time_order(city, tmp_path: Path, reported: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("block_rows", "stored_order"),
+    [
+        # a block per row: the rows come out in report-time order
+        (1, ["08:00", "09:00", "10:00", "11:00", "12:00", "13:00"]),
+        # blocks of two (a row group each, in a real load): the two earliest, then the next two, … each
+        # block in file order
+        (2, ["09:00", "08:00", "11:00", "10:00", "13:00", "12:00"]),
+        # one block: the file's order
+        (6, ["13:00", "09:00", "11:00", "08:00", "10:00", "12:00"]),
+    ],
+)
+def test_cases_are_stored_in_blocks_in_report_time_order(
+    city, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_rows: int, stored_order: list[str]
+) -> None:
+    monkeypatch.setattr("etl.load_cases.TIME_BLOCK_ROWS", block_rows)
     no_steps = {"派遣时间": None, "处置时间": None, "结案时间": None, "状态": "已上报"}
+    reported = ["13:00", "09:00", "11:00", "08:00", "10:00", "12:00"]
     rows = [case(i + 1, 上报时间=f"2025-06-03 {t}:00", **no_steps) for i, t in enumerate(reported)]
     load(write_csv(tmp_path / "a.csv", rows), city)
     stored = query(city, "SELECT strftime(reported_at, '%H:%M') FROM cases ORDER BY rowid")
-    assert [t for (t,) in stored] == ["09:00", "10:00", "11:00"]
+    assert [t for (t,) in stored] == stored_order
+
+
+def test_rows_reported_at_the_same_time_keep_their_file_order(
+    city, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("etl.load_cases.TIME_BLOCK_ROWS", 1)
+    no_steps = {"派遣时间": None, "处置时间": None, "结案时间": None, "状态": "已上报"}
+    reported = ["10:00", "09:00", "10:00", "09:00"]
+    rows = [case(i + 1, 上报时间=f"2025-06-03 {t}:00", **no_steps) for i, t in enumerate(reported)]
+    load(write_csv(tmp_path / "a.csv", rows), city)
+    stored = query(city, "SELECT source_id FROM cases ORDER BY rowid")
+    assert [i for (i,) in stored] == ["C0002", "C0004", "C0001", "C0003"]
