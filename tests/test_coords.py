@@ -116,6 +116,31 @@ def test_web_mercator_goes_through_pyproj() -> None:
     assert (lon[0], lat[0]) == pytest.approx((117.25, 31.85), abs=1e-9)
 
 
+@pytest.mark.parametrize("crs", ["GCJ-02", "BD-09"])
+def test_large_arrays_convert_in_blocks_as_point_by_point(crs: str) -> None:
+    # more points than one block, of a size no block count divides; NaN and points abroad in the mix. A block
+    # iterates the inverse until its slowest point converges, so single points agree to its tolerance (1e-9°).
+    from etl import coords
+
+    n = 2 * coords._BLOCK + 123
+    rng = np.random.default_rng(7)
+    lon = 117.25 + rng.normal(0, 0.2, n)
+    lat = 31.85 + rng.normal(0, 0.2, n)
+    lon[[5, coords._BLOCK, n - 1]] = [np.nan, 2.35, 121.47]
+    lat[[5, coords._BLOCK, n - 1]] = [31.8, 48.86, np.nan]
+    grid = (lon.reshape(1, -1), lat.reshape(1, -1))  # any shape: blocks run over the flattened points
+    wgs_lon, wgs_lat = to_wgs84(*grid, crs)
+    assert wgs_lon.shape == (1, n)
+    for i in [0, 5, coords._BLOCK - 1, coords._BLOCK, coords._BLOCK + 1, n - 2, n - 1]:
+        one_lon, one_lat = to_wgs84(lon[i : i + 1], lat[i : i + 1], crs)
+        np.testing.assert_allclose([wgs_lon[0, i], wgs_lat[0, i]], [one_lon[0], one_lat[0]], rtol=0, atol=1e-9)
+    back_lon, back_lat = from_wgs84(wgs_lon.ravel(), wgs_lat.ravel(), crs)
+    located = ~np.isnan(lon) & ~np.isnan(lat)
+    assert np.abs(back_lon - lon)[located].max() < 1e-8
+    assert np.abs(back_lat - lat)[located].max() < 1e-8
+    assert (wgs_lon[0, coords._BLOCK], wgs_lat[0, coords._BLOCK]) == (2.35, 48.86)  # Paris does not move
+
+
 def test_shapes_must_match() -> None:
     with pytest.raises(ValueError, match=r"same shape"):
         to_wgs84([1.0, 2.0], [1.0], "GCJ-02")

@@ -402,3 +402,24 @@ def test_rows_reported_at_the_same_time_keep_their_file_order(
     load(write_csv(tmp_path / "a.csv", rows), city)
     stored = query(city, "SELECT source_id FROM cases ORDER BY rowid")
     assert [i for (i,) in stored] == ["C0002", "C0004", "C0001", "C0003"]
+
+
+def test_a_batch_reaches_duckdb_as_one_record_batch_in_time_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow as pa
+
+    from etl import load_cases
+
+    monkeypatch.setattr(load_cases, "TIME_BLOCK_ROWS", 4)
+    times = np.array([9, 3, 7, 3, 1, 8, 3, 5, 2, 6], dtype="datetime64[h]").astype("datetime64[ns]")
+    rows = pa.table({"_row": np.arange(1, 11), "reported_at": times, "note": [f"r{i}" for i in range(1, 11)]})
+    many = pa.Table.from_batches(rows.to_batches(max_chunksize=3))  # like a chunk from the CSV reader
+    blocked = load_cases._in_time_blocks(many)
+    assert blocked.num_rows == 10 and len(blocked.to_batches()) == 1
+    # blocks of about four rows by time, each in file order: the bounds are the 5th and 9th earliest times
+    # (03:00, 08:00), and the three rows at 03:00 all go to the block that 03:00 starts
+    assert blocked.column("_row").to_pylist() == [5, 9, 2, 3, 4, 7, 8, 10, 1, 6]
+    assert blocked.column("note").to_pylist()[:3] == ["r5", "r9", "r2"]
+    in_order = pa.Table.from_batches(rows.sort_by("reported_at").to_batches(max_chunksize=3))
+    kept = load_cases._in_time_blocks(in_order)
+    assert len(kept.to_batches()) == 1
+    assert kept.column("_row").to_pylist() == in_order.column("_row").to_pylist()

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from etl.pipeline import in_background
+from etl.pipeline import Background, in_background
 
 
 def test_items_arrive_in_order_from_another_thread() -> None:
@@ -74,3 +74,45 @@ def test_a_consumer_that_stops_early_stops_the_producer_and_closes_it() -> None:
 def test_depth_must_be_positive() -> None:
     with pytest.raises(ValueError, match="depth must be at least 1, got 0"):
         next(in_background(iter([1]), depth=0))
+
+
+def test_a_background_producer_starts_before_the_first_item_is_asked_for() -> None:
+    started = threading.Event()
+
+    def produce() -> Iterator[int]:
+        started.set()
+        yield 1
+
+    with Background(produce(), name="eager-test") as items:
+        assert started.wait(5)  # nothing asked yet
+        assert list(items) == [1]
+        assert next(items, None) is None  # stays exhausted
+
+
+def test_closing_a_background_never_asked_stops_its_worker_and_closes_the_producer() -> None:
+    closed = threading.Event()
+
+    def produce() -> Iterator[int]:
+        try:
+            i = 0
+            while True:
+                yield i
+                i += 1
+        finally:
+            closed.set()
+
+    items = Background(produce(), name="never-asked")
+    items.close()
+    assert closed.wait(5)
+    assert not any(t.name == "never-asked" for t in threading.enumerate())
+
+
+def test_a_background_error_is_raised_once_then_the_items_end() -> None:
+    def produce() -> Iterator[int]:
+        raise OSError("disk gone")
+        yield 1  # pragma: no cover
+
+    with Background(produce()) as items:
+        with pytest.raises(OSError, match="disk gone"):
+            next(items)
+        assert next(items, None) is None
