@@ -52,19 +52,21 @@ def test_an_error_in_the_producer_is_raised_in_the_consumer_after_the_items_befo
         next(items)
 
 
+def endless(closed: threading.Event) -> Iterator[int]:
+    """0, 1, 2, … until closed, which then sets ``closed``."""
+    try:
+        i = 0
+        while True:
+            yield i
+            i += 1
+    finally:
+        closed.set()
+
+
 def test_a_consumer_that_stops_early_stops_the_producer_and_closes_it() -> None:
     closed = threading.Event()
 
-    def produce() -> Iterator[int]:
-        try:
-            i = 0
-            while True:
-                yield i
-                i += 1
-        finally:
-            closed.set()
-
-    items = in_background(produce())
+    items = in_background(endless(closed))
     assert next(items) == 0
     items.close()  # joins the worker
     assert closed.is_set()
@@ -92,16 +94,7 @@ def test_a_background_producer_starts_before_the_first_item_is_asked_for() -> No
 def test_closing_a_background_never_asked_stops_its_worker_and_closes_the_producer() -> None:
     closed = threading.Event()
 
-    def produce() -> Iterator[int]:
-        try:
-            i = 0
-            while True:
-                yield i
-                i += 1
-        finally:
-            closed.set()
-
-    items = Background(produce(), name="never-asked")
+    items = Background(endless(closed), name="never-asked")
     items.close()
     assert closed.wait(5)
     assert not any(t.name == "never-asked" for t in threading.enumerate())
