@@ -77,6 +77,7 @@ def test_projected_cgcs2000_grids_are_stored_in_wgs84(settings, tmp_path: Path) 
 def test_unknown_parent_and_level_are_rejected(settings, tmp_path: Path) -> None:
     grids = tiny_grids()
     grids.loc[4, "上级编码"] = "999"
+    grids["层级"] = grids["层级"].astype(object)  # numbers in this file; a name makes the column text
     grids.loc[3, "层级"] = "楼栋"
     path = tmp_path / "grids.geojson"
     grids.to_file(path, driver="GeoJSON")
