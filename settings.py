@@ -7,13 +7,11 @@ for the scalar settings. Times everywhere are naive China Standard Time (UTC+8).
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent
 REFERENCE_DIR = ROOT / "data" / "reference"
@@ -93,16 +91,6 @@ class Settings:
     #: Interface language: "zh" or "en".
     language: str = "zh"
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def local_now(timezone: str | None = None) -> dt.datetime:
-    """The current time as naive local time in ``timezone`` (default: the settings' zone, China Standard Time).
-
-    Database times are naive CST while servers and containers often run on UTC, so ``datetime.now()`` would be
-    hours off.
-    """
-    zone = timezone or load_settings().timezone
-    return dt.datetime.now(ZoneInfo(zone)).replace(tzinfo=None)
 
 
 def _coerce(value: str, like: Any) -> Any:

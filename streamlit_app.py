@@ -1,15 +1,18 @@
-"""OneMap (智慧一张图): the frame. Page config, the demo database on first start, the shared sidebar, navigation."""
+"""OneMap (智慧一张图): the frame. Settings once per run, page config, the demo database on first start, the shared
+sidebar, navigation."""
 
 import streamlit as st
 
-from dashboard.clock import local_now
-from dashboard.db import ensure_database
-from dashboard.i18n import translator
+from core.clock import local_minute
+from dashboard import context
+from dashboard.first_start import ensure_database
 from dashboard.sidebar import draw_language, draw_sidebar
 from settings import load_settings
+from views.i18n import translator
 
 st.set_page_config(page_title="智慧一张图 OneMap", page_icon="🗺️", layout="wide", initial_sidebar_state="expanded")
 settings = load_settings()
+context.begin(settings)
 st.sidebar.title("智慧一张图 OneMap")
 lang = draw_language(settings)
 t = translator(lang)
@@ -25,5 +28,5 @@ page = st.navigation(
     ]
 )
 st.set_page_config(page_title=f"{page.title} · {t('app.title')}")
-draw_sidebar(settings, lang=lang, today=local_now(settings.timezone).date())
+context.set_scope(draw_sidebar(settings, lang=lang, today=local_minute(settings.timezone).date()))
 page.run()

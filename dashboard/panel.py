@@ -1,5 +1,5 @@
 """The panel beside the map: the chosen area's figures (``queries.panel``), its top categories and daily trend,
-and the download buttons for what the screen shows (``exports``).
+and the download buttons for what the screen shows (``views.exports``).
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+import queries
 from settings import Settings
+from views import charts, exports
+from views.calls import QueryCall
+from views.formats import measure_text
+from views.i18n import name_column, translator
 
-from . import cache, charts, exports, queries
-from .i18n import name_column, translator
-
-
-def rate_text(value: Any) -> str:
-    """A rate as a percentage with one decimal, "—" when undefined (NaN: nothing was due)."""
-    return "—" if pd.isna(value) else f"{value:.1%}"
+from . import cache
 
 
 def show_figures(
@@ -39,12 +38,12 @@ def show_figures(
     )
     left.metric(
         t("panel.closure_rate"),
-        rate_text(figures["closure_rate"]),
+        measure_text("closure_rate", figures["closure_rate"]),
         help=t("panel.closure_help", closed=f"{closed:,}", awaiting=f"{awaiting:,}"),
     )
     right.metric(
         t("panel.on_time_closure_rate"),
-        rate_text(figures["on_time_closure_rate"]),
+        measure_text("on_time_closure_rate", figures["on_time_closure_rate"]),
         help=t("panel.on_time_help", on_time=f"{int(figures['closed_on_time']):,}"),
     )
     st.markdown(f"**{t('panel.trend')}**")
@@ -69,7 +68,7 @@ def show_figures(
         column_config={
             "name": st.column_config.TextColumn(t("col.category_name")),
             "cases": st.column_config.ProgressColumn(
-                t("col.cases"), min_value=0, max_value=int(table["cases"].max()), format="%d", color=colour
+                t("measure.cases"), min_value=0, max_value=int(table["cases"].max()), format="%d", color=colour
             ),
         },
     )
@@ -85,7 +84,7 @@ def show_downloads(
     cap = settings.max_export_rows
 
     def case_rows() -> pd.DataFrame:
-        return cache.fresh_frame(queries.case_export, limit=cap, **filters)
+        return cache.fresh_frame(settings, QueryCall.of(queries.case_export, limit=cap, **filters))
 
     builders: dict[str, tuple[Callable[[], bytes], str, str]] = {
         "cases_csv": (lambda: exports.cases_csv(case_rows(), lang=lang), "cases.csv", "text/csv"),

@@ -26,7 +26,7 @@ ENTITIES = ("grids", "cases", *SPECS)
 def init_db(settings: Settings | None = None) -> list[str]:
     """Create the schema and seed the shipped dictionaries; return the tables seeded."""
     settings = settings or load_settings()
-    with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit) as con:
+    with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone) as con:
         seeded = seed_reference(con)
         # repairs rollups an upgrade added
         rollups.refresh_after_loads(con, [], rollups.bin_sizes(settings), keep=rollups.keep_rule(settings))
@@ -64,7 +64,7 @@ def load_many(
     settings = settings or load_settings()
     keep_freed_memory()
     reports = []
-    with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit) as con:
+    with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone) as con:
         seed_reference(con)
         for entity, path, options in steps:
             reports.append(_load_one(con, entity, Path(path), options, settings, progress))

@@ -10,10 +10,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from core.workcal import WorkCalendar
 from settings import Settings
 
 from .assign import LEVEL_COLUMNS, GridAssigner
-from .workcal import WorkCalendar
+from .values import STRING
 
 #: Workflow step time fields in their required order.
 STEP_FIELDS = (
@@ -114,22 +115,22 @@ class CaseContext:
     def route(self, category_code: pd.Series, grids: pd.DataFrame) -> pd.Series:
         """Default department by the 权责清单: the most specific area, then class before major before '*'."""
         n = len(category_code)
-        dept = pd.Series(pd.NA, index=range(n), dtype="string")
+        dept = pd.Series(pd.NA, index=range(n), dtype=STRING)
         if self.routing.empty:
             return dept
         rules = dict(
             zip(self.routing["category_code"] + "|" + self.routing["area_code"], self.routing["dept_code"], strict=True)
         )
-        cat = category_code.reset_index(drop=True).astype("string")
-        keys = [cat, cat.str.slice(0, 2), pd.Series("*", index=range(n), dtype="string")]
-        areas = [grids[col].reset_index(drop=True).astype("string") for col in reversed(LEVEL_COLUMNS)]
-        areas.append(pd.Series("*", index=range(n), dtype="string"))
+        cat = category_code.reset_index(drop=True).astype(STRING)
+        keys = [cat, cat.str.slice(0, 2), pd.Series("*", index=range(n), dtype=STRING)]
+        areas = [grids[col].reset_index(drop=True).astype(STRING) for col in reversed(LEVEL_COLUMNS)]
+        areas.append(pd.Series("*", index=range(n), dtype=STRING))
         for area in areas:
             for key in keys:
                 todo = dept.isna() & key.notna() & area.notna()
                 if not todo.any():
                     continue
-                dept[todo] = (key[todo] + "|" + area[todo]).map(rules).astype("string")
+                dept[todo] = (key[todo] + "|" + area[todo]).map(rules).astype(STRING)
         return dept
 
     def handle_limits(self, channel: pd.Series, category_code: pd.Series, urgent: np.ndarray) -> pd.DataFrame:
@@ -140,8 +141,8 @@ class CaseContext:
         """
         key = pd.DataFrame(
             {
-                "channel": channel.reset_index(drop=True).astype("string"),
-                "category": category_code.reset_index(drop=True).astype("string"),
+                "channel": channel.reset_index(drop=True).astype(STRING),
+                "category": category_code.reset_index(drop=True).astype(STRING),
                 "urgent": np.asarray(urgent, dtype=bool),
             }
         )
@@ -188,4 +189,4 @@ class CaseContext:
                     break
             clocks.append(found[0] if found else None)
             amounts.append(found[1] if found else np.nan)
-        return pd.DataFrame({"clock": pd.Series(clocks, dtype="string"), "amount": np.array(amounts, dtype=float)})
+        return pd.DataFrame({"clock": pd.Series(clocks, dtype=STRING), "amount": np.array(amounts, dtype=float)})

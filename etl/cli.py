@@ -17,8 +17,21 @@ from settings import load_settings
 from . import api
 from .columns import MissingColumnsError
 from .readers import SourceFileError
+from .schema import SchemaVersionError
 from .sources import SourceOptions
 from .store import LoadLockedError, connect_readonly
+
+#: What a load can fail with that is the input's or the environment's fault: one line on stderr, exit 2.
+LOAD_ERRORS: tuple[type[Exception], ...] = (
+    SourceFileError,
+    MissingColumnsError,
+    LoadLockedError,
+    SchemaVersionError,
+    FileNotFoundError,
+    ValueError,
+    duckdb.Error,
+    json.JSONDecodeError,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,11 +60,8 @@ def _parser() -> argparse.ArgumentParser:
             metavar="FIELD=HEADER",
             help="map a source header to a field, e.g. --map source_id=工单号",
         )
-    demo = sub.add_parser("demo", help="generate the demo city and load it")
-    demo.add_argument("--cases", type=int)
-    demo.add_argument("--days", type=int)
-    demo.add_argument("--seed", type=int)
-    demo.add_argument("--out", type=Path, help="where to write the demo source files (default data/demo)")
+    # The demo city is its own package now (it sits above the loader); the old command says where it went.
+    sub.add_parser("demo", help="moved: run `python -m demo` (same options)", add_help=False)
     runs = sub.add_parser("runs", help="list recent loads")
     runs.add_argument("--last", type=int, default=20)
     rejects = sub.add_parser("rejects", help="show the rejected rows of a run")
@@ -91,7 +101,10 @@ def _options(args: argparse.Namespace) -> SourceOptions:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "demo":  # the old demo command's options are not this parser's
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     settings = load_settings()
     if args.db:
         settings = dataclasses.replace(settings, db_path=args.db)
@@ -100,12 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             seeded = api.init_db(settings)
             print(f"{settings.db_path}: schema ready; seeded {', '.join(seeded) or 'nothing (already seeded)'}")
         elif args.command == "demo":
-            from .demo_load import build_demo
-
-            for report in build_demo(
-                settings, cases=args.cases, days=args.days, seed=args.seed, out_dir=args.out, progress=True
-            ):
-                print(report.summary())
+            print("error: the demo city moved: run `python -m demo --help`", file=sys.stderr)
+            return 2
         elif args.command == "runs":
             with connect_readonly(settings.db_path) as con:
                 print(
@@ -130,15 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             report = api.load(args.command, args.file, _options(args), settings=settings, progress=True)
             print(report.summary())
-    except (
-        SourceFileError,
-        MissingColumnsError,
-        LoadLockedError,
-        FileNotFoundError,
-        ValueError,
-        duckdb.Error,
-        json.JSONDecodeError,
-    ) as exc:
+    except LOAD_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

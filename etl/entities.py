@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from settings import local_now
+from core.clock import local_now
 
 from .assign import GridAssigner
 from .keyed_load import Batch, EntitySpec
 from .points import column, locate
 from .timeparse import parse_times
-from .values import lookup_names, parse_counts, parse_flags, parse_numbers
+from .values import STRING, lookup_names, parse_counts, parse_flags, parse_numbers
 
 DEPARTMENT_KINDS = {
     "functional": "functional",
@@ -214,9 +214,9 @@ def prepare_camera_events(b: Batch) -> pd.DataFrame:
         "SELECT source_code, category_code FROM category_map WHERE source_system = ?",
         [b.options.category_system],
     )
-    by_scene = scene.map(dict(zip(scenes["scene_code"], scenes["category_code"], strict=True))).astype("string")
+    by_scene = scene.map(dict(zip(scenes["scene_code"], scenes["category_code"], strict=True))).astype(STRING)
     by_algo = algo.map(dict(zip(vendor_map["source_code"], vendor_map["category_code"], strict=True)))
-    category = by_scene.fillna(by_algo.astype("string"))
+    category = by_scene.fillna(by_algo.astype(STRING))
     b.flags["category_unmapped"] += int((category.isna().to_numpy() & b.verdicts.ok).sum())
     b.flags["unknown_scene"] += int((unknown_scene & b.verdicts.ok).sum())
     confidence, _, bad = parse_numbers(column(b.raw, b.mapping, "confidence"))

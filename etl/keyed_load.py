@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from settings import Settings, local_now
+from core.clock import local_now
+from settings import Settings
 
 from .columns import map_columns
 from .readers import RawChunk, read_table
@@ -32,6 +33,7 @@ from .runlog import (
     stage_rejects,
 )
 from .sources import SourceOptions
+from .values import STRING
 
 
 @dataclass
@@ -112,7 +114,7 @@ def load_keyed(
     _reject_duplicates(con, path, spec, options)
     _merge(con, spec, columns, report)
     report.flagged = flags
-    finish_run(con, report, path=path, started_at=started)
+    finish_run(con, report, path=path, started_at=started, timezone=settings.timezone)
     con.execute("DROP TABLE _stage")
     return report
 
@@ -120,7 +122,7 @@ def load_keyed(
 def _reject_undecodable(raw: pd.DataFrame, mapping: dict[str, str], chunk: RawChunk, v: Verdicts) -> None:
     bad = np.zeros(len(raw), dtype=bool)
     for header in dict.fromkeys(mapping.values()):
-        bad |= raw[header].astype("string").str.contains("\ufffd", regex=False).fillna(False).to_numpy(bool)
+        bad |= raw[header].astype(STRING).str.contains("\ufffd", regex=False).fillna(False).to_numpy(bool)
     v.reject(bad, "undecodable_text", f"text not decodable as UTF-8 or GB18030 ({chunk.encoding})")
 
 

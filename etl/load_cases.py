@@ -23,11 +23,13 @@ import pandas as pd
 import pyarrow as pa
 from tqdm import tqdm
 
-from settings import Settings, local_now
+from core.clock import local_now
+from core.coords import normalise_crs
+from core.privacy import contact_masked, mask_text_column
+from settings import Settings
 
 from .case_context import SATISFACTION, STEP_FIELDS, CaseContext
 from .columns import map_columns
-from .coords import normalise_crs
 from .pipeline import Background, in_background
 from .points import column as _column
 from .points import locate, undecodable_rows
@@ -44,13 +46,7 @@ from .runlog import (
 )
 from .sources import SourceOptions
 from .timeparse import parse_times
-from .values import (
-    contact_masked,
-    lookup_names,
-    mask_personal_text,
-    parse_counts,
-    parse_flags,
-)
+from .values import STRING, lookup_names, parse_counts, parse_flags
 
 _NAT = np.datetime64("NaT", "ns").view(np.int64)
 
@@ -115,11 +111,11 @@ def _categories(raw: pd.DataFrame, mapping: dict[str, str], ctx: CaseContext) ->
         topic = topic.fillna(src)
         topics = ctx.topics.set_index("topic_code")["category_code"]
         known = topic.isin(topics.index)
-        code = topic.map(topics).astype("string")
+        code = topic.map(topics).astype(STRING)
         unmapped = topic.notna() & ~known
         src = src.fillna(topic)
     else:
-        code = src.map(ctx.category_map).astype("string")
+        code = src.map(ctx.category_map).astype(STRING)
         unmapped = src.notna() & code.isna()
     unmapped = unmapped | src.isna() & (topic.isna() if system == "hotline" else True)
     return pd.DataFrame(
@@ -128,7 +124,7 @@ def _categories(raw: pd.DataFrame, mapping: dict[str, str], ctx: CaseContext) ->
             "category_code": code.reset_index(drop=True),
             "category_unmapped": unmapped.fillna(True).to_numpy(bool),
             "topic_code": (
-                topic if system == "hotline" else pd.Series(pd.NA, index=raw.index, dtype="string")
+                topic if system == "hotline" else pd.Series(pd.NA, index=raw.index, dtype=STRING)
             ).reset_index(drop=True),
         }
     )
@@ -148,7 +144,7 @@ def _derived_status(times: pd.DataFrame) -> pd.Series:
     status = np.full(len(times), "reported", dtype=object)
     for column, state in reversed(order):
         status = np.where(times[column].notna().to_numpy(), state, status)
-    return pd.Series(status, dtype="string")
+    return pd.Series(status, dtype=STRING)
 
 
 def prepare_chunk(
@@ -253,7 +249,7 @@ def prepare_chunk(
     out = pd.concat([out, cats], axis=1)
     for name in ("request_nature", "address"):
         out[name] = _column(raw_ok, mapping, name)
-    out["description"] = mask_personal_text(_column(raw_ok, mapping, "description"))
+    out["description"] = mask_text_column(_column(raw_ok, mapping, "description"))
     out = pd.concat([out, coords], axis=1)
     out = pd.concat([out, times], axis=1)
     with _timed(ctx.timings, "assign_grids"):
@@ -407,7 +403,7 @@ def _load_file(
         _retire_replaced(con, report)
     report.flagged = flags
     report.flagged["outside_grid"] = _count(con, "SELECT count(*) FROM _seen WHERE outside_grid")
-    finish_run(con, report, path=path, started_at=started, sha256=digest.result())
+    finish_run(con, report, path=path, started_at=started, timezone=ctx.settings.timezone, sha256=digest.result())
     con.execute("DROP TABLE _seen")
     con.execute("DROP TABLE _dups")
 

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .coords import normalise_crs, to_wgs84
+from core.coords import normalise_crs, to_wgs84
+
 from .geometry import geodesic_area_km2, repair_polygons
 from .keyed_load import Batch, EntitySpec
 from .points import column

@@ -7,9 +7,8 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from core.workcal import calendar_rows
 from settings import REFERENCE_DIR
-
-from .workcal import calendar_rows
 
 #: table -> (file in data/reference, columns in table order)
 _SEEDS: dict[str, tuple[str, tuple[str, ...]]] = {

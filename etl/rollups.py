@@ -1,19 +1,11 @@
-"""Daily rollups of ``cases``, refreshed by the ETL in the same commit as every load.
+"""The writer of the derived tables (``core.catalog``): refreshed from ``cases`` in the same commit as every load.
 
-A view over many days (all time, a year) reads a rollup instead of scanning ``cases``; the dashboard picks the
-smallest rollup holding every column its filters and groups use (``dashboard/queries/source.py``) and reads
-``cases`` when none does. Each rollup is derived data: ``refresh`` rebuilds any range of days from ``cases``
-alone, so a refresh is idempotent and a full rebuild always repairs it.
-
-* ``CASE_ROLLUPS``: one row per report day, ``status`` and distinct combination of a few dimensions (NULLs
-  included), holding the counts of ``ROLLUP_MEASURES``. Every measure is independent of the state, so the
-  state-dependent figures (closed, awaiting closure, closed on time) are sums of them over the right states at
-  read time; *overdue now* depends on the clock and cannot be rolled up.
-* ``case_open``: the cases pending at the last load (open, not handled), for the views that depend on the
-  clock: a copy of a few columns of ~4 % of the rows, refreshed like the rollups.
-* ``BIN_ROLLUPS``: located cases per report day and hexagon (``q``, ``r``) or square cell (``i``, ``j``) of the
-  configured size, in the frame of ``etl/bins.py``; table ``case_bin_frame`` records the size and origin they
-  were built with (a grid load that moves the extent's centre, or a new size, rebuilds them).
+A view over many days (all time, a year) reads a rollup instead of scanning ``cases``; the readers pick the
+smallest rollup holding every column their filters and groups use (``queries.source``) and read ``cases`` when
+none does. Each rollup is derived data: ``refresh`` rebuilds any range of days from ``cases`` alone, so a
+refresh is idempotent and a full rebuild always repairs it. What each table holds is the catalog's; this module
+decides when and how to write it: the days a load touched, a bin rollup whose frame moved rebuilt whole, and a
+rollup that barely aggregates not kept (``KeepRule``).
 """
 
 from __future__ import annotations
@@ -24,76 +16,20 @@ from dataclasses import dataclass
 
 import duckdb
 
-from settings import MAX_GRID_LEVELS, Settings
-
-from . import bins
-
-#: Current states that count as closed (the dashboard's ``CLOSED_STATES``; the ETL never imports the dashboard).
-CLOSED_STATES: tuple[str, ...] = ("closed", "evaluated")
-#: Follow-up answers that count as satisfied.
-SATISFIED: tuple[str, ...] = ("满意", "基本满意")
-GRID_COLUMNS: tuple[str, ...] = tuple(f"grid_l{depth}" for depth in range(1, MAX_GRID_LEVELS + 1))
-
-#: Measure → the count it is over ``cases c`` (none depends on the state; see the module docstring).
-ROLLUP_MEASURES: dict[str, str] = {
-    "cases": "count(*)",
-    "handled": "count(c.handled_at)",
-    "handled_on_time": "count(*) FILTER (WHERE c.handled_at <= c.handle_deadline)",
-    "overdue_flagged": "count(*) FILTER (WHERE c.is_overdue)",
-    "urgent": "count(*) FILTER (WHERE c.is_urgent)",
-    "returned": "count(*) FILTER (WHERE c.return_count > 0)",
-    "reworked": "count(*) FILTER (WHERE c.rework_count > 0)",
-    "followups": "count(c.satisfaction)",
-    "satisfied": "count(*) FILTER (WHERE list_contains($satisfied, c.satisfaction))",
-    "located": "count(*) FILTER (WHERE c.lon IS NOT NULL AND c.lat IS NOT NULL)",
-}
-
-
-@dataclass(frozen=True)
-class CaseRollup:
-    """A rollup table: one row per report ``day`` and distinct combination of ``dimensions`` (columns of
-    ``cases``, ``status`` always among them), with every measure of ``ROLLUP_MEASURES``. ``source``: a rollup
-    listed before it, holding all its dimensions, that it is summed from (cheaper than counting ``cases``)."""
-
-    table: str
-    dimensions: tuple[str, ...]
-    source: str | None = None
-
-
-@dataclass(frozen=True)
-class BinRollup:
-    """Located cases per report ``day``, bin of ``kind`` (``bins.BIN_KINDS``, in columns ``keys``) and
-    distinct combination of ``dimensions`` (columns of ``cases``)."""
-
-    table: str
-    kind: str
-    keys: tuple[str, str]
-    dimensions: tuple[str, ...] = ()
-    #: ``day``: one row per report day; ``month``: per calendar month, ``day`` holding its first day (fewer rows
-    #: for more dimensions; the dashboard reads it for ranges of whole months only).
-    grain: str = "day"
-
-
-#: The dashboard reads the one with the fewest rows (``rollup_state.rows``) among those holding every column
-#: it needs. The grid rollups are nested, each summed from the finer one; at 10M cases over a year of the demo
-#: city they hold ~0.06M (communities), 0.45M (grids), 1.3M (sub-grids), 1.25M (street × kind), 0.8M (kind) and
-#: 0.1M (street × channel) rows.
-CASE_ROLLUPS: tuple[CaseRollup, ...] = (
-    CaseRollup("case_daily_area", (*GRID_COLUMNS, "status")),
-    CaseRollup("case_daily_grid", (*GRID_COLUMNS[:4], "status"), source="case_daily_area"),
-    CaseRollup("case_daily_community", (*GRID_COLUMNS[:3], "status"), source="case_daily_grid"),
-    CaseRollup("case_daily_street_kind", (*GRID_COLUMNS[:2], "channel", "category_code", "status", "dept_code")),
-    CaseRollup("case_daily_kind", ("channel", "category_code", "status", "dept_code"), source="case_daily_street_kind"),
-    CaseRollup("case_daily_street_channel", (*GRID_COLUMNS[:2], "channel", "status"), source="case_daily_street_kind"),
+from core import bins
+from core.catalog import (
+    BIN_ROLLUPS,
+    CASE_ROLLUPS,
+    EVENT_TABLE,
+    OPEN_COLUMNS,
+    OPEN_TABLE,
+    BinRollup,
+    CaseRollup,
+    derived_tables,
 )
-BIN_ROLLUPS: tuple[BinRollup, ...] = (
-    # Down to communities, so a drilled-down map of a long range reads them too (+10-30 % rows).
-    BinRollup("case_daily_hex", "hex", ("q", "r"), GRID_COLUMNS[:3]),
-    BinRollup("case_daily_heat", "heat", ("i", "j"), GRID_COLUMNS[:3]),
-    # By channel, per month: a year of one channel's map (0.4M heat rows at 10M cases; per day: 3.6M).
-    BinRollup("case_monthly_hex", "hex", ("q", "r"), ("channel",), grain="month"),
-    BinRollup("case_monthly_heat", "heat", ("i", "j"), ("channel",), grain="month"),
-)
+from core.measures import CASE_COUNTS, CONSTANTS
+from core.states import PENDING_SQL
+from settings import Settings
 
 
 @dataclass(frozen=True)
@@ -118,53 +54,10 @@ class KeepRule:
         return rows * self.min_reduction <= cases and (source_rows is None or rows <= self.of_source * source_rows)
 
 
-#: The cases still pending at the last load (open and not yet handled), with the columns the filters and the
-#: clock-dependent views (overdue now, deadline alerts) read: ~4 % of ``cases`` in the demo.
-OPEN_TABLE = "case_open"
-#: Camera alarms per capture day, camera, scene and class (``refresh_camera_events``).
-EVENT_TABLE = "camera_event_daily"
-PENDING = "c.handled_at IS NULL AND c.status IN (SELECT state FROM case_state WHERE is_open)"
-OPEN_COLUMNS: tuple[str, ...] = (
-    "case_uid",
-    "reported_at",
-    "channel",
-    "category_code",
-    "status",
-    "dept_code",
-    *GRID_COLUMNS,
-    "lon",
-    "lat",
-    "accepted_at",
-    "registered_at",
-    "dispatched_at",
-    "handled_at",
-    "handle_deadline",
-    "handle_clock",
-    "handle_limit",
-    "extension_hours",
-)
-
-
-#: The type of each dimension column of the case rollups (as in ``cases``).
-_DIMENSION_TYPES: dict[str, str] = {
-    **dict.fromkeys(GRID_COLUMNS, "VARCHAR"),
-    "channel": "VARCHAR NOT NULL",
-    "category_code": "VARCHAR",
-    "status": "VARCHAR NOT NULL",
-    "dept_code": "VARCHAR",
-}
-
-
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the case rollup tables of ``CASE_ROLLUPS`` that do not exist yet (the schema's other rollup
-    tables are in ``schema.sql``): ``day``, the dimensions, one BIGINT per measure."""
-    for rollup in CASE_ROLLUPS:
-        columns = [
-            "day DATE NOT NULL",
-            *(f"{name} {_DIMENSION_TYPES[name]}" for name in rollup.dimensions),
-            *(f"{name} BIGINT NOT NULL" for name in ROLLUP_MEASURES),
-        ]
-        con.execute(f"CREATE TABLE IF NOT EXISTS {rollup.table} ({', '.join(columns)})")
+    """Create every derived table of the catalog (``core.catalog``) that does not exist yet."""
+    for ddl in derived_tables().values():
+        con.execute(ddl)
 
 
 def bin_sizes(settings: Settings) -> dict[str, float]:
@@ -198,12 +91,12 @@ def _case_rollup_rows(rollup: CaseRollup, days: tuple[dt.date | None, dt.date | 
     if source is None:
         where, params = _day_range(*days, "c.reported_at")
         day, table = "CAST(c.reported_at AS DATE)", "cases"
-        measures = ", ".join(f"{sql} AS {name}" for name, sql in ROLLUP_MEASURES.items())
-        params["satisfied"] = list(SATISFIED)
+        measures = ", ".join(f"{sql} AS {name}" for name, sql in CASE_COUNTS.items())
+        params["satisfied"] = CONSTANTS["satisfied"]
     else:
         where, params = _day_range(*days, "c.day")
         day, table = "c.day", source
-        measures = ", ".join(f"sum(c.{name}) AS {name}" for name in ROLLUP_MEASURES)
+        measures = ", ".join(f"sum(c.{name}) AS {name}" for name in CASE_COUNTS)
     return f"SELECT {day} AS day, {dimensions}, {measures} FROM {table} c WHERE {where} GROUP BY ALL", params
 
 
@@ -294,7 +187,7 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None)
 
 def _bin_frames(con: duckdb.DuckDBPyConnection, sizes: dict[str, float]) -> dict[str, dict[str, float]]:
     """The bound frame parameters of each bin kind: the grids' origin and the size (empty: no grids)."""
-    origin = bins.grid_origin(con)
+    origin = bins.origin_of(con.execute(bins.GRID_ORIGIN_SQL).fetchall()[0])
     if origin is None:
         return {}
     return {kind: {**bins.frame_params(origin), bins.BIN_KINDS[kind]: size} for kind, size in sizes.items()}
@@ -363,7 +256,7 @@ def _refresh_open(con: duckdb.DuckDBPyConnection, first_day: dt.date | None, las
     where, params = _day_range(first_day, last_day, "c.reported_at")
     sql = f"""
         INSERT INTO {OPEN_TABLE} ({columns})
-        SELECT {columns} FROM cases c WHERE {PENDING} AND {where} ORDER BY reported_at
+        SELECT {columns} FROM cases c WHERE {PENDING_SQL} AND {where} ORDER BY reported_at
     """
     return int(con.execute(sql, params).fetchall()[0][0])
 
@@ -495,7 +388,8 @@ def stale_days(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[
             FROM cases WHERE list_contains($runs, run_id)
         ), in_cases AS (
             SELECT CAST(reported_at AS DATE) AS day, count(*) AS n,
-                   count(lon) FILTER (WHERE lat IS NOT NULL) AS located, count(*) FILTER (WHERE {PENDING}) AS pending
+                   count(lon) FILTER (WHERE lat IS NOT NULL) AS located,
+                   count(*) FILTER (WHERE {PENDING_SQL}) AS pending
             FROM cases c GROUP BY 1
         ), expected AS (
             SELECT k.day, t.name AS t,

@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from settings import local_now
+from core.clock import local_now
 
 
 class Verdicts:
@@ -143,6 +143,7 @@ def finish_run(
     *,
     path: Path,
     started_at: dt.datetime,
+    timezone: str,
     sha256: str | None = None,
 ) -> None:
     """Move staged rejects into ``rejected_row``, fill the report's reject counts and write ``etl_run``.
@@ -168,7 +169,7 @@ def finish_run(
             "file": str(path),
             "sha": sha256 or file_sha256(path),
             "started": started_at,
-            "finished": local_now(),
+            "finished": local_now(timezone),
             "read": report.read,
             "loaded": report.loaded,
             "rejected": report.rejected,

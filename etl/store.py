@@ -18,24 +18,13 @@ from pathlib import Path
 
 import duckdb
 
-from . import rollups
+from core.clock import local_now
 
-SCHEMA_FILE = Path(__file__).with_name("schema.sql")
-SCHEMA_VERSION = "1"
+from .schema import apply_schema
 
 
 class LoadLockedError(RuntimeError):
     """Another load holds the database's lock."""
-
-
-def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table that does not exist yet (idempotent)."""
-    con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
-    rollups.create_tables(con)
-    con.execute(
-        "INSERT OR REPLACE INTO schema_meta VALUES ('schema_version', ?)",
-        [SCHEMA_VERSION],
-    )
 
 
 def _fsync_dir(path: Path) -> None:
@@ -62,11 +51,15 @@ def _exclusive_lock(db_path: Path, *, wait: bool) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def writing(db_path: Path, *, wait: bool = True, memory_limit: str = "2GB") -> Iterator[duckdb.DuckDBPyConnection]:
+def writing(
+    db_path: Path, *, wait: bool = True, memory_limit: str = "2GB", timezone: str = "Asia/Shanghai"
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to a private copy of ``db_path``; on success it replaces ``db_path`` atomically.
 
-    Everything done through the connection becomes visible at once, or not at all. DuckDB keeps within
-    ``memory_limit`` and spills larger intermediate results to a temp directory beside the database.
+    Everything done through the connection becomes visible at once, or not at all; the schema is migrated first
+    (``etl.schema``), in the same transaction. ``timezone``: that of the times recorded (``settings.timezone``).
+    DuckDB keeps within ``memory_limit`` and spills larger intermediate results to a temp directory beside the
+    database.
     """
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +72,7 @@ def writing(db_path: Path, *, wait: bool = True, memory_limit: str = "2GB") -> I
         spill = db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
         con = duckdb.connect(str(work), config={"memory_limit": memory_limit, "temp_directory": str(spill)})
         try:
-            apply_schema(con)
+            apply_schema(con, now=local_now(timezone))
             yield con
             con.execute("CHECKPOINT")
         except BaseException:
@@ -100,5 +93,5 @@ def connect_readonly(db_path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the live database (raises FileNotFoundError when there is none)."""
     db_path = Path(db_path)
     if not db_path.exists():
-        raise FileNotFoundError(f"no OneMap database at {db_path}; build one with `python -m etl demo`")
+        raise FileNotFoundError(f"no OneMap database at {db_path}; build one with `python -m demo`")
     return duckdb.connect(str(db_path), read_only=True)

@@ -1,9 +1,11 @@
 """Map layers: data in, one folium element out. No SQL and no Streamlit here.
 
 Coordinates are lon/lat in the display system (WGS-84 unless ``display.shift_frame`` converted them for the
-basemap). Every text that reaches the map is HTML-escaped by the layer that puts it there.
+basemap). Every text that reaches the map is HTML-escaped by the layer that puts it there, and comes in by
+argument: a layer with texts of its own names the keys it needs (``<module>.LABELS``).
 """
 
+from . import alerts, cameras, cases, facilities, grids
 from ._areas import AreaFeatures, AreaLayer
 from ._classes import number_text
 from .alerts import alert_markers
@@ -25,13 +27,18 @@ __all__ = [
     "AreaFeatures",
     "AreaLayer",
     "alert_markers",
+    "alerts",
     "area_choropleth",
     "blank_map",
     "camera_markers",
+    "cameras",
     "case_markers",
+    "cases",
     "display_crs",
+    "facilities",
     "facility_markers",
     "grid_boundaries",
+    "grids",
     "heat_layer",
     "hex_bin_layer",
     "layer_control",

@@ -145,9 +145,7 @@ class Categories:
     labels: tuple[str, ...]
 
 
-def categorise(
-    values: Sequence[object], *, palette: Sequence[str] = CATEGORICAL, other_label: str = "其他"
-) -> Categories:
+def categorise(values: Sequence[object], *, other_label: str, palette: Sequence[str] = CATEGORICAL) -> Categories:
     """One colour per distinct value, most frequent first; when there are more values than colours, the
     rarest share the palette's last colour as ``other_label``. Missing values count as ``other_label``.
     """

@@ -14,6 +14,7 @@ import folium
 import numpy as np
 import pandas as pd
 
+from ._labels import required
 from ._legend import Legend
 from ._points import PointMarkers
 from .cases import text_of
@@ -21,24 +22,16 @@ from .cases import text_of
 REQUIRED_COLUMNS: tuple[str, ...] = ("lon", "lat", "level")
 #: Alert level → marker colour (red, amber), in legend order.
 LEVEL_COLOURS: dict[str, str] = {"overdue": "#d7301f", "warning": "#f5a400"}
-DEFAULT_LABELS: dict[str, str] = {
-    "overdue": "已超期",
-    "warning": "即将超期",
-    "legend": "处置时限预警",
-    "category": "类别",
-    "status": "状态",
-    "dept": "处置部门",
-    "deadline": "处置时限",
-    "elapsed": "已用时限",
-}
 _POPUP_COLUMNS = {"category": "category_name", "status": "status_name", "dept": "dept_name"}
+#: The texts the layer needs (``labels``): the levels, the legend title and the popup fields.
+LABELS: tuple[str, ...] = (*LEVEL_COLOURS, "legend", *_POPUP_COLUMNS, "deadline", "elapsed")
 
 
 def alert_markers(
     frame: pd.DataFrame,
     *,
-    name: str = "超期预警",
-    labels: Mapping[str, str] | None = None,
+    name: str,
+    labels: Mapping[str, str],
     colours: Mapping[str, str] = LEVEL_COLOURS,
     show: bool = True,
 ) -> folium.FeatureGroup:
@@ -51,7 +44,7 @@ def alert_markers(
     unknown = sorted(set(frame["level"]) - set(colours))
     if unknown:
         raise ValueError(f"unknown alert levels {unknown}; known levels: {list(colours)}")
-    text = {**DEFAULT_LABELS, **(labels or {})}
+    text = required(labels, LABELS, layer="alerts")
     label = {key: html.escape(value) for key, value in text.items()}
     levels = list(colours)
     located = frame[frame["lon"].notna() & frame["lat"].notna()]

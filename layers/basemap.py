@@ -15,7 +15,7 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-from etl.coords import normalise_crs
+from core.coords import normalise_crs
 
 #: Tile URL templates of the basemaps known by name; "custom" uses the configured URL.
 TILE_URLS: dict[str, tuple[str, ...]] = {

@@ -15,23 +15,25 @@ import numpy as np
 import pandas as pd
 
 from ._classes import SEQUENTIAL, classify
+from ._labels import required
 from ._legend import Legend
 from ._points import PointMarkers
 from .cases import text_of
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("camera_id", "name", "lon", "lat")
 EVENT_COLUMNS: tuple[str, ...] = ("camera_id", "scene_name", "events", "false_positives", "pushed")
-DEFAULT_LABELS: dict[str, str] = {
-    "events": "告警数",
-    "false_positives": "误报",
-    "pushed": "推送立案",
-    "address": "地址",
-    "vendor": "厂商",
-    "status": "状态",
-    "scenes": "告警场景",
-    "legend": "摄像头告警数",
-    "no_events": "无告警",
-}
+#: The texts the layer needs (``labels``): popup fields, legend title and "no alarms".
+LABELS: tuple[str, ...] = (
+    "events",
+    "false_positives",
+    "pushed",
+    "address",
+    "vendor",
+    "status",
+    "scenes",
+    "legend",
+    "no_events",
+)
 #: Scenes listed in a camera's popup, most alarms first.
 POPUP_SCENES = 5
 NO_EVENTS_COLOUR = "#9e9e9e"
@@ -57,8 +59,8 @@ def camera_markers(
     cameras: pd.DataFrame,
     events: pd.DataFrame,
     *,
-    name: str = "视频监控",
-    labels: Mapping[str, str] | None = None,
+    name: str,
+    labels: Mapping[str, str],
     palette: Sequence[str] = SEQUENTIAL,
     k: int = 4,
     show: bool = True,
@@ -70,11 +72,11 @@ def camera_markers(
     checks = [(cameras, REQUIRED_COLUMNS, "camera")] + (
         [] if events.empty else [(events, EVENT_COLUMNS, "camera event")]
     )
-    for frame, required, what in checks:
-        missing = [column for column in required if column not in frame.columns]
+    for frame, columns, what in checks:
+        missing = [column for column in columns if column not in frame.columns]
         if missing:
             raise ValueError(f"{what} frame lacks columns {missing}; it has {list(frame.columns)}")
-    text = {**DEFAULT_LABELS, **(labels or {})}
+    text = required(labels, LABELS, layer="cameras")
     located = cameras[cameras["lon"].notna() & cameras["lat"].notna()]
     joined = located.join(_per_camera(events), on="camera_id")
     counts = pd.to_numeric(joined["_events"]).fillna(0).to_numpy(np.float64)

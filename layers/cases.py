@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._classes import CATEGORICAL, categorise
+from ._labels import required
 from ._legend import Legend
 from ._points import PointMarkers
 
@@ -28,18 +29,8 @@ POPUP_FIELDS: dict[str, str] = {
     "description": "description",
     "dept": "dept_name",
 }
-#: Default (Chinese) labels: popup fields, legend titles and "other".
-DEFAULT_LABELS: dict[str, str] = {
-    "category": "类别",
-    "status": "状态",
-    "reported_at": "上报时间",
-    "address": "地址",
-    "description": "描述",
-    "dept": "处置部门",
-    "legend_category": "案件大类",
-    "legend_status": "案件状态",
-    "other": "其他",
-}
+#: The texts the layer needs (``labels``): popup fields, legend titles and "other".
+LABELS: tuple[str, ...] = (*POPUP_FIELDS, "legend_category", "legend_status", "other")
 #: ``colour_by`` → the column whose values get the colours.
 COLOUR_COLUMNS: dict[str, str] = {"category": "major_name", "status": "status_name"}
 #: Above this many points the markers are clustered (leaflet.markercluster).
@@ -64,16 +55,17 @@ def _truncate(text: str, limit: int) -> str:
 def case_markers(
     frame: pd.DataFrame,
     *,
-    name: str = "案件点位",
+    name: str,
+    labels: Mapping[str, str],
     colour_by: str = "category",
-    labels: Mapping[str, str] | None = None,
     palette: Sequence[str] = CATEGORICAL,
     cluster_threshold: int = CLUSTER_THRESHOLD,
     description_chars: int = DESCRIPTION_CHARS,
     show: bool = True,
 ) -> folium.FeatureGroup:
     """The cases of ``frame`` (``lon``, ``lat``, the ``COLOUR_COLUMNS`` column and any ``POPUP_FIELDS`` columns)
-    as circle markers coloured by ``colour_by`` ("category" or "status"), in a layer named ``name``: a
+    as circle markers coloured by ``colour_by`` ("category" or "status"), in a layer named ``name``, with the
+    texts of ``labels`` (the keys of ``LABELS``): a
     MarkerCluster (itself a FeatureGroup) above ``cluster_threshold`` points, else a FeatureGroup.
     Rows without coordinates are left out.
     """
@@ -83,7 +75,7 @@ def case_markers(
     missing = [column for column in needed if column not in frame.columns]
     if missing:
         raise ValueError(f"case frame lacks columns {missing}; it has {list(frame.columns)}")
-    text = {**DEFAULT_LABELS, **(labels or {})}
+    text = required(labels, LABELS, layer="cases")
     located = frame[frame["lon"].notna() & frame["lat"].notna()]
     categories = categorise(located[COLOUR_COLUMNS[colour_by]].tolist(), palette=palette, other_label=text["other"])
 

@@ -2,7 +2,7 @@
 
 Data stay WGS-84 everywhere else. A map over Amap tiles (GCJ-02) or Baidu-style tiles (BD-09) needs its
 vectors in the tiles' system, or everything sits 300–700 m off; ``shift_frame`` converts ``lon``/``lat``
-columns and WKB geometries (``geom_wkb``) with ``etl.coords.from_wgs84``. Polygons are simplified with a
+columns and WKB geometries (``geom_wkb``) with ``core.coords.from_wgs84``. Polygons are simplified with a
 tolerance tied to the level shown (``display_tolerance``) and rounded to 6 decimals (~0.1 m).
 """
 
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from etl.coords import from_wgs84, normalise_crs
+from core.coords import from_wgs84, normalise_crs
 
 #: Systems that need no shift for display (CGCS2000 draws as WGS-84 at map scales).
 UNSHIFTED: tuple[str, ...] = ("EPSG:4326", "EPSG:4490")

@@ -14,46 +14,35 @@ import numpy as np
 import pandas as pd
 
 from ._classes import CATEGORICAL, categorise
+from ._labels import required
 from ._legend import Legend
 from ._points import PointMarkers
 from .cases import text_of
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("kind", "name", "lon", "lat")
-#: Default (Chinese) names of the facility kinds in the demo data; unknown kinds show their code.
-KIND_LABELS: dict[str, str] = {
-    "service_station": "党群服务中心",
-    "police_post": "警务室",
-    "school": "学校",
-    "market": "农贸市场",
-    "hospital": "医院",
-}
-DEFAULT_LABELS: dict[str, str] = {
-    "kind": "类型",
-    "address": "地址",
-    "radius": "服务半径（米）",
-    "legend": "设施类型",
-    "other": "其他",
-}
+#: The texts the layer needs (``labels``): popup fields, legend title and "other".
+LABELS: tuple[str, ...] = ("kind", "address", "radius", "legend", "other")
 
 
 def facility_markers(
     frame: pd.DataFrame,
     *,
-    name: str = "服务设施",
+    name: str,
+    labels: Mapping[str, str],
     kind_labels: Mapping[str, str] | None = None,
-    labels: Mapping[str, str] | None = None,
     palette: Sequence[str] = CATEGORICAL,
     circles: bool = True,
     show: bool = True,
 ) -> folium.FeatureGroup:
     """The facilities of ``frame`` (``kind``, ``name``, ``lon``, ``lat``; optionally ``address`` and
-    ``service_radius_m``) coloured by kind, with their service circles when ``circles``, and a legend.
+    ``service_radius_m``) coloured by kind, with their service circles when ``circles``, and a legend; texts
+    from ``labels`` (the keys of ``LABELS``), kinds named by ``kind_labels`` (a kind it lacks shows its code).
     """
     missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
     if missing:
         raise ValueError(f"facility frame lacks columns {missing}; it has {list(frame.columns)}")
-    kinds = {**KIND_LABELS, **(kind_labels or {})}
-    text = {**DEFAULT_LABELS, **(labels or {})}
+    kinds = dict(kind_labels or {})
+    text = required(labels, LABELS, layer="facilities")
     located = frame[frame["lon"].notna() & frame["lat"].notna()]
     kind_names = [kinds.get(str(kind), str(kind)) for kind in located["kind"]]
     categories = categorise(kind_names, palette=palette, other_label=text["other"])

@@ -9,15 +9,19 @@ carries them once.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 
 import pandas as pd
 
 from ._areas import AreaFeatures, AreaLayer
+from ._labels import required
 
 #: Columns a grid frame must have.
 REQUIRED_COLUMNS: tuple[str, ...] = ("code", "name", "geom_wkb")
-#: Optional columns shown in the details, with their Chinese labels.
-DETAIL_COLUMNS: dict[str, str] = {"population": "人口", "households": "户数", "area_km2": "面积（km²）"}
+#: Optional columns shown in the details, in order.
+DETAIL_COLUMNS: tuple[str, ...] = ("population", "households", "area_km2")
+#: The texts the layer needs (``labels``): the code's and each detail's label.
+LABELS: tuple[str, ...] = ("code", *DETAIL_COLUMNS)
 
 
 def _detail_texts(column: str, values: pd.Series) -> list[str]:
@@ -28,11 +32,10 @@ def _detail_texts(column: str, values: pd.Series) -> list[str]:
 def grid_boundaries(
     frame: pd.DataFrame,
     *,
-    name: str = "网格边界",
-    level_label: str = "网格",
-    code_label: str = "编码",
-    detail_labels: dict[str, str] | None = None,
-    labels: bool = True,
+    name: str,
+    level_label: str,
+    labels: Mapping[str, str],
+    show_names: bool = True,
     line_colour: str = "#2c5f8a",
     fill_colour: str = "#7fb3d5",
     fill_opacity: float = 0.12,
@@ -43,8 +46,9 @@ def grid_boundaries(
     """The outlines of the grids in ``frame`` (columns ``code``, ``name``, ``geom_wkb`` in display lon/lat,
     optionally ``population``, ``households``, ``area_km2``), as a layer called ``name``.
 
-    With ``labels`` each grid's name is written at its centre and the details open on click; without,
-    the details show on hover. ``level_label`` names the level in the details (e.g. 街道). ``features``:
+    With ``show_names`` each grid's name is written at its centre and the details open on click; without,
+    the details show on hover. ``level_label`` names the level in the details (e.g. 街道), ``labels`` the
+    code and the details (the keys of ``LABELS``). ``features``:
     the ``AreaFeatures`` of this same frame when another layer draws them too.
     """
     missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
@@ -54,7 +58,7 @@ def grid_boundaries(
         features = AreaFeatures(frame)
     elif features.size != len(frame):
         raise ValueError(f"features hold {features.size} areas but the frame has {len(frame)} rows")
-    names = {**DETAIL_COLUMNS, **(detail_labels or {})}
+    names = required(labels, LABELS, layer="grids")
     details = [column for column in DETAIL_COLUMNS if column in frame.columns]
     columns = [[html.escape(str(code)) for code in frame["code"]]]
     columns += [_detail_texts(column, frame[column]) for column in details]
@@ -66,8 +70,8 @@ def grid_boundaries(
         style={"color": line_colour, "weight": weight, "fillColor": fill_colour, "fillOpacity": fill_opacity},
         highlight={"weight": weight * 2, "fillOpacity": min(1.0, max(fill_opacity, 0.05) * 2.5)},
         heading=level_label,
-        fields=[code_label, *(names[column] for column in details)],
+        fields=[names["code"], *(names[column] for column in details)],
         rows=rows,
-        details="popup" if labels else "tooltip",
-        labels=labels,
+        details="popup" if show_names else "tooltip",
+        labels=show_names,
     )

@@ -16,7 +16,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("lon", "lat", "weight")
 def heat_layer(
     frame: pd.DataFrame,
     *,
-    name: str = "热力图",
+    name: str,
     radius: float = 18,
     blur: float = 15,
     min_opacity: float = 0.3,

@@ -28,8 +28,11 @@ import shapely
 from shapely.geometry import box
 
 from etl import rollups
-from etl.store import apply_schema
+from etl.schema import apply_schema
+from settings import Settings
 
+#: The working periods of the default settings (08:00–12:00, 14:00–18:00), as the dashboard passes them.
+PERIODS = Settings().work_periods
 #: May 2024, the range the expected values below are for.
 MAY = {"start": dt.date(2024, 5, 1), "end": dt.date(2024, 5, 31)}
 #: Summary of May: 8 cases (all but t:7), closed t:1 t:2 t:5, awaiting t:3 t:4 t:8 t:9.

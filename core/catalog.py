@@ -1,0 +1,172 @@
+"""The catalog of derived tables: what the ETL writes from ``cases`` and ``camera_event`` after every load, and
+what the dashboard may read instead of scanning them. It is the contract between the writer (``etl.rollups``)
+and the readers (``queries.source``): both take table names, columns and meanings from here only.
+
+* ``CASE_ROLLUPS``: one row per report day, ``status`` and distinct combination of a few dimensions (NULLs
+  included), holding every count of ``core.measures.CASE_COUNTS``. No count depends on the state, so the
+  state-dependent figures (closed, awaiting closure, closed on time) are sums over the right states at read time.
+* ``BIN_ROLLUPS``: located cases per report day (or month) and hexagon (``q``, ``r``) or square cell (``i``,
+  ``j``) in the frame of ``core.bins``; ``case_bin_frame`` records the size and origin each kind was built with.
+* ``OPEN_TABLE``: the cases pending at the last load, for the figures that depend on the clock.
+* ``EVENT_TABLE``: camera alarms per capture day, camera, scene and class.
+* ``rollup_state``: what each was refreshed against; a reader trusts a table only while its source still holds
+  that many rows. ``rollup_dropped``: rollups not kept because they barely aggregate.
+
+Derived tables are rebuilt from their sources alone, so they are not migrated like the base schema
+(``etl/migrations``): ``etl.rollups.create_tables`` creates any that is missing, and a refresh fills it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from settings import MAX_GRID_LEVELS
+
+from .measures import CASE_COUNTS
+
+#: Grid-level columns of every located entity, by depth (1 = top level): the only grid identifiers SQL may use.
+GRID_LEVEL_COLUMNS: dict[int, str] = {depth: f"grid_l{depth}" for depth in range(1, MAX_GRID_LEVELS + 1)}
+GRID_COLUMNS: tuple[str, ...] = tuple(GRID_LEVEL_COLUMNS.values())
+
+
+def grid_level_column(depth: int) -> str:
+    """The column holding the grid code at ``depth`` (an allow-listed identifier)."""
+    try:
+        return GRID_LEVEL_COLUMNS[depth]
+    except KeyError:
+        raise ValueError(f"grid depth must be one of {sorted(GRID_LEVEL_COLUMNS)}, got {depth!r}") from None
+
+
+@dataclass(frozen=True)
+class CaseRollup:
+    """A rollup table: one row per report ``day`` and distinct combination of ``dimensions`` (columns of
+    ``cases``, ``status`` always among them), with every count of ``CASE_COUNTS``. ``source``: a rollup listed
+    before it, holding all its dimensions, that it is summed from (cheaper than counting ``cases``)."""
+
+    table: str
+    dimensions: tuple[str, ...]
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class BinRollup:
+    """Located cases per report ``day``, bin of ``kind`` (``core.bins.BIN_KINDS``, in columns ``keys``) and
+    distinct combination of ``dimensions`` (columns of ``cases``)."""
+
+    table: str
+    kind: str
+    keys: tuple[str, str]
+    dimensions: tuple[str, ...] = ()
+    #: ``day``: one row per report day; ``month``: per calendar month, ``day`` holding its first day (fewer rows
+    #: for more dimensions; read for ranges of whole months only).
+    grain: str = "day"
+
+
+#: Readers take the one with the fewest rows (``rollup_state.rows``) among those holding every column they need.
+#: The grid rollups are nested, each summed from the finer one; at 10M cases over a year of the demo city they
+#: hold ~0.06M (communities), 0.45M (grids), 1.3M (sub-grids), 1.25M (street × kind), 0.8M (kind) and 0.1M
+#: (street × channel) rows.
+CASE_ROLLUPS: tuple[CaseRollup, ...] = (
+    CaseRollup("case_daily_area", (*GRID_COLUMNS, "status")),
+    CaseRollup("case_daily_grid", (*GRID_COLUMNS[:4], "status"), source="case_daily_area"),
+    CaseRollup("case_daily_community", (*GRID_COLUMNS[:3], "status"), source="case_daily_grid"),
+    CaseRollup("case_daily_street_kind", (*GRID_COLUMNS[:2], "channel", "category_code", "status", "dept_code")),
+    CaseRollup("case_daily_kind", ("channel", "category_code", "status", "dept_code"), source="case_daily_street_kind"),
+    CaseRollup("case_daily_street_channel", (*GRID_COLUMNS[:2], "channel", "status"), source="case_daily_street_kind"),
+)
+BIN_ROLLUPS: tuple[BinRollup, ...] = (
+    # Down to communities, so a drilled-down map of a long range reads them too (+10-30 % rows).
+    BinRollup("case_daily_hex", "hex", ("q", "r"), GRID_COLUMNS[:3]),
+    BinRollup("case_daily_heat", "heat", ("i", "j"), GRID_COLUMNS[:3]),
+    # By channel, per month: a year of one channel's map (0.4M heat rows at 10M cases; per day: 3.6M).
+    BinRollup("case_monthly_hex", "hex", ("q", "r"), ("channel",), grain="month"),
+    BinRollup("case_monthly_heat", "heat", ("i", "j"), ("channel",), grain="month"),
+)
+
+#: The cases still pending at the last load (open and not yet handled), with the columns the filters and the
+#: clock-dependent views (overdue now, deadline alerts) read: ~4 % of ``cases`` in the demo.
+OPEN_TABLE = "case_open"
+#: Camera alarms per capture day, camera, scene and class.
+EVENT_TABLE = "camera_event_daily"
+
+#: The type of each column a derived table copies from ``cases`` (as there).
+CASE_COLUMN_TYPES: dict[str, str] = {
+    "case_uid": "VARCHAR NOT NULL",
+    "reported_at": "TIMESTAMP NOT NULL",
+    "channel": "VARCHAR NOT NULL",
+    "category_code": "VARCHAR",
+    "status": "VARCHAR NOT NULL",
+    "dept_code": "VARCHAR",
+    **dict.fromkeys(GRID_COLUMNS, "VARCHAR"),
+    "lon": "DOUBLE",
+    "lat": "DOUBLE",
+    "accepted_at": "TIMESTAMP",
+    "registered_at": "TIMESTAMP",
+    "dispatched_at": "TIMESTAMP",
+    "handled_at": "TIMESTAMP",
+    "handle_deadline": "TIMESTAMP",
+    "handle_clock": "VARCHAR",
+    "handle_limit": "DOUBLE",
+    "extension_hours": "DOUBLE",
+}
+#: The columns of ``OPEN_TABLE``, in order.
+OPEN_COLUMNS: tuple[str, ...] = tuple(CASE_COLUMN_TYPES)
+
+
+def _table(name: str, columns: list[str]) -> str:
+    return f"CREATE TABLE IF NOT EXISTS {name} ({', '.join(columns)})"
+
+
+def _case_rollup_ddl(rollup: CaseRollup) -> str:
+    columns = [
+        "day DATE NOT NULL",
+        *(f"{name} {CASE_COLUMN_TYPES[name]}" for name in rollup.dimensions),
+        *(f"{name} BIGINT NOT NULL" for name in CASE_COUNTS),
+    ]
+    return _table(rollup.table, columns)
+
+
+def _bin_rollup_ddl(rollup: BinRollup) -> str:
+    columns = [
+        "day DATE NOT NULL",
+        *(f"{name} {CASE_COLUMN_TYPES[name]}" for name in rollup.dimensions),
+        *(f"{key} BIGINT NOT NULL" for key in rollup.keys),
+        "cases BIGINT NOT NULL",
+    ]
+    return _table(rollup.table, columns)
+
+
+def derived_tables() -> dict[str, str]:
+    """Every derived table and the DDL creating it when it is missing, in creation order."""
+    tables = {r.table: _case_rollup_ddl(r) for r in CASE_ROLLUPS}
+    tables |= {r.table: _bin_rollup_ddl(r) for r in BIN_ROLLUPS}
+    tables[OPEN_TABLE] = _table(OPEN_TABLE, [f"{name} {CASE_COLUMN_TYPES[name]}" for name in OPEN_COLUMNS])
+    tables[EVENT_TABLE] = _table(
+        EVENT_TABLE,
+        [
+            "day DATE NOT NULL",
+            "camera_id VARCHAR NOT NULL",
+            "scene_code VARCHAR",
+            "category_code VARCHAR",
+            "events BIGINT NOT NULL",
+            "false_positives BIGINT NOT NULL",
+            "pushed BIGINT NOT NULL",
+        ],
+    )
+    tables["case_bin_frame"] = _table(
+        "case_bin_frame",
+        ["kind VARCHAR PRIMARY KEY", "size_m DOUBLE NOT NULL", "lon0 DOUBLE NOT NULL", "lat0 DOUBLE NOT NULL"],
+    )
+    tables["rollup_state"] = _table(
+        "rollup_state",
+        [
+            "table_name VARCHAR PRIMARY KEY",
+            "source VARCHAR NOT NULL",
+            "source_rows BIGINT NOT NULL",
+            "rows BIGINT NOT NULL",
+        ],
+    )
+    tables["rollup_dropped"] = _table(
+        "rollup_dropped", ["table_name VARCHAR PRIMARY KEY", "source_rows BIGINT NOT NULL", "rows BIGINT NOT NULL"]
+    )
+    return tables

@@ -1,0 +1,175 @@
+"""The measures: one registry of every figure OneMap counts or rates, and how each is computed, read and shown.
+
+Queries take their SQL from here, legends and tables their labels (``label_key`` in ``views.i18n``) and number
+formats (``kind``, ``decimals``), rankings their direction (``higher_is_better``). A rule is written once:
+
+* **counts over cases** (``fold``: an aggregate over ``cases`` aliased ``c``). None depends on the current state,
+  so the ETL's daily rollups (``core.catalog``) hold each of them per state and sum them at read time;
+* **state folds**: a count summed over some current states only (closed, awaiting closure, closed on time),
+  folded after grouping by state, so the same SQL reads ``cases`` or a rollup;
+* **clock counts** (pending, overdue): states at a moment (``as_of``), counted from the pending cases, never
+  rolled up;
+* **ratios**: a sum of counts over a sum of counts (or an area attribute), NULL when the denominator is 0.
+
+Definitions (domain guide, applied everywhere): a case is *in* a period when it was reported in it; *closed* =
+current state in ``CLOSED_STATES``; *awaiting closure* = current state open; *closed on time* = closed, and
+handled no later than the handling deadline; *overdue* = pending (open, not handled) and past the handling
+deadline at ``as_of``; *satisfied* = a follow-up answer in ``SATISFIED``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .states import CLOSED_STATES, SATISFIED
+
+Kind = Literal["count", "rate", "density"]
+Source = Literal["cases", "states", "clock", "ratio"]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One figure. ``fold``: for ``cases`` the aggregate over ``c``; for ``states`` the condition over the
+    state row ``s`` and the grouped row ``b`` that selects what is summed of ``base``; unused otherwise.
+    ``numerator``/``denominator``: for ratios, the counts (or area attributes) summed above and below the line,
+    times ``scale``. ``decimals``: places kept in exports (rates as fractions)."""
+
+    name: str
+    kind: Kind
+    source: Source
+    higher_is_better: bool | None
+    decimals: int
+    fold: str = ""
+    base: str = ""
+    numerator: tuple[str, ...] = ()
+    denominator: tuple[str, ...] = ()
+    scale: float = 1.0
+    params: tuple[str, ...] = field(default=())
+
+    @property
+    def label_key(self) -> str:
+        """Its name's key in the label table (``views.i18n``)."""
+        return f"measure.{self.name}"
+
+
+def _count(name: str, fold: str, *, better: bool | None = None, params: tuple[str, ...] = ()) -> Measure:
+    return Measure(name, "count", "cases", better, 0, fold=fold, params=params)
+
+
+_CLOSED = "list_contains($closed_states, b.status)"
+
+REGISTRY: dict[str, Measure] = {
+    m.name: m
+    for m in (
+        # counts over cases: what the rollups hold per state
+        _count("cases", "count(*)"),
+        _count("handled", "count(c.handled_at)", better=True),
+        _count("handled_on_time", "count(*) FILTER (WHERE c.handled_at <= c.handle_deadline)", better=True),
+        _count("overdue_flagged", "count(*) FILTER (WHERE c.is_overdue)", better=False),
+        _count("urgent", "count(*) FILTER (WHERE c.is_urgent)"),
+        _count("returned", "count(*) FILTER (WHERE c.return_count > 0)", better=False),
+        _count("reworked", "count(*) FILTER (WHERE c.rework_count > 0)", better=False),
+        _count("followups", "count(c.satisfaction)"),
+        _count(
+            "satisfied",
+            "count(*) FILTER (WHERE list_contains($satisfied, c.satisfaction))",
+            better=True,
+            params=("satisfied",),
+        ),
+        _count("located", "count(*) FILTER (WHERE c.lon IS NOT NULL AND c.lat IS NOT NULL)"),
+        # counts folded over the current states
+        Measure("closed", "count", "states", True, 0, fold=_CLOSED, base="cases", params=("closed_states",)),
+        Measure("awaiting_closure", "count", "states", False, 0, fold="s.is_open", base="cases"),
+        Measure(
+            "closed_on_time",
+            "count",
+            "states",
+            True,
+            0,
+            fold=_CLOSED,
+            base="handled_on_time",
+            params=("closed_states",),
+        ),
+        # states at a moment
+        Measure("pending", "count", "clock", False, 0),
+        Measure("overdue", "count", "clock", False, 0),
+        # ratios
+        Measure(
+            "closure_rate", "rate", "ratio", True, 4, numerator=("closed",), denominator=("closed", "awaiting_closure")
+        ),
+        Measure(
+            "on_time_closure_rate",
+            "rate",
+            "ratio",
+            True,
+            4,
+            numerator=("closed_on_time",),
+            denominator=("closed", "awaiting_closure"),
+        ),
+        Measure("satisfaction_rate", "rate", "ratio", True, 4, numerator=("satisfied",), denominator=("followups",)),
+        Measure("per_1000", "density", "ratio", None, 2, numerator=("cases",), denominator=("population",), scale=1000),
+        Measure("per_km2", "density", "ratio", None, 2, numerator=("cases",), denominator=("area_km2",)),
+    )
+}
+
+#: Counts over cases, by name: the aggregate of each (the rollups hold every one of them).
+CASE_COUNTS: dict[str, str] = {m.name: m.fold for m in REGISTRY.values() if m.source == "cases"}
+#: Values of the constants the folds bind (``$closed_states``, ``$satisfied``).
+CONSTANTS: dict[str, list[str]] = {"closed_states": list(CLOSED_STATES), "satisfied": list(SATISFIED)}
+#: The measures an area can be shaded by on the map, in the order offered.
+AREA_MEASURES: tuple[str, ...] = (
+    "cases",
+    "per_1000",
+    "per_km2",
+    "closure_rate",
+    "on_time_closure_rate",
+    "overdue",
+    "satisfaction_rate",
+)
+#: Attributes of an area that ratios may divide by (columns of ``grid``).
+AREA_ATTRIBUTES: tuple[str, ...] = ("population", "area_km2")
+
+
+def measure(name: str) -> Measure:
+    """The measure called ``name``; a ValueError listing the valid names otherwise."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"unknown measure {name!r}; valid measures: {sorted(REGISTRY)}") from None
+
+
+def counts_of(names: Iterable[str]) -> tuple[str, ...]:
+    """The counts ``names`` need, in order, without repeats: a count itself, a ratio's numerator and denominator
+    counts (area attributes left out)."""
+    needed: list[str] = []
+    for name in names:
+        m = measure(name)
+        parts = (*m.numerator, *m.denominator) if m.source == "ratio" else (name,)
+        needed += [part for part in parts if part not in AREA_ATTRIBUTES]
+    return tuple(dict.fromkeys(needed))
+
+
+def ratio_sql(name: str, column: Callable[[str], str]) -> str:
+    """SQL of ratio ``name`` over the columns ``column(part)`` names (counts coalesced to 0, NULL when the
+    denominator is 0)."""
+    m = measure(name)
+    if m.source != "ratio":
+        raise ValueError(f"{name!r} is a {m.source} measure, not a ratio")
+
+    def total(parts: tuple[str, ...]) -> str:
+        return " + ".join(column(p) if p in AREA_ATTRIBUTES else f"coalesce({column(p)}, 0)" for p in parts)
+
+    scale = f" * {m.scale!r}" if m.scale != 1 else ""
+    return f"CAST({total(m.numerator)} AS DOUBLE){scale} / nullif({total(m.denominator)}, 0)"
+
+
+def select_sql(names: Iterable[str], column: Callable[[str], str]) -> str:
+    """``expr AS name, …`` for ``names``: counts as their (coalesced) columns, ratios by ``ratio_sql``."""
+    parts = []
+    for name in names:
+        m = measure(name)
+        expr = ratio_sql(name, column) if m.source == "ratio" else f"coalesce({column(name)}, 0)"
+        parts.append(f"{expr} AS {name}")
+    return ", ".join(parts)

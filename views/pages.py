@@ -1,0 +1,120 @@
+"""What each page shows, without Streamlit: the query calls a ``Scope`` needs, and the frames composed into what
+is drawn. The dashboard runs the calls through its cache; the wall screen and a report can run the same calls and
+compose the same map, figures and charts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+import queries
+from settings import Settings
+
+from .calls import QueryCall, Runner
+from .i18n import name_column, t
+from .maps import MapView
+from .scope import Scope
+
+
+def level_label(levels: pd.DataFrame, depth: int, lang: str) -> str:
+    """The name of grid level ``depth`` in ``lang`` from a ``level_names`` frame (a fallback when unnamed)."""
+    named = levels.set_index("depth")[name_column(lang)]
+    return str(named.get(depth, t("level.fallback", lang, depth=depth)))
+
+
+# ---------------------------------------------------------------- the map page
+def map_calls(scope: Scope, *, settings: Settings, now: dt.datetime) -> dict[str, QueryCall]:
+    """Every query the map page runs for ``scope`` at ``now``, but the case points (``points_call``)."""
+    cases, as_of = scope.case_filters(), scope.as_of(now)
+    level = {"depth": scope.map_depth, "parent": scope.map_parent, "at": scope.at, "as_of": as_of}
+    return {
+        # the areas drawn are the children of the chosen area (for a leaf: it and its siblings)
+        "areas": QueryCall.of(queries.area_measures, **level, **scope.case_filters(area=False)),
+        "points_total": QueryCall.of(queries.case_count, **cases),
+        "bins": QueryCall.of(queries.hex_bins, size_m=settings.hex_size_m, **cases),
+        "heat": QueryCall.of(queries.heat_cells, cell_m=settings.heat_cell_m, **cases),
+        "cameras": QueryCall.of(queries.cameras, area=scope.area),
+        "camera_events": QueryCall.of(queries.camera_event_scenes, lang=scope.lang, **cases),
+        "facilities": QueryCall.of(queries.facilities, area=scope.area),
+        "alerts": QueryCall.of(
+            queries.deadline_alerts,
+            as_of=as_of,
+            warn_fraction=settings.warn_fraction,
+            limit=settings.max_points,
+            work_periods=settings.work_periods,
+            lang=scope.lang,
+            **scope.case_filters(dates=False),
+        ),
+        "figures": QueryCall.of(queries.area_figures, as_of=as_of, **cases),
+        "top": QueryCall.of(queries.top_categories, limit=5, **cases),
+        "trend": QueryCall.of(queries.daily_counts, **cases),
+        "levels": QueryCall.of(queries.level_names),
+    }
+
+
+def points_call(scope: Scope, *, total: int, settings: Settings) -> QueryCall | None:
+    """The case points to draw when there are at most ``settings.max_points`` of them (``total``), else None."""
+    if total > settings.max_points:
+        return None
+    return QueryCall.of(queries.case_points, limit=total, lang=scope.lang, **scope.case_filters())
+
+
+@dataclass(frozen=True)
+class MapPage:
+    """The map page's content: the ``view`` to draw, the area's ``figures`` (an ``area_figures`` row), its
+    ``top`` categories and daily ``trend``, and whether the points were over the cap."""
+
+    view: MapView
+    figures: pd.Series
+    top: pd.DataFrame
+    trend: pd.DataFrame
+    points_capped: bool
+
+
+def map_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime) -> MapPage:
+    """The map page of ``scope`` at ``now``, its frames read through ``run``."""
+    calls = map_calls(scope, settings=settings, now=now)
+    frames = {name: run(call) for name, call in calls.items()}
+    total = int(frames["points_total"].iloc[0]["cases"])
+    points = points_call(scope, total=total, settings=settings)
+    view = MapView(
+        areas=frames["areas"],
+        measure=scope.state.measure,
+        points=pd.DataFrame() if points is None else run(points),
+        points_total=total,
+        bins=frames["bins"],
+        heat=frames["heat"],
+        cameras=frames["cameras"],
+        camera_events=frames["camera_events"],
+        facilities=frames["facilities"],
+        alerts=frames["alerts"],
+        lang=scope.lang,
+        level_label=level_label(frames["levels"], scope.map_depth, scope.lang),
+        layers=scope.state.layers,
+        bin_size_m=settings.hex_size_m,
+    )
+    return MapPage(
+        view=view,
+        figures=frames["figures"].iloc[0],
+        top=frames["top"],
+        trend=frames["trend"],
+        points_capped=points is None,
+    )
+
+
+# ---------------------------------------------------------------- the overview
+def overview_calls(scope: Scope, *, settings: Settings, now: dt.datetime) -> dict[str, QueryCall]:
+    """Every query the overview runs for ``scope`` at ``now``: what came in, what is overdue now (whenever
+    reported), the grid levels, channels, states and the boundaries of the overview level."""
+    cases = scope.case_filters()
+    return {
+        "summary": QueryCall.of(queries.summary_counts, **cases),
+        "overdue": QueryCall.of(queries.overdue_pending, as_of=now, **scope.case_filters(dates=False)),
+        "levels": QueryCall.of(queries.grid_level_counts, at=scope.at),
+        "channels": QueryCall.of(queries.cases_by_channel, **cases),
+        "states": QueryCall.of(queries.cases_by_status, **cases),
+        "grids": QueryCall.of(queries.grid_polygons, depth=settings.overview_map_depth, at=scope.at),
+    }
