@@ -1,11 +1,11 @@
-"""Dashboard benchmark: every query in ``dashboard/queries`` under typical filters, the map's HTML size, and the
+"""Dashboard benchmark: every query in ``queries/`` under typical filters, the map's HTML size, and the
 server time of a filter change, on a big demo database.
 
-    .venv/bin/python -m etl --db /tmp/onemap10m/onemap.duckdb demo --cases 10000000 --days 365 \\
+    .venv/bin/python -m demo --db /tmp/onemap10m/onemap.duckdb --cases 10000000 --days 365 \\
         --out /tmp/onemap10m/demo                                               # once: the 10M-case city
     .venv/bin/python benchmarks/bench_dashboard.py --db /tmp/onemap10m/onemap.duckdb
 
-Queries are found, not listed: every public function of a ``dashboard.queries`` module whose first parameter is
+Queries are found, not listed: every public function of a ``queries`` module whose first parameter is
 ``con`` (map layers, panel and dictionaries included, whatever exists when it runs). Each runs once to warm up,
 then ``--runs`` times per filter scenario; the table gives p50/p95 in ms (target p95 ≤ 100 ms). Keyword options
 a query needs besides the filters (depth, at, as_of, limit …) come from ``_option_values``; a query needing one
@@ -14,7 +14,8 @@ header lists the fresh ones); a database from before the rollups gets them from 
 
 A filter change is timed two ways: ``AppTest`` runs the app's page (``--page``) and the sidebar's date range is
 changed to a range not seen before, so every filtered query misses the cache (target ≤ 1.5 s); and the queries
-that run issued (recorded through ``dashboard.cache.frame``) are re-run directly, uncached, in sequence.
+that run issued (recorded through ``dashboard.cache.frame``) are re-run directly, uncached, in sequence. The map
+is composed as the page composes it (``views.pages.map_page``) for the last 30 days at street level.
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dashboard import queries as queries_pkg  # noqa: E402
-from dashboard.db import LiveDatabase  # noqa: E402
-from dashboard.queries.source import fresh_rollups  # noqa: E402
+import queries as queries_pkg  # noqa: E402
+from queries.db import LiveDatabase  # noqa: E402
+from queries.source import fresh_rollups  # noqa: E402
 from settings import Settings, load_settings  # noqa: E402
 
 Query = Callable[..., pd.DataFrame]
@@ -69,7 +70,7 @@ class Row:
 
 
 def discover_queries() -> dict[str, Query]:
-    """Every public ``(con, …) -> DataFrame`` function defined in a ``dashboard.queries`` module (not the
+    """Every public ``(con, …) -> DataFrame`` function defined in a ``queries`` module (not the
     helpers that write SQL), by ``module.name``."""
     found: dict[str, Query] = {}
     for info in pkgutil.iter_modules(queries_pkg.__path__):
@@ -118,6 +119,7 @@ def _option_values(settings: Settings, con: Any, last: dt.date, scenario: dict[s
         "size_m": getattr(settings, "hex_size_m", 500.0),
         "cell_m": getattr(settings, "heat_cell_m", 200.0),
         "warn_fraction": settings.warn_fraction,
+        "work_periods": settings.work_periods,
         "lang": settings.language,
         "case_uid": sample_uid[0] if sample_uid else None,
     }
@@ -175,42 +177,21 @@ def bench_queries(db: LiveDatabase, settings: Settings, runs: int) -> list[Row]:
 
 
 def map_html_size(db: LiveDatabase, settings: Settings) -> tuple[int, float, str]:
-    """Bytes and build+render seconds of ``build_map`` for the last 30 days, street level; or why not."""
-    from dashboard import maps
+    """Bytes and build+render seconds of the map page's map for the last 30 days, street level; or why not."""
+    from views.calls import on
+    from views.maps import build_map
+    from views.pages import map_page
+    from views.scope import resolve
+    from views.state import ViewState
 
-    if not hasattr(maps, "build_map") or not hasattr(maps, "MapView"):
-        return 0, 0.0, "dashboard.maps has no build_map/MapView yet"
-    queries = {name.split(".")[-1]: fn for name, fn in discover_queries().items()}
-    sources = {
-        "areas": "area_measures",
-        "points": "case_points",
-        "points_total": "case_count",
-        "bins": "hex_bins",
-        "heat": "heat_cells",
-        "cameras": "cameras",
-        "camera_events": "camera_event_scenes",
-        "facilities": "facilities",
-        "alerts": "deadline_alerts",
-    }
     with db.cursor() as con:
         last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchall()[0][0]).date()
-        scenario = scenarios(con, last)["last 30 days"]
-        options = _option_values(settings, con, last, scenario)
-        values: dict[str, Any] = {"measure": "cases", "labels": {}}
-        for field, qname in sources.items():
-            if qname not in queries:
-                return 0, 0.0, f"no query {qname} yet"
-            kwargs, why = call_plan(queries[qname], scenario, options)
-            if kwargs is None:
-                return 0, 0.0, f"{qname} {why}"
-            frame = queries[qname](con, **kwargs)
-            values[field] = (
-                int(frame.iloc[0, 0]) if field == "points_total" and isinstance(frame, pd.DataFrame) else frame
-            )
-    names = {f.name for f in dataclasses.fields(maps.MapView)}
+        state = ViewState(preset="custom", start=last - dt.timedelta(days=29), end=last, lang=settings.language)
+        run = on(con)
+        scope = resolve(state, run, today=last, days=30, overview_depth=settings.overview_map_depth)
+        page = map_page(scope, run, settings=settings, now=dt.datetime.combine(last, dt.time(18)))
     t = time.perf_counter()
-    m = maps.build_map(maps.MapView(**{k: v for k, v in values.items() if k in names}), settings=settings)
-    html = m.get_root().render()
+    html = build_map(page.view, settings=settings).get_root().render()
     return len(html.encode()), time.perf_counter() - t, ""
 
 
@@ -226,14 +207,14 @@ class FilterChange:
 
 
 @contextlib.contextmanager
-def _record_calls(calls: list[tuple[Query, dict[str, Any]]]) -> Iterator[None]:
+def _record_calls(calls: list[Any]) -> Iterator[None]:
     from dashboard import cache
 
     original = cache.frame
 
-    def recording(query: Query, /, **kwargs: Any) -> pd.DataFrame:
-        calls.append((query, kwargs))
-        return original(query, **kwargs)
+    def recording(settings: Settings, call: Any) -> pd.DataFrame:
+        calls.append(call)
+        return original(settings, call)
 
     cache.frame = recording
     try:
@@ -290,7 +271,7 @@ def filter_change(db: LiveDatabase, page: str | None, changes: int, *, area: str
         if dates is None:
             return FilterChange(label, run_s, queries_s, calls_n, "no date range in the sidebar")
         dates.set_value((last - dt.timedelta(days=29 + k), last - dt.timedelta(days=k)))
-        calls: list[tuple[Query, dict[str, Any]]] = []
+        calls: list[Any] = []
         with _record_calls(calls):
             t = time.perf_counter()
             at.run()
@@ -299,10 +280,10 @@ def filter_change(db: LiveDatabase, page: str | None, changes: int, *, area: str
             return FilterChange(label, run_s, queries_s, calls_n, f"raised: {at.exception[0].message}")
         each: list[tuple[str, float]] = []
         with db.cursor() as con:
-            for query, kwargs in calls:
+            for call in calls:
                 t = time.perf_counter()
-                query(con, **kwargs)
-                each.append((query.__name__, time.perf_counter() - t))
+                call.run(con)
+                each.append((call.query, time.perf_counter() - t))
         queries_s.append(sum(seconds for _, seconds in each))
         calls_n = len(calls)
     slowest = sorted(each, key=lambda item: -item[1]) if run_s else []

@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from synthetic import case_points, realistic_polygons  # noqa: E402
 
+from core.coords import from_wgs84  # noqa: E402
 from etl import api  # noqa: E402
 from etl.assign import GridAssigner, available_cpus  # noqa: E402
-from etl.coords import from_wgs84  # noqa: E402
 from etl.sources import SourceOptions  # noqa: E402
 from etl.store import connect_readonly  # noqa: E402
 from settings import load_settings  # noqa: E402

@@ -1,0 +1,116 @@
+"""The schema as numbered migrations: a new database gets them all; a database written by release 1 is migrated in
+place by the next init or load, its data untouched (``tests/fixtures/release1.duckdb.gz``, made by that release's
+own ETL: ``tests/fixtures/make_release1_db.py``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import gzip
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import EAST_POINT, write_csv
+from test_load_cases import OPTIONS, case
+
+import queries
+from etl import api, schema
+from etl.cli import main
+from settings import Settings
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release1.duckdb.gz"
+MAY_JUNE = {"start": dt.date(2025, 5, 1), "end": dt.date(2025, 6, 30)}
+
+
+@pytest.fixture
+def release1(settings: Settings) -> Settings:
+    """The release-1 database, copied to the test's database path."""
+    with gzip.open(FIXTURE, "rb") as packed, settings.db_path.open("wb") as out:
+        shutil.copyfileobj(packed, out)
+    return settings
+
+
+def tables(path: Path) -> dict[str, pd.DataFrame]:
+    """Every table of the database at ``path`` with its rows in a fixed order."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [name for (name,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        return {name: con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').df() for name in names}
+
+
+def figures(path: Path) -> list[pd.DataFrame]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return [
+            queries.summary_counts(con, **MAY_JUNE),
+            queries.cases_by_level(con, depth=2, **MAY_JUNE),
+            queries.overdue_pending(con, as_of=dt.datetime(2025, 6, 30, 18)),
+        ]
+
+
+def test_the_migrations_are_numbered_without_gaps() -> None:
+    found = schema.migrations()
+    assert [m.version for m in found] == list(range(1, schema.LATEST + 1))
+    assert found[0].name == "base" and found[1].name == "migration_history"
+
+
+def test_a_new_database_gets_every_migration(settings: Settings) -> None:
+    api.init_db(settings)
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert schema.schema_version(con) == schema.LATEST
+        history = con.execute(
+            "SELECT version, name, applied_at IS NOT NULL FROM schema_migration ORDER BY 1"
+        ).fetchall()
+    assert history == [(m.version, m.name, True) for m in schema.migrations()]
+    api.init_db(settings)  # again: nothing to apply
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM schema_migration").fetchall() == [(schema.LATEST,)]
+
+
+def test_a_release1_database_is_migrated_in_place_with_its_data_intact(release1: Settings) -> None:
+    before, shown = tables(release1.db_path), figures(release1.db_path)
+    with duckdb.connect(str(release1.db_path), read_only=True) as con:
+        assert schema.schema_version(con) == 1
+        assert con.execute("SELECT count(*) FROM cases").fetchall() == [(6,)]
+    api.init_db(release1)
+    after = tables(release1.db_path)
+    assert sorted(set(after) - set(before)) == ["schema_migration"]  # nothing else added, nothing dropped
+    for name, rows in before.items():
+        if name == "schema_meta":
+            continue
+        pd.testing.assert_frame_equal(after[name], rows, obj=name)
+    assert after["schema_meta"].set_index("key")["value"].to_dict() == {"schema_version": str(schema.LATEST)}
+    history = after["schema_migration"]
+    assert history["version"].tolist() == list(range(1, schema.LATEST + 1))
+    assert history["applied_at"].isna().tolist() == [True] + [False] * (schema.LATEST - 1)  # 0001: before history
+    for got, expected in zip(figures(release1.db_path), shown, strict=True):
+        pd.testing.assert_frame_equal(got, expected)
+
+
+def test_a_load_migrates_a_release1_database_and_adds_to_it(release1: Settings, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "more.csv", [case(90, 经度=EAST_POINT[0], 纬度=EAST_POINT[1])])
+    report = api.load("cases", path, dataclasses.replace(OPTIONS, source="dcs"), settings=release1)
+    assert (report.read, report.inserted) == (1, 1)
+    with duckdb.connect(str(release1.db_path), read_only=True) as con:
+        assert schema.schema_version(con) == schema.LATEST
+        assert con.execute("SELECT count(*) FROM cases").fetchall() == [(7,)]
+
+
+def test_a_database_from_a_newer_release_is_refused(settings: Settings, capsys: pytest.CaptureFixture) -> None:
+    api.init_db(settings)
+    with duckdb.connect(str(settings.db_path)) as con:
+        con.execute("UPDATE schema_meta SET value = '99' WHERE key = 'schema_version'")
+    assert main(["--db", str(settings.db_path), "init"]) == 2
+    err = capsys.readouterr().err
+    assert f"schema version 99, newer than this OneMap knows ({schema.LATEST})" in err
+
+
+def test_a_misnamed_or_missing_migration_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "0001_base.sql").write_text("SELECT 1;")
+    (tmp_path / "0003_later.sql").write_text("SELECT 1;")
+    with pytest.raises(ValueError, match=r"numbered 1, 2, 3 … without gaps; found \[1, 3\]"):
+        schema.migrations(tmp_path)
+    (tmp_path / "4_bad.sql").write_text("SELECT 1;")
+    with pytest.raises(ValueError, match=r"'4_bad\.sql' is not named NNNN_name\.sql"):
+        schema.migrations(tmp_path)
