@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import chinese_calendar
 import numpy as np
@@ -42,7 +43,7 @@ _LAST_DAY = int(np.datetime64("2262-04-11", "D").astype(np.int64))
 _MAX_DELTA_NS = 4.0e18
 
 #: One clock name for every row, or one per row (NA = no limit, giving NaT / NaN).
-_Clock = str | npt.ArrayLike | pd.Series
+_Clock: TypeAlias = str | npt.ArrayLike | pd.Series
 
 _CHINESE_NAMES = {holiday.value: holiday.chinese for holiday in chinese_calendar.Holiday}
 
@@ -124,7 +125,7 @@ class WorkCalendar:
         # Every working day holds the same working time, so W(t) = (working days before t's day) × day_ns
         # + time worked on t's day so far, and the k-th working day is where ordinals in
         # (k × day_ns, (k + 1) × day_ns] are reached.
-        self._workdays_before = np.cumsum(workday) - workday
+        self._workdays_before: np.ndarray = np.cumsum(workday) - workday
         self._workday_index = np.flatnonzero(workday)
 
     @classmethod

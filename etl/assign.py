@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -40,6 +40,22 @@ class _Epoch:
     # [level, i]: position in the assigner's grid table of grid i's ancestor at depth level (itself at its own
     # depth; level 0 = itself), -1 = none; one extra column of -1 for "no grid", so index -1 reads it.
     levels: np.ndarray
+
+    def deepest(self, x: np.ndarray, y: np.ndarray, *, workers: int) -> np.ndarray:
+        """The position in ``codes`` of the deepest grid holding each point (-1 = none): the deepest level first,
+        for every point; the levels above for the points it left."""
+        depths = sorted(self.indexes, reverse=True)
+        found = np.full(len(x), -1, dtype=np.int64)
+        for i, depth in enumerate(depths):
+            todo = None if i == 0 else np.flatnonzero(found < 0)
+            if todo is not None and not len(todo):
+                break
+            index, members = self.indexes[depth]
+            if todo is None:
+                found = np.append(members, -1)[index.lookup(x, y, workers=workers)]  # label -1 reads the -1
+            else:
+                found[todo] = np.append(members, -1)[index.lookup(x[todo], y[todo], workers=workers)]
+        return found
 
 
 class GridAssigner:
@@ -101,6 +117,14 @@ class GridAssigner:
     def empty(self) -> bool:
         return len(self._grids) == 0
 
+    def _present(self, epoch_of: np.ndarray, lookup: np.ndarray, *, everyone: bool) -> np.ndarray:
+        """The epochs the points to look up (``lookup``) fall in."""
+        if self.empty or not lookup.any():
+            return np.empty(0, dtype=np.int64)
+        if everyone and epoch_of[0] == epoch_of[-1] and (epoch_of == epoch_of[0]).all():
+            return epoch_of[:1]  # the usual case: one epoch for all
+        return np.flatnonzero(np.bincount(epoch_of[lookup], minlength=len(self._cuts)))
+
     def _epoch(self, k: int) -> _Epoch:
         if k in self._epochs:
             return self._epochs[k]
@@ -145,42 +169,15 @@ class GridAssigner:
         located = np.isfinite(lon) & np.isfinite(lat)
         lookup = located & (epoch_of >= 0)
         everyone = bool(lookup.all())
-        if self.empty or not lookup.any():
-            present = np.empty(0, dtype=np.int64)
-        elif everyone and epoch_of[0] == epoch_of[-1] and (epoch_of == epoch_of[0]).all():
-            present = epoch_of[:1]  # the usual case: one epoch for all
-        else:
-            present = np.flatnonzero(np.bincount(epoch_of[lookup], minlength=len(self._cuts)))
-        epochs = {int(k): self._epoch(int(k)) for k in present}
-        # Which levels to fill: level 0 (the deepest grid found) and every level some grid has, except a level
-        # that is the deepest grid itself for every grid of every epoch here (one grid level: it is grid_code).
-        used = np.zeros(MAX_GRID_LEVELS + 1, dtype=bool)
-        used[0] = True
-        same_as_deepest = np.ones(MAX_GRID_LEVELS + 1, dtype=bool)
-        for epoch in epochs.values():
-            used |= (epoch.levels >= 0).any(axis=1)
-            same_as_deepest &= (epoch.levels == epoch.levels[0]).all(axis=1)
-        filled = np.flatnonzero(used & ~same_as_deepest)
-        filled = np.concatenate([[0], filled[filled > 0]])
+        epochs = {int(k): self._epoch(int(k)) for k in self._present(epoch_of, lookup, everyone=everyone)}
+        used, same_as_deepest, filled = _filled_levels(epochs.values())
         # per filled level, the position in self._grids of the point's grid (-1 = none)
         level_rows: np.ndarray | None = None
         for k, epoch in epochs.items():
             whole = everyone and len(epochs) == 1  # every point located, one epoch: no gathers needed
             rows = None if whole else np.flatnonzero(lookup & (epoch_of == k))
             x, y = (lon, lat) if rows is None else (lon[rows], lat[rows])
-            # deepest level first, for every point; the levels above for the points it left
-            depths = sorted(epoch.indexes, reverse=True)
-            if depths:
-                index, members = epoch.indexes[depths[0]]
-                found = np.append(members, -1)[index.lookup(x, y, workers=workers)]  # label -1 reads the -1
-            else:
-                found = np.full(len(x), -1, dtype=np.int64)
-            for depth in depths[1:]:
-                todo = np.flatnonzero(found < 0)
-                if not len(todo):
-                    break
-                index, members = epoch.indexes[depth]
-                found[todo] = np.append(members, -1)[index.lookup(x[todo], y[todo], workers=workers)]
+            found = epoch.deepest(x, y, workers=workers)
             levels = epoch.levels[filled][:, found]  # found -1 reads the column of -1
             if rows is None:
                 level_rows = levels
@@ -207,6 +204,20 @@ class GridAssigner:
         frame = pd.DataFrame(columns)
         frame["outside_grid"] = located & (level_rows[0] < 0)
         return frame
+
+
+def _filled_levels(epochs: Iterable[_Epoch]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which levels to fill (``filled``): level 0 (the deepest grid found) and every level some grid has
+    (``used``), except a level that is the deepest grid itself for every grid of every epoch (one grid level:
+    it is grid_code; ``same_as_deepest``)."""
+    used = np.zeros(MAX_GRID_LEVELS + 1, dtype=bool)
+    used[0] = True
+    same_as_deepest = np.ones(MAX_GRID_LEVELS + 1, dtype=bool)
+    for epoch in epochs:
+        used |= (epoch.levels >= 0).any(axis=1)
+        same_as_deepest &= (epoch.levels == epoch.levels[0]).all(axis=1)
+    filled = np.flatnonzero(used & ~same_as_deepest)
+    return used, same_as_deepest, np.concatenate([[0], filled[filled > 0]])
 
 
 def _ancestor_rows(rows: np.ndarray, depths: np.ndarray, parent_index: np.ndarray) -> np.ndarray:

@@ -12,10 +12,11 @@ import datetime as dt
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -198,29 +199,7 @@ def prepare_chunk(
     if status.isna().any():  # no status column, or empty cells: the latest step reached tells
         status = status.fillna(_derived_status(times))
 
-    flag_values = {}
-    for name in ("is_urgent", "is_supervised"):
-        flag, bad = parse_flags(_column(raw, mapping, name))
-        v.reject(
-            bad,
-            "bad_value",
-            lambda f=name: f"{mapping.get(f, f)} ({f}) is not yes/no: " + _column(raw, mapping, f).astype(str),
-        )
-        flag_values[name] = flag
-    counts = {}
-    for name in ("dispatch_count", "return_count", "rework_count", "extension_days"):
-        count, bad = parse_counts(_column(raw, mapping, name))
-        v.reject(
-            bad,
-            "bad_value",
-            lambda f=name: f"{mapping.get(f, f)} ({f}) is not a whole number: " + _column(raw, mapping, f).astype(str),
-        )
-        counts[name] = count
-    sat_raw = _column(raw, mapping, "satisfaction")
-    satisfaction, unknown = lookup_names(sat_raw, SATISFACTION)
-    v.reject(
-        unknown, "bad_value", lambda: "unknown satisfaction " + sat_raw.astype(str) + "; valid: 满意, 基本满意, 不满意"
-    )
+    flag_values, counts, satisfaction = _small_values(raw, mapping, v)
 
     ok = v.ok
     rejects = rejects_frame(raw, chunk.first_row, v)
@@ -228,20 +207,8 @@ def prepare_chunk(
         return pd.DataFrame(), rejects
 
     keep = np.flatnonzero(ok)
-    if len(keep) == n:  # the usual case: no copies
-
-        def kept(values: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
-            return values
-
-        raw_ok = raw
-    else:
-
-        def kept(values: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
-            if isinstance(values, np.ndarray):
-                return values[keep]
-            return values.iloc[keep].reset_index(drop=True)
-
-        raw_ok, times, coords = kept(raw), kept(times), kept(coords)
+    kept = _keeper(keep, n)
+    raw_ok, times, coords = kept(raw), kept(times), kept(coords)
     out = pd.DataFrame({"_row": keep + chunk.first_row})
     out["source_id"] = kept(source_id)  # source, case_uid, src_crs, run_id, loaded_at: added by _merge
     out["channel"] = kept(channel)
@@ -283,6 +250,50 @@ def prepare_chunk(
     flags["no_location"] += int(out["lon"].isna().sum())
     flags["routed_by_rule"] += int(routed.sum())
     return out, rejects
+
+
+def _small_values(
+    raw: pd.DataFrame, mapping: dict[str, str], v: Verdicts
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], pd.Series]:
+    """The yes/no flags, the whole-number counts and the follow-up answer of every row, bad values rejected."""
+    flag_values = {}
+    for name in ("is_urgent", "is_supervised"):
+        flag, bad = parse_flags(_column(raw, mapping, name))
+        v.reject(
+            bad,
+            "bad_value",
+            lambda f=name: f"{mapping.get(f, f)} ({f}) is not yes/no: " + _column(raw, mapping, f).astype(str),
+        )
+        flag_values[name] = flag
+    counts = {}
+    for name in ("dispatch_count", "return_count", "rework_count", "extension_days"):
+        count, bad = parse_counts(_column(raw, mapping, name))
+        v.reject(
+            bad,
+            "bad_value",
+            lambda f=name: f"{mapping.get(f, f)} ({f}) is not a whole number: " + _column(raw, mapping, f).astype(str),
+        )
+        counts[name] = count
+    sat_raw = _column(raw, mapping, "satisfaction")
+    satisfaction, unknown = lookup_names(sat_raw, SATISFACTION)
+    v.reject(
+        unknown, "bad_value", lambda: "unknown satisfaction " + sat_raw.astype(str) + "; valid: 满意, 基本满意, 不满意"
+    )
+    return flag_values, counts, satisfaction
+
+
+def _keeper(keep: np.ndarray, n: int) -> Callable[[Any], Any]:
+    """A function taking the rows ``keep`` (of ``n``) of an array, Series or frame: itself when every row is kept
+    (the usual case: no copies)."""
+    if len(keep) == n:
+        return lambda values: values
+
+    def kept(values: Any) -> Any:
+        if isinstance(values, np.ndarray):
+            return values[keep]
+        return values.iloc[keep].reset_index(drop=True)
+
+    return kept
 
 
 def _row_hashes(frame: pd.DataFrame, salt: str) -> np.ndarray:

@@ -30,7 +30,7 @@ from folium.map import Layer
 from jinja2 import Template
 from shapely.ops import polylabel
 
-from ._script import render_script, script_json, script_safe
+from ._script import figure, render_script, script_json, script_safe
 
 _LABEL_CLASS = "onemap-grid-label"
 #: Names too long for their area even at this zoom are shown from it anyway.
@@ -131,7 +131,7 @@ class AreaFeatures(MacroElement):
         else:
             self.bounds = [[None, None], [None, None]]
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca: Element.render -> str
         render_script(self, **kwargs)
 
 
@@ -140,8 +140,8 @@ class _LabelStyle(MacroElement):
 
     _template = Template("")
 
-    def render(self, **kwargs: Any) -> None:
-        self.get_root().header.add_child(folium.Element(_LABEL_CSS), name="onemap_grid_label_css")
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca: Element.render -> str
+        figure(self).header.add_child(folium.Element(_LABEL_CSS), name="onemap_grid_label_css")
         super().render(**kwargs)
 
 

@@ -16,7 +16,7 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-from ._script import script_json
+from ._script import figure, script_json
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]+")
 _POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
@@ -74,6 +74,6 @@ class Legend(MacroElement):
         self.html = legend_html(title, items, dots=dots)
         self.html_json = script_json(self.html)
 
-    def render(self, **kwargs: Any) -> None:
-        self.get_root().header.add_child(folium.Element(_CSS), name="onemap_legend_css")
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca: Element.render -> str
+        figure(self).header.add_child(folium.Element(_CSS), name="onemap_legend_css")
         super().render(**kwargs)

@@ -129,7 +129,7 @@ class PointMarkers(MacroElement):
         self.circle_style_json = script_json({"weight": 1, "opacity": 0.5, "fillOpacity": circle_opacity})
         self.rows_json = script_json(self.rows)
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca: Element.render -> str
         render_script(self, **kwargs)
 
     def _get_self_bounds(self) -> list[list[float | None]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 
 
 def script_json(value: Any) -> str:
@@ -44,11 +44,19 @@ class RawText(Element):
         return self.text
 
 
+def figure(element: Element) -> Figure:
+    """The figure ``element`` renders into (branca types ``get_root`` as a plain Element)."""
+    root = element.get_root()
+    if not isinstance(root, Figure):
+        raise TypeError(f"{element.get_name()} is not in a figure: add it to a map before rendering")
+    return root
+
+
 def render_script(element: MacroElement, **kwargs: Any) -> None:
     """Render ``element``'s ``script`` macro into its figure without branca's template compilation, then
     its children: ``MacroElement.render`` for an element with a script and nothing else.
     """
     script = element._template.module.__dict__["script"]
-    element.get_root().script.add_child(RawText(script(element, kwargs)), name=element.get_name())
+    figure(element).script.add_child(RawText(script(element, kwargs)), name=element.get_name())
     for child in element._children.values():
         child.render(**kwargs)

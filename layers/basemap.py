@@ -10,12 +10,15 @@ tiles (``layers.display.shift_frame`` does it).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
 from core.coords import normalise_crs
+
+from ._script import figure
 
 #: Tile URL templates of the basemaps known by name; "custom" uses the configured URL.
 TILE_URLS: dict[str, tuple[str, ...]] = {
@@ -87,10 +90,11 @@ def blank_map(*, tiles: list[folium.TileLayer] | None = None, background: str = 
     if not _CSS_COLOUR.fullmatch(background):
         raise ValueError(f"background must be a CSS colour like '#f4f6f8' or 'white', got {background!r}")
     # maxZoom set on the map itself: without tiles Leaflet has none, and leaflet.markercluster needs one.
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25, **{"maxZoom": MAX_ZOOM})
+    options: dict[str, Any] = {"maxZoom": MAX_ZOOM}  # Leaflet's own option, passed through to the map
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25, **options)
     for layer in tiles or []:
         layer.add_to(m)
-    m.get_root().header.add_child(
+    figure(m).header.add_child(
         folium.Element(f"<style>.leaflet-container {{ background: {background}; }}</style>"), name="onemap_background"
     )
     return m

@@ -62,7 +62,7 @@ def case_markers(
     cluster_threshold: int = CLUSTER_THRESHOLD,
     description_chars: int = DESCRIPTION_CHARS,
     show: bool = True,
-) -> folium.FeatureGroup:
+) -> folium.FeatureGroup | folium.plugins.MarkerCluster:
     """The cases of ``frame`` (``lon``, ``lat``, the ``COLOUR_COLUMNS`` column and any ``POPUP_FIELDS`` columns)
     as circle markers coloured by ``colour_by`` ("category" or "status"), in a layer named ``name``, with the
     texts of ``labels`` (the keys of ``LABELS``): a
@@ -87,7 +87,7 @@ def case_markers(
             row["description"] = _truncate(row["description"], description_chars)
 
     if len(located) > cluster_threshold:
-        layer: folium.FeatureGroup = folium.plugins.MarkerCluster(
+        layer: folium.FeatureGroup | folium.plugins.MarkerCluster = folium.plugins.MarkerCluster(
             name=name, show=show, options={"chunkedLoading": True, "disableClusteringAtZoom": 17}
         )
     else:

@@ -73,8 +73,8 @@ def case_source(con: duckdb.DuckDBPyConnection, columns: Sequence[str], **filter
     if not fitting:
         return CASES
     fresh = fresh_rollups(con)
-    fitting = sorted((fresh[r.table], r.table, r) for r in fitting if r.table in fresh)
-    return Source(fitting[0][1], fitting[0][2]) if fitting else CASES
+    ranked = sorted((fresh[r.table], r.table, r) for r in fitting if r.table in fresh)
+    return Source(ranked[0][1], ranked[0][2]) if ranked else CASES
 
 
 def counts_sql(

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install OneMap with its test tools into .venv, then lint and run the whole test suite.
+# Install OneMap with its test tools into .venv, then lint (ruff), check the rooms' import contracts
+# (import-linter) and the types of core/ queries/ views/ layers/ (mypy), and run the whole test suite.
 # The browser test (tests/test_browser.py) needs Chromium: installed here from Debian when missing and run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,4 +18,6 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports
+.venv/bin/mypy
 .venv/bin/python -m pytest "$@"

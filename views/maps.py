@@ -107,9 +107,15 @@ def grid_map(grids: pd.DataFrame, *, level_label: str, lang: str, settings: Sett
         fill_colour=settings.grid_fill_colour,
         fill_opacity=settings.grid_fill_opacity,
     ).add_to(m)
-    if not grids.empty:
-        m.fit_bounds(layer.get_bounds())
+    _fit(m, layer)
     return m
+
+
+def _fit(m: folium.Map, element: folium.Element) -> None:
+    """Fit ``m`` to ``element``'s bounds, when it has any (an empty layer has none)."""
+    (south, west), (north, east) = element.get_bounds()
+    if south is not None and west is not None and north is not None and east is not None:
+        m.fit_bounds([[south, west], [north, east]])
 
 
 def _located(frame: pd.DataFrame) -> pd.DataFrame:
@@ -132,7 +138,8 @@ def _areas(m: folium.Map, view: MapView, areas: pd.DataFrame, settings: Settings
     """The choropleth of ``view.measure`` and the boundaries with names, sharing one copy of the polygons."""
     lang = view.lang
     level = view.level_label or t("level.default", lang)
-    features = AreaFeatures(areas).add_to(m)  # the polygons, written once for both area layers
+    features = AreaFeatures(areas)  # the polygons, written once for both area layers
+    features.add_to(m)
     coloured = view.measure in areas.columns
     if coloured:
         title = t(measure(view.measure).label_key, lang)
@@ -219,14 +226,14 @@ def build_map(view: MapView, *, settings: Settings) -> folium.Map:
             if total <= len(points)
             else t("layer.points_of", lang, shown=len(points), total=total)
         )
-        layer = case_markers(
+        cases = case_markers(
             points,
             name=name,
             labels=labels(lang, "layer.cases", layers.cases.LABELS),
             colour_by=view.colour_points_by,
             show="points" in shown,
         )
-        fitted.append(layer.add_to(m))
+        fitted.append(cases.add_to(m))
     if not alerts.empty:
         layer = alert_markers(
             alerts,
@@ -236,9 +243,8 @@ def build_map(view: MapView, *, settings: Settings) -> folium.Map:
         )
         fitted.append(layer.add_to(m))
     layer_control().add_to(m)
-    bounds = fitted[0].get_bounds() if fitted else None
-    if bounds and None not in bounds[0] + bounds[1]:
-        m.fit_bounds(bounds)
+    if fitted:
+        _fit(m, fitted[0])
     return m
 
 

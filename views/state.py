@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from core.measures import AREA_MEASURES
 
@@ -74,7 +75,9 @@ class ViewState:
         """The state a URL query string names (as ``st.query_params`` or ``urllib.parse.parse_qs`` give it);
         ``lang``: the language when the query names none (``settings.language``). Values that do not parse
         are left at their defaults (``problems`` lists them)."""
-        kept = {name: value for name, value in _parsed(query).items() if value is not _BAD and not _CHECKS[name](value)}
+        kept: dict[str, Any] = {
+            name: value for name, value in _parsed(query).items() if value is not _BAD and not _CHECKS[name](value)
+        }
         state = dataclasses.replace(cls(lang=lang if lang in LANGUAGES else LANGUAGES[0]), **kept)
         custom = state.preset == "custom" and state.start is not None and state.end is not None
         if not custom or state.start > state.end:  # type: ignore[operator]
