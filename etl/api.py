@@ -1,4 +1,7 @@
-"""The Python API of the ETL: initialise a database, load files, load a whole manifest in one commit."""
+"""The Python API of the ETL: initialise (or migrate) a database, load files, load a whole manifest in one commit.
+
+Every function takes the ``Settings`` its caller loaded once (``settings.load_settings``): nothing here reads the
+settings file or the environment."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from settings import Settings, load_settings
+from settings import Settings
 
 from . import rollups, store
 from .allocator import keep_freed_memory
@@ -23,9 +26,8 @@ from .sources import SourceOptions
 ENTITIES = ("grids", "cases", *SPECS)
 
 
-def init_db(settings: Settings | None = None) -> list[str]:
-    """Create the schema and seed the shipped dictionaries; return the tables seeded."""
-    settings = settings or load_settings()
+def init_db(settings: Settings) -> list[str]:
+    """Create or migrate the schema and seed the shipped dictionaries; return the tables seeded."""
     with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone) as con:
         seeded = seed_reference(con)
         # repairs rollups an upgrade added
@@ -45,15 +47,13 @@ def _load_one(con, entity: str, path: Path, options: SourceOptions, settings: Se
     raise ValueError(f"unknown entity {entity!r}; valid: {', '.join(ENTITIES)}")
 
 
-def load(
-    entity: str, path: Path, options: SourceOptions, *, settings: Settings | None = None, progress: bool = False
-) -> LoadReport:
+def load(entity: str, path: Path, options: SourceOptions, *, settings: Settings, progress: bool = False) -> LoadReport:
     """Load one file atomically: all of it (loaded or rejected with reasons) or, on error, nothing."""
     return load_many([(entity, Path(path), options)], settings=settings, progress=progress)[0]
 
 
 def load_many(
-    steps: Iterable[tuple[str, Path, SourceOptions]], *, settings: Settings | None = None, progress: bool = False
+    steps: Iterable[tuple[str, Path, SourceOptions]], *, settings: Settings, progress: bool = False
 ) -> list[LoadReport]:
     """Load several files in one commit (each is its own run in the run log).
 
@@ -61,7 +61,6 @@ def load_many(
     loads touched: a manifest of several case files rebuilds each day once, in the same commit. Every load
     refreshes them (a grid load moves the bins' frame; a rollup added by an upgrade is built by the next load).
     """
-    settings = settings or load_settings()
     keep_freed_memory()
     reports = []
     with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone) as con:
