@@ -177,8 +177,9 @@ def bench_queries(db: LiveDatabase, settings: Settings, runs: int) -> list[Row]:
 
 
 def map_html_size(db: LiveDatabase, settings: Settings) -> tuple[int, float, str]:
-    """Bytes and build+render seconds of the map page's map for the last 30 days, street level; or why not."""
-    from views.calls import on
+    """Bytes and build+render seconds of the map page's map for the last 30 days, street level, at its largest:
+    with the point cap's worth of case points (the page draws none above the cap); or why not."""
+    from views.calls import QueryCall, on
     from views.maps import build_map
     from views.pages import map_page
     from views.scope import resolve
@@ -190,8 +191,10 @@ def map_html_size(db: LiveDatabase, settings: Settings) -> tuple[int, float, str
         run = on(con)
         scope = resolve(state, run, today=last, days=30, overview_depth=settings.overview_map_depth)
         page = map_page(scope, run, settings=settings, now=dt.datetime.combine(last, dt.time(18)))
+        cap = QueryCall.of(queries_pkg.case_points, limit=settings.max_points, lang=scope.lang, **scope.case_filters())
+        view = dataclasses.replace(page.view, points=run(cap))
     t = time.perf_counter()
-    html = build_map(page.view, settings=settings).get_root().render()
+    html = build_map(view, settings=settings).get_root().render()
     return len(html.encode()), time.perf_counter() - t, ""
 
 

@@ -128,6 +128,18 @@ AREA_MEASURES: tuple[str, ...] = (
     "overdue",
     "satisfaction_rate",
 )
+#: The figures given per area (``queries.area_measures``, the area table's export): every measure a map can shade
+#: areas by, and the closed count.
+AREA_FIGURES: tuple[str, ...] = (
+    "cases",
+    "per_1000",
+    "per_km2",
+    "closed",
+    "closure_rate",
+    "on_time_closure_rate",
+    "overdue",
+    "satisfaction_rate",
+)
 #: Attributes of an area that ratios may divide by (columns of ``grid``).
 AREA_ATTRIBUTES: tuple[str, ...] = ("population", "area_km2")
 

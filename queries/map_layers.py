@@ -21,7 +21,7 @@ import pandas as pd
 
 from core import bins
 from core.catalog import BIN_ROLLUPS, EVENT_TABLE, grid_level_column
-from core.measures import AREA_ATTRIBUTES, AREA_MEASURES, counts_of, select_sql
+from core.measures import AREA_ATTRIBUTES, AREA_FIGURES, counts_of, select_sql
 from core.states import ALERT_LEVELS
 from core.workcal import calendar_days_sql, day_seconds, working_seconds_sql
 
@@ -34,18 +34,6 @@ NAME_COLUMNS: dict[str, str] = {"zh": "name_zh", "en": "name_en"}
 _EVENT_FILTERS: tuple[str, ...] = ("start", "end", "channel", "category_major", "category", "area", "area_depth")
 #: Bin kind → its key columns.
 _BIN_KEYS: dict[str, tuple[str, str]] = {rollup.kind: rollup.keys for rollup in BIN_ROLLUPS}
-#: The figures of ``area_measures`` per area (``core.measures``): every measure a map can shade areas by, and more.
-AREA_FIGURES: tuple[str, ...] = (
-    "cases",
-    "per_1000",
-    "per_km2",
-    "closed",
-    "closure_rate",
-    "on_time_closure_rate",
-    "overdue",
-    "satisfaction_rate",
-)
-assert set(AREA_MEASURES) <= set(AREA_FIGURES), "a map measure that area_measures does not give"
 _VALID_AT = "valid_from <= $at AND (valid_to IS NULL OR valid_to > $at)"
 _LOCATED = "c.lon IS NOT NULL AND c.lat IS NOT NULL"
 
@@ -397,7 +385,6 @@ MAP_QUERIES = (
 
 __all__ = [
     "ALERT_LEVELS",
-    "AREA_FIGURES",
     "MAP_QUERIES",
     "area_measures",
     "camera_event_scenes",

@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
-from core.measures import REGISTRY
+from core.measures import AREA_FIGURES, REGISTRY
 from core.privacy import mask_text
 
 from .i18n import name_column, t
@@ -59,21 +59,7 @@ CASE_COLUMNS: tuple[str, ...] = (
     "lat",
 )
 #: Columns of the area table (an ``area_measures`` frame), in order; those the frame has are exported.
-AREA_COLUMNS: tuple[str, ...] = (
-    "code",
-    "name",
-    "parent_code",
-    "population",
-    "area_km2",
-    "cases",
-    "per_1000",
-    "per_km2",
-    "closed",
-    "closure_rate",
-    "on_time_closure_rate",
-    "overdue",
-    "satisfaction_rate",
-)
+AREA_COLUMNS: tuple[str, ...] = ("code", "name", "parent_code", "population", "area_km2", *AREA_FIGURES)
 #: Decimal places of the area table's figures: the registry's for measures, and the area's size.
 AREA_DECIMALS: dict[str, int] = {
     "area_km2": 3,

@@ -90,23 +90,33 @@ def new_map(settings: Settings) -> folium.Map:
     return blank_map(tiles=tiles, background=settings.map_background)
 
 
-def _grid_labels(lang: str) -> dict[str, str]:
-    return labels(lang, "layer.grids", layers.grids.LABELS)
+def _boundaries(
+    frame: pd.DataFrame,
+    *,
+    level: str,
+    lang: str,
+    settings: Settings,
+    filled: bool,
+    features: AreaFeatures | None = None,
+) -> layers.AreaLayer:
+    """The outlines and names of ``frame``'s areas in the configured colours (``filled``: with the light fill)."""
+    return grid_boundaries(
+        frame,
+        name=t("layer.boundaries", lang, level=level),
+        level_label=level,
+        labels=labels(lang, "layer.grids", layers.grids.LABELS),
+        line_colour=settings.grid_line_colour,
+        fill_colour=settings.grid_fill_colour,
+        fill_opacity=settings.grid_fill_opacity if filled else 0.0,
+        features=features,
+    )
 
 
 def grid_map(grids: pd.DataFrame, *, level_label: str, lang: str, settings: Settings) -> folium.Map:
     """A map of the outlines and names of ``grids`` (a ``grid_polygons`` frame), zoomed to them."""
     m = new_map(settings)
     shown = simplify_frame(shift_frame(grids, map_crs(settings)))
-    layer = grid_boundaries(
-        shown,
-        name=t("layer.boundaries", lang, level=level_label),
-        level_label=level_label,
-        labels=_grid_labels(lang),
-        line_colour=settings.grid_line_colour,
-        fill_colour=settings.grid_fill_colour,
-        fill_opacity=settings.grid_fill_opacity,
-    ).add_to(m)
+    layer = _boundaries(shown, level=level_label, lang=lang, settings=settings, filled=True).add_to(m)
     _fit(m, layer)
     return m
 
@@ -153,16 +163,9 @@ def _areas(m: folium.Map, view: MapView, areas: pd.DataFrame, settings: Settings
             no_data_label=t("layer.no_data", lang),
             features=features,
         ).add_to(m)
-    return grid_boundaries(
-        areas,
-        name=t("layer.boundaries", lang, level=level),
-        level_label=level,
-        labels=_grid_labels(lang),
-        line_colour=settings.grid_line_colour,
-        fill_colour=settings.grid_fill_colour,
-        fill_opacity=0.0 if coloured else settings.grid_fill_opacity,
-        features=features,
-    ).add_to(m)
+    return _boundaries(areas, level=level, lang=lang, settings=settings, filled=not coloured, features=features).add_to(
+        m
+    )
 
 
 def build_map(view: MapView, *, settings: Settings) -> folium.Map:
