@@ -91,7 +91,7 @@ class ViewState:
         keys = set(_KEYS.values())
         found = [f"unknown parameter {key!r}; known: {sorted(keys)}" for key in query if key not in keys]
         for name, value in _parsed(query).items():
-            key = "period" if name == "preset" else name
+            key = _KEYS[name]
             problem = f"{key}: cannot read {_raw(query, key)!r}" if value is _BAD else _CHECKS[name](value)
             if problem:
                 found.append(problem)
@@ -103,8 +103,8 @@ class ViewState:
         default = ViewState(lang=lang if lang in LANGUAGES else LANGUAGES[0])
         query: dict[str, str] = {}
         for name, key in _KEYS.items():
-            value = getattr(self, name if name != "period" else "preset")
-            if value == getattr(default, name if name != "period" else "preset"):
+            value = getattr(self, name)
+            if value == getattr(default, name):
                 continue
             if isinstance(value, tuple):
                 query[key] = ",".join(value)
@@ -115,10 +115,10 @@ class ViewState:
         return query
 
 
-#: State field → its URL parameter (``period`` is the field ``preset``).
+#: State field → its URL parameter, in the URL's order.
 _KEYS: dict[str, str] = {
     "lang": "lang",
-    "period": "period",
+    "preset": "period",
     "start": "start",
     "end": "end",
     **{name: name for name in LIST_FILTERS},
@@ -147,11 +147,10 @@ def _codes(value: object, *, order: tuple[str, ...] = ()) -> tuple[str, ...]:
 def _parsed(query: Query) -> dict[str, object]:
     """The fields ``query`` gives a value for: parsed, or ``_BAD``."""
     values: dict[str, object] = {}
-    for name, key in _KEYS.items():
+    for field, key in _KEYS.items():
         raw = _raw(query, key)
         if raw is None:
             continue
-        field = "preset" if name == "period" else name
         if field in ("start", "end"):
             try:
                 values[field] = dt.date.fromisoformat(raw)
