@@ -215,3 +215,11 @@ def test_every_text_a_layer_or_measure_needs_is_in_the_table(lang: str) -> None:
     assert prefixed(lang, "layer.facility_kinds")["service_station"] in ("党群服务中心", "Service station")
     assert t("layer.boundaries", lang, level="街道" if lang == "zh" else "Street") in ("街道边界", "Street boundaries")
     assert t("layer.points_of", lang, shown=2000, total=9876) in ("案件点位（2,000 / 9,876）", "Cases (2,000 of 9,876)")
+
+
+def test_the_label_table_refuses_a_key_defined_twice() -> None:
+    from views.texts import join
+
+    assert join([{"a.b": {"zh": "甲", "en": "A"}}, {"a.c": {"zh": "乙", "en": "B"}}])["a.c"]["en"] == "B"
+    with pytest.raises(ValueError, match="label 'a.b' is defined twice"):
+        join([{"a.b": {"zh": "甲", "en": "A"}}, {"a.b": {"zh": "乙", "en": "B"}}])
