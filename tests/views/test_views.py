@@ -221,5 +221,5 @@ def test_the_label_table_refuses_a_key_defined_twice() -> None:
     from views.texts import join
 
     assert join([{"a.b": {"zh": "甲", "en": "A"}}, {"a.c": {"zh": "乙", "en": "B"}}])["a.c"]["en"] == "B"
-    with pytest.raises(ValueError, match="label 'a.b' is defined twice"):
+    with pytest.raises(ValueError, match=r"label 'a\.b' is defined twice"):
         join([{"a.b": {"zh": "甲", "en": "A"}}, {"a.b": {"zh": "乙", "en": "B"}}])
