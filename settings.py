@@ -47,6 +47,8 @@ class Settings:
     rework_denominator: str = "due_to_close"
     #: Bounding box (lon/lat) of China: GCJ-02/BD-09 shift applies inside it; swapped lat/lon detected by it.
     china_bbox: tuple[float, float, float, float] = (73.0, 3.0, 136.0, 54.0)
+    #: Grids closer than this are neighbours for the spatial statistics (surveyed boundaries rarely meet exactly).
+    adjacency_tolerance_m: float = 0.5
     #: Service circle of a facility when its file gives none (a "15-minute circle" is about 1 km).
     service_radius_m: float = 1000.0
     #: Demo city defaults.

@@ -9,6 +9,9 @@ and the readers (``queries.source``): both take table names, columns and meaning
   ``j``) in the frame of ``core.bins``; ``case_bin_frame`` records the size and origin each kind was built with.
 * ``OPEN_TABLE``: the cases pending at the last load, for the figures that depend on the clock.
 * ``EVENT_TABLE``: camera alarms per capture day, camera, scene and class.
+* ``ADJACENCY_TABLE``: which grids of a level touch (queen contiguity: a shared boundary or corner), per grid
+  epoch (a span of time in which one set of grid versions is valid), for the spatial statistics; rebuilt when the
+  grids change (``ADJACENCY_STATE`` holds the fingerprint of the grids it was built from).
 * ``rollup_state``: what each was refreshed against; a reader trusts a table only while its source still holds
   that many rows. ``rollup_dropped``: rollups not kept because they barely aggregate.
 
@@ -89,6 +92,14 @@ OPEN_TABLE = "case_open"
 #: Camera alarms per capture day, camera, scene and class.
 EVENT_TABLE = "camera_event_daily"
 
+#: Neighbouring grids of one level valid in one epoch, both directions of each pair.
+ADJACENCY_TABLE = "grid_adjacency"
+#: The fingerprint of the grids the adjacency was built from (one row).
+ADJACENCY_STATE = "grid_adjacency_state"
+#: SQL of the start of the grid epoch holding ``$at``: the latest moment a grid version began or ended before it.
+EPOCH_AT_SQL = """(SELECT max(t) FROM (SELECT valid_from AS t FROM grid UNION ALL
+                  SELECT valid_to FROM grid WHERE valid_to IS NOT NULL) WHERE t <= $at)"""
+
 #: The type of each column a derived table copies from ``cases`` (as there).
 CASE_COLUMN_TYPES: dict[str, str] = {
     "case_uid": "VARCHAR NOT NULL",
@@ -157,6 +168,16 @@ def derived_tables() -> dict[str, str]:
         "case_bin_frame",
         ["kind VARCHAR PRIMARY KEY", "size_m DOUBLE NOT NULL", "lon0 DOUBLE NOT NULL", "lat0 DOUBLE NOT NULL"],
     )
+    tables[ADJACENCY_TABLE] = _table(
+        ADJACENCY_TABLE,
+        [
+            "epoch_start TIMESTAMP NOT NULL",
+            "depth INTEGER NOT NULL",
+            "code VARCHAR NOT NULL",
+            "neighbour VARCHAR NOT NULL",
+        ],
+    )
+    tables[ADJACENCY_STATE] = _table(ADJACENCY_STATE, ["grids_key VARCHAR NOT NULL", "tolerance_m DOUBLE NOT NULL"])
     tables["rollup_state"] = _table(
         "rollup_state",
         [

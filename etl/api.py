@@ -13,6 +13,7 @@ from typing import Any
 from settings import Settings
 
 from . import rollups, store
+from .adjacency import ensure_adjacency
 from .allocator import keep_freed_memory
 from .assign import store_indexes
 from .entities import SPECS
@@ -30,8 +31,9 @@ def init_db(settings: Settings) -> list[str]:
     """Create or migrate the schema and seed the shipped dictionaries; return the tables seeded."""
     with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone) as con:
         seeded = seed_reference(con)
-        # repairs rollups an upgrade added
+        # repairs derived tables an upgrade added
         rollups.refresh_after_loads(con, [], rollups.bin_sizes(settings), keep=rollups.keep_rule(settings))
+        ensure_adjacency(con, tolerance_m=settings.adjacency_tolerance_m)
         return seeded
 
 
@@ -41,6 +43,7 @@ def _load_one(con, entity: str, path: Path, options: SourceOptions, settings: Se
     if entity == "grids":
         report = load_keyed(con, path, GRID_SPEC, options, settings, progress=progress)
         store_indexes(con)
+        ensure_adjacency(con, tolerance_m=settings.adjacency_tolerance_m)
         return report
     if entity in SPECS:
         return load_keyed(con, path, SPECS[entity], options, settings, progress=progress)
@@ -77,6 +80,7 @@ def load_many(
             events_loaded=events,
             keep=rollups.keep_rule(settings),
         )
+        ensure_adjacency(con, tolerance_m=settings.adjacency_tolerance_m)  # an upgrade's first load builds it
         if case_reports:  # the refresh serves them all; its time is told with the last
             case_reports[-1].timings["rollups"] = round(time.perf_counter() - started, 3)
     return reports
