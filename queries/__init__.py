@@ -28,6 +28,18 @@ from .map_layers import (
     hex_bins,
 )
 from .panel import area_figures, top_categories
+from .trends import (
+    TREND_QUERIES,
+    area_category_days,
+    area_category_weeks,
+    area_neighbours,
+    area_period_counts,
+    area_week_counts,
+    hour_weekday,
+    level_areas,
+    recurrence_cases,
+    time_series,
+)
 
 #: The sidebar's, the panel's and the export's queries.
 PAGE_QUERIES = (
@@ -57,6 +69,7 @@ QUERIES = {
         summary_counts,
         *MAP_QUERIES,
         *PAGE_QUERIES,
+        *TREND_QUERIES,
     )
 }
 
@@ -65,9 +78,14 @@ __all__ = [
     "GRID_LEVEL_COLUMNS",
     "PAGE_QUERIES",
     "QUERIES",
+    "area_category_days",
+    "area_category_weeks",
     "area_figures",
     "area_measures",
+    "area_neighbours",
+    "area_period_counts",
     "area_tree",
+    "area_week_counts",
     "camera_event_scenes",
     "cameras",
     "case_count",
@@ -89,9 +107,13 @@ __all__ = [
     "grid_polygons",
     "heat_cells",
     "hex_bins",
+    "hour_weekday",
+    "level_areas",
     "level_names",
     "overdue_pending",
+    "recurrence_cases",
     "state_names",
     "summary_counts",
+    "time_series",
     "top_categories",
 ]

@@ -164,6 +164,11 @@ def test_every_query_gives_the_same_answer_from_the_rollups(tmp_path: Path, filt
         "hex_bins": {"size_m": TEST_BIN_SIZES["hex"]},
         "heat_cells": {"cell_m": TEST_BIN_SIZES["heat"]},
         "deadline_alerts": {"as_of": as_of, "warn_fraction": 0.5, "limit": 10, "work_periods": PERIODS},
+        "area_period_counts": {"depth": 3, "at": at},
+        "area_week_counts": {"depth": 2},
+        "area_category_weeks": {"depth": 3},
+        "area_category_days": {"depth": 2},
+        "time_series": {"grain": "week", "split": "channel"},
     }
     checked = 0
     with duckdb.connect(str(plain), read_only=True) as a, duckdb.connect(str(rolled), read_only=True) as b:

@@ -1,0 +1,202 @@
+"""What the trend and hotspot analyses read (研判): counts by area, week, category, hour; the lattice of a level;
+the reports a recurrence analysis looks through. Pure SQL reads; the statistics are ``analytics``'.
+
+Counts come from the daily rollups when one holds every column (``source.counts_sql``), so a year of weekly
+counts per community is a scan of a few hundred thousand rollup rows, not of ``cases``. Areas are always every
+grid of the level valid at ``at`` (under ``area`` when given), zero counts included: a hotspot analysis that
+left out the quiet areas would find hot spots everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from core.catalog import ADJACENCY_TABLE, EPOCH_AT_SQL, grid_level_column
+
+from .filters import case_filters
+from .source import counts_sql
+
+_VALID_AT = "g.valid_from <= $at AND (g.valid_to IS NULL OR g.valid_to > $at)"
+#: Grains of a time series, and the day each period is named by.
+GRAINS: dict[str, str] = {"day": "day", "week": "week", "month": "month"}
+#: What a time series may be split by: the column, or the grid level of an area split.
+SPLITS: tuple[str, ...] = ("none", "category_major", "channel", "area")
+
+
+def _area_codes(area: str | Sequence[str] | None) -> list[str] | None:
+    """The ``area`` filter as a list of codes (one or several, as ``case_filters`` takes it), None for none."""
+    if area is None or (not isinstance(area, str) and not len(area)):
+        return None
+    return [area] if isinstance(area, str) else [str(code) for code in area]
+
+
+def _areas_sql(depth: int, area: list[str] | None) -> str:
+    """Every grid at ``depth`` valid at ``$at``, under the ``$area`` codes when given (followed down through
+    parent codes)."""
+    if area is None:
+        return f"SELECT g.code, g.name, g.population, g.area_km2 FROM grid g WHERE g.depth = {depth} AND {_VALID_AT}"
+    return f"""
+        WITH RECURSIVE below(code, depth) AS (
+            SELECT g.code, g.depth FROM grid g WHERE list_contains($area, g.code) AND {_VALID_AT}
+            UNION
+            SELECT g.code, g.depth FROM grid g JOIN below b ON g.parent_code = b.code
+            WHERE g.depth <= {depth} AND {_VALID_AT}
+        )
+        SELECT g.code, g.name, g.population, g.area_km2 FROM grid g
+        WHERE g.depth = {depth} AND {_VALID_AT} AND g.code IN (SELECT code FROM below)"""
+
+
+def _level(depth: int) -> int:
+    grid_level_column(depth)  # checks the range
+    return int(depth)
+
+
+def level_areas(
+    con: duckdb.DuckDBPyConnection, *, depth: int, at: dt.datetime, area: str | Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Every grid at ``depth`` valid at ``at`` (under ``area`` when given): ``code``, ``name``, ``population``,
+    ``area_km2``, by code."""
+    codes = _area_codes(area)
+    sql = f"SELECT * FROM ({_areas_sql(_level(depth), codes)}) ORDER BY code"
+    return con.execute(sql, {"at": at, **({"area": codes} if codes else {})}).df()
+
+
+def area_neighbours(con: duckdb.DuckDBPyConnection, *, depth: int, at: dt.datetime) -> pd.DataFrame:
+    """The neighbouring grids at ``depth`` valid at ``at`` (queen contiguity, derived by the ETL): ``code``,
+    ``neighbour``, both directions of each pair."""
+    sql = f"""
+        SELECT code, neighbour FROM {ADJACENCY_TABLE}
+        WHERE depth = $depth AND epoch_start = {EPOCH_AT_SQL}
+        ORDER BY code, neighbour
+    """
+    return con.execute(sql, {"depth": _level(depth), "at": at}).df()
+
+
+def area_period_counts(con: duckdb.DuckDBPyConnection, *, depth: int, at: dt.datetime, **filters: Any) -> pd.DataFrame:
+    """Cases matching ``filters`` per grid at ``depth`` valid at ``at`` (under the ``area`` filter when given):
+    ``code``, ``name``, ``population``, ``area_km2``, ``cases`` (0 for a quiet area), by code."""
+    column = grid_level_column(depth)
+    codes = _area_codes(filters.get("area"))
+    scope = {key: value for key, value in filters.items() if key not in ("area", "area_depth")}
+    counts, params = counts_sql(con, group=(column,), measures=("cases",), where=f"c.{column} IS NOT NULL", **scope)
+    sql = f"""
+        SELECT a.code, a.name, a.population, a.area_km2, coalesce(k.cases, 0) AS cases
+        FROM ({_areas_sql(depth, codes)}) a LEFT JOIN ({counts}) k ON k.{column} = a.code
+        ORDER BY a.code
+    """
+    return con.execute(sql, {**params, "at": at, **({"area": codes} if codes else {})}).df()
+
+
+def area_week_counts(con: duckdb.DuckDBPyConnection, *, depth: int, **filters: Any) -> pd.DataFrame:
+    """Cases matching ``filters`` per grid at ``depth`` and ISO week (``week``: its Monday): ``code``, ``week``,
+    ``cases``; weeks and areas without cases are absent."""
+    column = grid_level_column(depth)
+    counts, params = counts_sql(
+        con, group=(column, "day"), measures=("cases",), where=f"c.{column} IS NOT NULL", **filters
+    )
+    sql = f"""
+        SELECT {column} AS code, CAST(date_trunc('week', day) AS DATE) AS week, CAST(sum(cases) AS BIGINT) AS cases
+        FROM ({counts}) GROUP BY ALL ORDER BY code, week
+    """
+    return con.execute(sql, params).df()
+
+
+def area_category_weeks(con: duckdb.DuckDBPyConnection, *, depth: int, **filters: Any) -> pd.DataFrame:
+    """Cases matching ``filters`` per grid at ``depth``, GB/T class and ISO week: ``code``, ``category_code``,
+    ``week``, ``cases`` (cases without a class or outside the level are left out)."""
+    column = grid_level_column(depth)
+    where = f"c.{column} IS NOT NULL AND c.category_code IS NOT NULL"
+    counts, params = counts_sql(
+        con, group=(column, "category_code", "day"), measures=("cases",), where=where, **filters
+    )
+    sql = f"""
+        SELECT {column} AS code, category_code, CAST(date_trunc('week', day) AS DATE) AS week,
+               CAST(sum(cases) AS BIGINT) AS cases
+        FROM ({counts}) GROUP BY ALL ORDER BY code, category_code, week
+    """
+    return con.execute(sql, params).df()
+
+
+def area_category_days(con: duckdb.DuckDBPyConnection, *, depth: int, **filters: Any) -> pd.DataFrame:
+    """Cases matching ``filters`` per grid at ``depth``, GB/T class and report day: ``code``, ``category_code``,
+    ``day``, ``cases`` (what a spike test reads)."""
+    column = grid_level_column(depth)
+    where = f"c.{column} IS NOT NULL AND c.category_code IS NOT NULL"
+    counts, params = counts_sql(
+        con, group=(column, "category_code", "day"), measures=("cases",), where=where, **filters
+    )
+    sql = f"SELECT {column} AS code, category_code, day, cases FROM ({counts}) ORDER BY code, category_code, day"
+    return con.execute(sql, params).df()
+
+
+def time_series(
+    con: duckdb.DuckDBPyConnection, *, grain: str = "day", split: str = "none", depth: int = 2, **filters: Any
+) -> pd.DataFrame:
+    """Cases matching ``filters`` per period of ``grain`` (day, week, month; ``period`` is its first day) and,
+    unless ``split`` is "none", per ``key`` (the 2-digit GB/T major, the channel, or the grid at ``depth``):
+    ``period``, ``key``, ``cases``; periods without cases are absent."""
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {list(GRAINS)}, got {grain!r}")
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {list(SPLITS)}, got {split!r}")
+    column = {"none": None, "category_major": "category_code", "channel": "channel", "area": grid_level_column(depth)}[
+        split
+    ]
+    group = ("day",) if column is None else ("day", column)
+    counts, params = counts_sql(con, group=group, measures=("cases",), **filters)
+    key = {
+        "none": "'all'",
+        "category_major": "coalesce(left(category_code, 2), '—')",
+        "channel": "channel",
+        "area": f"coalesce({column}, '—')",
+    }[split]
+    sql = f"""
+        SELECT CAST(date_trunc('{GRAINS[grain]}', day) AS DATE) AS period, {key} AS key,
+               CAST(sum(cases) AS BIGINT) AS cases
+        FROM ({counts}) GROUP BY ALL ORDER BY period, key
+    """
+    return con.execute(sql, params).df()
+
+
+def hour_weekday(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
+    """Cases matching ``filters`` by weekday of report (``weekday`` 1 = Monday … 7) and hour (0–23):
+    ``weekday``, ``hour``, ``cases``; empty cells are absent."""
+    where, params = case_filters(**filters)
+    sql = f"""
+        SELECT isodow(c.reported_at) AS weekday, hour(c.reported_at) AS hour, count(*) AS cases
+        FROM cases c WHERE {where} GROUP BY ALL ORDER BY weekday, hour
+    """
+    return con.execute(sql, params).df()
+
+
+def recurrence_cases(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
+    """The cases matching ``filters`` that a recurrence analysis looks through: ``case_uid``, ``grid_code``,
+    ``address``, ``category_code``, ``reported_at``, ``lon``, ``lat``, ``status``, ``rework_count``,
+    ``return_count``, by report time. Cases without a class are left out."""
+    where, params = case_filters(**filters)
+    sql = f"""
+        SELECT c.case_uid, c.grid_code, c.address, c.category_code, c.reported_at, c.lon, c.lat, c.status,
+               c.rework_count, c.return_count
+        FROM cases c WHERE c.category_code IS NOT NULL AND {where}
+        ORDER BY c.reported_at, c.case_uid
+    """
+    return con.execute(sql, params).df()
+
+
+#: The trend queries, for ``QUERIES``.
+TREND_QUERIES = (
+    level_areas,
+    area_neighbours,
+    area_period_counts,
+    area_week_counts,
+    area_category_weeks,
+    area_category_days,
+    time_series,
+    hour_weekday,
+    recurrence_cases,
+)
