@@ -63,7 +63,7 @@ class Lattice:
 
     def weights(self) -> W:
         """The lattice as a libpysal ``W`` (binary, ids = codes, islands kept), for esda's statistics."""
-        neighbours = {code: [] for code in self.codes}
+        neighbours: dict[str, list[str]] = {code: [] for code in self.codes}
         rows, cols = self.matrix.nonzero()
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
             neighbours[self.codes[r]].append(self.codes[c])

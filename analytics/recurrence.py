@@ -29,33 +29,39 @@ def chronic(cases: pd.DataFrame, *, place: str, min_cases: int = 3, days: int = 
     times = frame["reported_at"].to_numpy("datetime64[ns]")
     group = frame.groupby([place, "category_code"], sort=False).ngroup().to_numpy()
     # for each report, the reports of its group within `days` after it (times are sorted within groups)
-    span = np.timedelta64(days, "D")
-    key = group.astype(np.int64) * 10**18  # groups apart further than any time span
-    stamp = key + (times - times.min()).astype(np.int64)
-    end = np.searchsorted(stamp, stamp + span.astype("timedelta64[ns]").astype(np.int64), side="right")
+    # one sorted key for (group, time) in whole seconds: each group is spaced further apart than any span of time
+    seconds = (times - times.min()).astype("timedelta64[s]").astype(np.int64)
+    spacing = int(seconds.max()) + days * 86_400 + 1
+    stamp = group.astype(np.int64) * spacing + seconds
+    end = np.searchsorted(stamp, stamp + days * 86_400, side="right")
     window = end - np.arange(len(frame))
-    found = []
-    uids = frame["case_uid"].to_numpy(dtype=object)
     totals = np.bincount(group)
-    for g in np.unique(group[window >= min_cases]):
-        rows = np.flatnonzero(group == g)
-        best = rows[np.argmax(window[rows])]
-        picked = slice(best, best + window[best])
-        found.append(
-            {
-                place: frame[place].iloc[best],
-                "category_code": frame["category_code"].iloc[best],
-                "cases": int(window[best]),
-                "first": pd.Timestamp(times[best]),
-                "last": pd.Timestamp(times[best + window[best] - 1]),
-                "total": int(totals[g]),
-                "case_uids": list(uids[picked]),
-            }
-        )
-    out = pd.DataFrame(found, columns=columns)
+    # per group, the report that opens its busiest window (the first such, rows being in time order)
+    best = pd.Series(window).groupby(group).idxmax().to_numpy()
+    best = best[window[best] >= min_cases]
+    if not len(best):
+        return pd.DataFrame(columns=columns)
+    uids = frame["case_uid"].to_numpy(dtype=object)
+    out = pd.DataFrame(
+        {
+            place: frame[place].to_numpy(dtype=object)[best],
+            "category_code": frame["category_code"].to_numpy(dtype=object)[best],
+            "cases": window[best].astype(np.int64),
+            "first": times[best],
+            "last": times[best + window[best] - 1],
+            "total": totals[group[best]].astype(np.int64),
+            "case_uids": _runs(uids, best, window[best]),
+        }
+    )
     return out.sort_values(["cases", "total", place], ascending=[False, False, True], kind="stable").reset_index(
         drop=True
     )
+
+
+def _runs(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> list[list[object]]:
+    """``values[start : start + length]`` as a list for each start and length, gathered in one take."""
+    positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    return [part.tolist() for part in np.split(values[positions], np.cumsum(lengths)[:-1])]
 
 
 def _close_pairs(x: np.ndarray, y: np.ndarray, distance_m: float) -> np.ndarray:

@@ -5,7 +5,7 @@ basemap). Every text that reaches the map is HTML-escaped by the layer that puts
 argument: a layer with texts of its own names the keys it needs (``<module>.LABELS``).
 """
 
-from . import alerts, cameras, cases, facilities, grids
+from . import alerts, cameras, cases, facilities, grids, playback
 from ._areas import AreaFeatures, AreaLayer
 from ._classes import number_text
 from .alerts import alert_markers
@@ -13,12 +13,14 @@ from .basemap import BASEMAPS, blank_map, display_crs, layer_control, tile_layer
 from .bins import hex_bin_layer
 from .cameras import camera_markers
 from .cases import case_markers
+from .categories import area_categories
 from .choropleth import area_choropleth
 from .display import shift_frame, simplify_frame
 from .facilities import facility_markers
 from .grids import grid_boundaries
 from .heat import heat_layer
 from .offline import VENDOR_DIR, VENDORED, use_local_assets
+from .playback import area_playback
 
 __all__ = [
     "BASEMAPS",
@@ -28,7 +30,9 @@ __all__ = [
     "AreaLayer",
     "alert_markers",
     "alerts",
+    "area_categories",
     "area_choropleth",
+    "area_playback",
     "blank_map",
     "camera_markers",
     "cameras",
@@ -43,6 +47,7 @@ __all__ = [
     "hex_bin_layer",
     "layer_control",
     "number_text",
+    "playback",
     "shift_frame",
     "simplify_frame",
     "tile_layers",

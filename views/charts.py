@@ -93,3 +93,52 @@ def sparkline(frame: pd.DataFrame, *, colour: str = "#2c5f8a", height: int = 70)
         yaxis={"visible": False, "rangemode": "tozero"},
     )
     return figure
+
+
+def series_chart(
+    frame: pd.DataFrame, *, names: dict[str, str] | None = None, lang: str = "zh", top: int = 8
+) -> go.Figure:
+    """Cases per period from ``queries.time_series`` (``period``, ``key``, ``cases``), one line per key: the
+    ``top`` largest keys, the rest summed as "other". ``names``: a display name per key."""
+    _check(frame, ("period", "key", "cases"))
+    totals = frame.groupby("key")["cases"].sum().sort_values(ascending=False)
+    kept = list(totals.index[:top])
+    other = t("layer.cases.other", lang)
+    grouped = frame.assign(key=frame["key"].where(frame["key"].isin(kept), other))
+    grouped = grouped.groupby(["period", "key"], as_index=False)["cases"].sum()
+    figure = go.Figure()
+    for key in [*kept, other] if other in set(grouped["key"]) else kept:
+        rows = grouped[grouped["key"] == key]
+        label = (names or {}).get(key, key) if key != "all" else t("chart.cases", lang)
+        figure.add_trace(
+            go.Scatter(
+                x=rows["period"],
+                y=rows["cases"],
+                mode="lines+markers" if len(rows) <= 31 else "lines",
+                name=label,
+                hovertemplate=f"{label} %{{x|%Y-%m-%d}}: %{{y:,}}<extra></extra>",
+            )
+        )
+    figure.update_layout(**{**_LAYOUT, "showlegend": len(kept) > 1}, yaxis_title=t("chart.cases", lang))
+    return _finish(figure, frame["cases"], axis="y", lang=lang)
+
+
+def hour_weekday_chart(frame: pd.DataFrame, *, lang: str = "zh") -> go.Figure:
+    """Cases by weekday (rows, Monday first) and hour (columns) from ``queries.hour_weekday``, as a heat table."""
+    _check(frame, ("weekday", "hour", "cases"))
+    grid = frame.pivot_table(index="weekday", columns="hour", values="cases", aggfunc="sum", fill_value=0)
+    grid = grid.reindex(index=range(1, 8), columns=range(24), fill_value=0)
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(),
+            x=[f"{h:02d}" for h in range(24)],
+            y=t("trends.weekdays", lang).split(","),
+            colorscale="OrRd",
+            hovertemplate="%{y} %{x}:00 — %{z:,}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        **{**_LAYOUT, "height": 300}, title=t("trends.hour_weekday", lang), xaxis_title=t("trends.hour", lang)
+    )
+    figure.update_yaxes(autorange="reversed")
+    return figure

@@ -37,7 +37,7 @@ def t(key: str, lang: str, /, **values: Any) -> str:
     try:
         text = STRINGS[key][lang]
     except KeyError:
-        raise KeyError(f"no interface string {key!r}; add it to dashboard.i18n.STRINGS") from None
+        raise KeyError(f"no interface string {key!r}; add it to a module of views/texts") from None
     return text.format(**values) if values else text
 
 

@@ -85,3 +85,16 @@ def test_near_repeats_and_the_knox_ratio() -> None:
     assert knox["ratio"] > 2 and knox["p_sim"] == pytest.approx(1 / 50)
     _, null = near_repeats(points, distance_m=100, days=7, permutations=49, seed=1)
     assert null["p_sim"] > 0.05
+
+
+def test_chronic_windows_stay_within_their_place_and_class() -> None:
+    # Many places, each reported once a fortnight: no window of 30 days holds 3 of one place and class.
+    t0 = pd.Timestamp("2026-01-01")
+    rows = [
+        (f"g{g:03d}", "06010", t0 + pd.Timedelta(days=14 * k + g % 7), f"c{g}-{k}")
+        for g in range(400)
+        for k in range(20)
+    ]
+    cases = pd.DataFrame(rows, columns=["grid_code", "category_code", "reported_at", "case_uid"])
+    assert chronic(cases, place="grid_code", min_cases=3, days=27).empty
+    assert len(chronic(cases, place="grid_code", min_cases=3, days=28)) == 400
