@@ -28,6 +28,7 @@ from .city import (
     routing,
     to_lonlat,
 )
+from .trend_plants import PLANT_FILE, PLANT_SOURCE, write_plants
 
 DEFAULT_END = dt.date(2026, 11, 20)
 CASE_STEPS = (  # source, crs, default channel, category system
@@ -91,6 +92,7 @@ def generate_demo(
     )
     write_facilities(city, out_dir / "facilities.geojson", np.random.default_rng([seed, 4]))
     CaseWriter(city, depts, rules, cameras, start, days, seed).write(out_dir, cases, progress=progress)
+    write_plants(city, out_dir, start=start, days=days, cases=cases, seed=seed)
     manifest = build_manifest()
     (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
@@ -133,6 +135,17 @@ def build_manifest() -> list[dict]:
         )
         if source == "hotline12345":  # ~3 % of calls give an address only: keep them, unlocated
             steps[-1]["require_location"] = False
+    steps.append(
+        {
+            "entity": "cases",
+            "path": PLANT_FILE,
+            "source": PLANT_SOURCE,
+            "crs": "EPSG:4326",
+            "channel": "patrol",
+            "category_system": "gbt",
+            "encoding": "utf-8",
+        }
+    )
     for source, *_ in CASE_STEPS:
         steps.append(
             {

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from core.catalog import ADJACENCY_TABLE, EPOCH_AT_SQL, grid_level_column
+from core.catalog import ADJACENCY_STATE, ADJACENCY_TABLE, EPOCH_AT_SQL, grid_level_column
 
 from .filters import case_filters
 from .source import counts_sql
@@ -68,7 +68,13 @@ def level_areas(
 
 def area_neighbours(con: duckdb.DuckDBPyConnection, *, depth: int, at: dt.datetime) -> pd.DataFrame:
     """The neighbouring grids at ``depth`` valid at ``at`` (queen contiguity, derived by the ETL): ``code``,
-    ``neighbour``, both directions of each pair."""
+    ``neighbour``, both directions of each pair. A ``LookupError`` when the database has none derived yet (one
+    written by an older release, before its next load or ``init``)."""
+    derived = con.execute(f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{ADJACENCY_STATE}'").fetchall()
+    if not derived or not con.execute(f"SELECT count(*) FROM {ADJACENCY_STATE}").fetchall()[0][0]:
+        raise LookupError(
+            "the grids' neighbours have not been derived in this database yet: run `python -m etl --db FILE init`"
+        )
     sql = f"""
         SELECT code, neighbour FROM {ADJACENCY_TABLE}
         WHERE depth = $depth AND epoch_start = {EPOCH_AT_SQL}

@@ -39,9 +39,11 @@ def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def week_starts(end: dt.date, weeks: int) -> list[pd.Timestamp]:
-    """The Mondays of the ``weeks`` ISO weeks up to and including the one holding ``end``, oldest first."""
-    last = _monday(end)
+def week_starts(end: dt.date, weeks: int, *, complete: bool = False) -> list[pd.Timestamp]:
+    """The Mondays of the ``weeks`` ISO weeks up to and including the one holding ``end``, oldest first; with
+    ``complete``, up to the last week that ends on or before ``end`` (a week in progress has fewer cases, which
+    a trend test of counts would read as a fall)."""
+    last = _monday(end) - dt.timedelta(weeks=1 if complete and end.weekday() != 6 else 0)
     return [pd.Timestamp(last - dt.timedelta(weeks=k)) for k in range(weeks - 1, -1, -1)]
 
 
@@ -144,10 +146,10 @@ def rising_table(
     scope: Scope, run: Runner, *, depth: int, weeks: int = 12, min_cases: int = 10
 ) -> tuple[pd.DataFrame, int]:
     """The Mann-Kendall trend of every area (of level ``depth`` under the scope's area) × GB/T class over the
-    ``weeks`` ISO weeks up to the one holding the period's end, rising first (``analytics.trends.rising``), with
-    the areas' names; and how many series were too thin to test."""
-    mondays = week_starts(scope.end, weeks)
-    span = {"start": mondays[0].date(), "end": scope.end}
+    ``weeks`` complete ISO weeks up to the period's end, rising first (``analytics.trends.rising``), with the
+    areas' names; and how many series were too thin to test."""
+    mondays = week_starts(scope.end, weeks, complete=True)
+    span = {"start": mondays[0].date(), "end": (mondays[-1] + pd.Timedelta(days=6)).date()}
     counts = run(
         QueryCall.of(
             queries.area_category_weeks, depth=depth, **_filters(scope, dates=False), **_in_area(scope), **span

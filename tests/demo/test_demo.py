@@ -70,7 +70,7 @@ def test_manifest_lists_every_file_in_load_order(small: tuple[Path, list[dict]])
         "routing",
         "cameras",
         "facilities",
-        *["cases"] * 4,
+        *["cases"] * 5,  # four source systems and the grid app's planted reports
         *["flow"] * 4,
         "camera_events",
     ]
