@@ -123,6 +123,9 @@ def global_moran(values: pd.Series, lattice: Lattice, *, permutations: int = 999
     statistic and its analytical inference from ``esda.Moran``, the pseudo p-value from ``permutations`` random
     relabellings drawn from ``numpy.random.default_rng(seed)`` (esda's own draw uses the global generator)."""
     y = values.reindex(list(lattice.codes)).fillna(0).to_numpy(dtype=np.float64)
+    if lattice.n < 3 or np.allclose(y, y[0]) or not lattice.cardinalities.any():
+        nan = float("nan")  # too few areas, no neighbours, or nothing varies: no autocorrelation to speak of
+        return GlobalMoran(i=nan, expected=nan, z=nan, p=nan, p_sim=nan, permutations=permutations)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         moran = esda.Moran(y, lattice.weights(), transformation="r", permutations=0)

@@ -129,15 +129,16 @@ def hotspots(scope: Scope, run: Runner, settings: Settings, *, depth: int, level
     found = analyses.hotspots(scope, run, depth=depth, value=value or "cases")
     moran = found.moran
     st.caption(t("trends.gi_note"))
-    st.markdown(
-        t(
-            "trends.moran",
-            i=f"{moran.i:.3f}",
-            expected=f"{moran.expected:.3f}",
-            z=f"{moran.z:.2f}",
-            p=f"{moran.p_sim:.3f}",
+    if moran.i == moran.i:  # NaN: too few areas, or nothing varies
+        st.markdown(
+            t(
+                "trends.moran",
+                i=f"{moran.i:.3f}",
+                expected=f"{moran.expected:.3f}",
+                z=f"{moran.z:.2f}",
+                p=f"{moran.p_sim:.3f}",
+            )
         )
-    )
     if found.islands:
         st.caption(t("trends.islands", count=len(found.islands), names="、".join(found.islands[:10])))
     polygons = _polygons(scope, run, depth)

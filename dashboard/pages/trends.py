@@ -39,17 +39,20 @@ section = (
     )
     or "series"
 )
-if section == "series":
-    trends.series(scope, run)
-elif section == "rising":
-    trends.rising(scope, run, depth=depth)
-elif section == "spikes":
-    trends.spikes(scope, run, depth=depth)
-elif section == "hotspots":
-    trends.hotspots(scope, run, settings, depth=depth, level_label=label)
-elif section == "emerging":
-    trends.emerging(scope, run, settings, depth=depth, level_label=label)
-elif section == "recurrence":
-    trends.recurrence(scope, run)
-else:
-    trends.playback(scope, run, settings, depth=depth, level_label=label)
+try:
+    if section == "series":
+        trends.series(scope, run)
+    elif section == "rising":
+        trends.rising(scope, run, depth=depth)
+    elif section == "spikes":
+        trends.spikes(scope, run, depth=depth)
+    elif section == "hotspots":
+        trends.hotspots(scope, run, settings, depth=depth, level_label=label)
+    elif section == "emerging":
+        trends.emerging(scope, run, settings, depth=depth, level_label=label)
+    elif section == "recurrence":
+        trends.recurrence(scope, run)
+    else:
+        trends.playback(scope, run, settings, depth=depth, level_label=label)
+except LookupError as exc:  # an older database: the grids' neighbours are not derived yet
+    st.error(str(exc))
