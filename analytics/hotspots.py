@@ -167,7 +167,7 @@ def local_moran(
             y, lattice.weights(), transformation="r", permutations=permutations, seed=seed, keep_simulations=False
         )
     quadrant = pd.Series(moran.q).map(QUADRANTS).fillna("ns").to_numpy(dtype=object)
-    p_sim = np.asarray(moran.p_sim, dtype=np.float64)
+    p_sim = np.asarray(moran.p_sim, dtype=np.float64) if permutations else np.full(lattice.n, np.nan)
     significant = (p_sim < alpha) & (out["neighbours"].to_numpy() > 0)
     return out.assign(i=np.asarray(moran.Is, dtype=np.float64), quadrant=quadrant, p_sim=p_sim).assign(
         cluster=np.where(significant, quadrant, "ns")
