@@ -199,7 +199,12 @@ def emerging(scope: Scope, run: Runner, settings: Settings, *, depth: int, level
     )
     counts = found["pattern"].value_counts()
     st.dataframe(
-        pd.DataFrame({"pattern": [t(f"trends.pattern.{p}") for p in counts.index], "areas": counts.to_numpy()}),
+        pd.DataFrame(
+            {
+                t("trends.col.pattern"): [t(f"trends.pattern.{p}") for p in counts.index],
+                t("trends.col.areas"): counts.to_numpy(),
+            }
+        ),
         hide_index=True,
     )
 

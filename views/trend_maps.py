@@ -20,17 +20,17 @@ from .maps import map_crs, new_map
 
 #: Hot and cold spots (ColorBrewer RdBu, 7 classes).
 CLASS_COLOURS: dict[str, str] = dict(
-    zip(CLASSES, ("#b2182b", "#ef8a62", "#fddbc7", "#f7f7f7", "#d1e5f0", "#67a9cf", "#2166ac"), strict=True)
+    zip(CLASSES, ("#b2182b", "#ef8a62", "#fddbc7", "#e3e3e3", "#d1e5f0", "#67a9cf", "#2166ac"), strict=True)
 )
 #: Local Moran's I: clusters strong, outliers light.
-CLUSTER_COLOURS: dict[str, str] = {"HH": "#d7191c", "HL": "#fdae61", "LH": "#abd9e9", "LL": "#2c7bb6", "ns": "#f7f7f7"}
+CLUSTER_COLOURS: dict[str, str] = {"HH": "#d7191c", "HL": "#fdae61", "LH": "#abd9e9", "LL": "#2c7bb6", "ns": "#e3e3e3"}
 _HOT = ("#67000d", "#a50f15", "#cb181d", "#ef3b2c", "#fb6a4a", "#fc9272", "#fcbba1", "#fee0d2")
 _COLD = ("#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7")
 #: Emerging patterns: hot ones in reds, cold ones in blues, strongest (new, consecutive, intensifying) darkest.
 PATTERN_COLOURS: dict[str, str] = {
     **dict(zip([p for p in PATTERNS if p.endswith("_hot")], _HOT, strict=True)),
     **dict(zip([p for p in PATTERNS if p.endswith("_cold")], _COLD, strict=True)),
-    "none": "#f7f7f7",
+    "none": "#e3e3e3",
 }
 #: What each kind of class map shows: the table column, its colours and the label prefix of its classes.
 KINDS: dict[str, tuple[str, dict[str, str], str, str]] = {

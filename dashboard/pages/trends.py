@@ -21,7 +21,8 @@ if not deeper:
 depth = st.selectbox(
     t("trends.level"),
     deeper,
-    index=deeper.index(scope.map_depth) if scope.map_depth in deeper else 0,
+    # one level below the map's: communities for the whole city, grids for a street
+    index=deeper.index(min(scope.map_depth + 1, deeper[-1])) if scope.map_depth in deeper else 0,
     format_func=lambda d: level_label(levels, d, scope.lang),
     key="trends_level",
 )

@@ -131,6 +131,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "trends.col.class": {"zh": "冷热点", "en": "Hot/cold"},
     "trends.col.cluster": {"zh": "聚集类型", "en": "Cluster"},
     "trends.col.pattern": {"zh": "演变模式", "en": "Pattern"},
+    "trends.col.areas": {"zh": "区域数", "en": "Areas"},
     "trends.col.first": {"zh": "首次", "en": "First"},
     "trends.col.last": {"zh": "最近", "en": "Last"},
     "trends.col.total": {"zh": "期间总数", "en": "In the period"},
