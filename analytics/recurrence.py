@@ -1,10 +1,8 @@
-"""What keeps coming back: chronic places (the same place and class again and again) and near-repeats.
-
-* ``chronic``: a place (a grid, or an address) and class with at least ``min_cases`` reports within some window
-  of ``days`` days; each is listed with its busiest window and the cases in it, so a leader can open them.
-* ``near_repeats``: reports that follow an earlier report of the same class within ``distance_m`` metres and
-  ``days`` days, and the Knox test of whether such pairs are more frequent than space and time alone explain
-  (pairs close in space × close in time against pairs close in space with the times shuffled, seeded).
+"""What keeps coming back in space and time: near-repeats, reports that follow an earlier report of the same class
+within ``distance_m`` metres and ``days`` days, and the Knox test of whether such pairs are more frequent than
+space and time alone explain (pairs close in space × close in time against pairs close in space with the times
+shuffled, seeded). Chronic places (the same place and class again and again) are counted in SQL:
+``queries.trends.chronic_places``.
 """
 
 from __future__ import annotations
@@ -12,56 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
-
-
-def chronic(cases: pd.DataFrame, *, place: str, min_cases: int = 3, days: int = 30) -> pd.DataFrame:
-    """The places and classes of ``cases`` (columns ``place``, ``category_code``, ``reported_at``,
-    ``case_uid``) with at least ``min_cases`` reports within ``days`` days: ``place``, ``category_code``,
-    ``cases`` (in the busiest window), ``first`` and ``last`` (that window's first and last report), ``total``
-    (all reports of the place and class) and ``case_uids`` (those of the window, oldest first); busiest first."""
-    missing = [column for column in (place, "category_code", "reported_at", "case_uid") if column not in cases.columns]
-    if missing:
-        raise ValueError(f"case frame lacks columns {missing}; it has {list(cases.columns)}")
-    columns = [place, "category_code", "cases", "first", "last", "total", "case_uids"]
-    frame = cases.dropna(subset=[place, "category_code"]).sort_values([place, "category_code", "reported_at"])
-    if frame.empty:
-        return pd.DataFrame(columns=columns)
-    times = frame["reported_at"].to_numpy("datetime64[ns]")
-    group = frame.groupby([place, "category_code"], sort=False).ngroup().to_numpy()
-    # for each report, the reports of its group within `days` after it (times are sorted within groups)
-    # one sorted key for (group, time) in whole seconds: each group is spaced further apart than any span of time
-    seconds = (times - times.min()).astype("timedelta64[s]").astype(np.int64)
-    spacing = int(seconds.max()) + days * 86_400 + 1
-    stamp = group.astype(np.int64) * spacing + seconds
-    end = np.searchsorted(stamp, stamp + days * 86_400, side="right")
-    window = end - np.arange(len(frame))
-    totals = np.bincount(group)
-    # per group, the report that opens its busiest window (the first such, rows being in time order)
-    best = pd.Series(window).groupby(group).idxmax().to_numpy()
-    best = best[window[best] >= min_cases]
-    if not len(best):
-        return pd.DataFrame(columns=columns)
-    uids = frame["case_uid"].to_numpy(dtype=object)
-    out = pd.DataFrame(
-        {
-            place: frame[place].to_numpy(dtype=object)[best],
-            "category_code": frame["category_code"].to_numpy(dtype=object)[best],
-            "cases": window[best].astype(np.int64),
-            "first": times[best],
-            "last": times[best + window[best] - 1],
-            "total": totals[group[best]].astype(np.int64),
-            "case_uids": _runs(uids, best, window[best]),
-        }
-    )
-    return out.sort_values(["cases", "total", place], ascending=[False, False, True], kind="stable").reset_index(
-        drop=True
-    )
-
-
-def _runs(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> list[list[object]]:
-    """``values[start : start + length]`` as a list for each start and length, gathered in one take."""
-    positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-    return [part.tolist() for part in np.split(values[positions], np.cumsum(lengths)[:-1])]
 
 
 def _close_pairs(x: np.ndarray, y: np.ndarray, distance_m: float) -> np.ndarray:

@@ -50,16 +50,16 @@ def spikes(
     missing = [column for column in (*keys, "day", "cases") if column not in counts.columns]
     if missing:
         raise ValueError(f"count frame lacks columns {missing}; it has {list(counts.columns)}")
-    days = pd.to_datetime(counts["day"]).dt.date
+    days = pd.to_datetime(counts["day"]).to_numpy("datetime64[D]")
     windows = [_window(day, unit, k) for k in range(weeks, -1, -1)]  # oldest baseline first, the window last
     slot = np.full(len(counts), -1)
     for i, (first, last) in enumerate(windows):
-        slot[((days >= first) & (days <= last)).to_numpy()] = i
+        slot[(days >= np.datetime64(first)) & (days <= np.datetime64(last))] = i
     inside = counts.loc[slot >= 0, [*keys, "cases"]].assign(_slot=slot[slot >= 0])
     columns = [*keys, "observed", "expected", "baseline", "p_value", "p_fdr"]
     if inside.empty:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
-    table = inside.pivot_table(index=list(keys), columns="_slot", values="cases", aggfunc="sum", fill_value=0)
+    table = inside.groupby([*keys, "_slot"], sort=True)["cases"].sum().unstack("_slot", fill_value=0)
     table = table.reindex(columns=range(weeks + 1), fill_value=0)
     matrix = table.to_numpy(dtype=np.int64)
     baseline, observed = matrix[:, :weeks], matrix[:, weeks]

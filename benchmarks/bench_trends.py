@@ -25,10 +25,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import queries  # noqa: E402
 from queries.db import LiveDatabase  # noqa: E402
 from settings import load_settings  # noqa: E402
 from views import trends  # noqa: E402
-from views.calls import on  # noqa: E402
+from views.calls import QueryCall, on  # noqa: E402
 from views.scope import Scope, resolve  # noqa: E402
 from views.state import ViewState  # noqa: E402
 
@@ -133,9 +134,12 @@ def main() -> None:
         line(f"spikes, level {finest} × classes", None, median, worst, f"{len(found):,} series")
         median, worst, found = timed(lambda: trends.chronic_places(scope, run), args.runs)
         line("chronic places (grid × class, 30 days)", None, median, worst, f"{len(found):,} places")
-        median, worst, result = timed(lambda: trends.repeats(scope, run, permutations=19), max(1, args.runs // 2))
+        busiest = str(
+            run(QueryCall.of(queries.top_categories, limit=1, **scope.case_filters()))["category_code"].iloc[0]
+        )
+        median, worst, result = timed(lambda: trends.repeats(scope, run, category=busiest, permutations=99), args.runs)
         line(
-            "near-repeats with the Knox test (19 permutations)",
+            f"near-repeats of the busiest class ({busiest}) with the Knox test (99 permutations)",
             None,
             median,
             worst,

@@ -231,21 +231,28 @@ def recurrence(scope: Scope, run: Runner) -> None:
         category_code=found["category_code"].map(_names(run, scope.lang)).fillna(found["category_code"])
     )
     st.dataframe(shown, hide_index=True, column_config=_columns(t))
-    pairs, knox = analyses.repeats(scope, run)
-    st.caption(
-        t(
-            "trends.near_repeats",
-            metres=100,
-            days=7,
-            pairs=f"{int(knox['pairs']):,}",
-            expected=f"{knox['expected']:,.1f}",
-            ratio=measure_text("per_km2", knox["ratio"]),
-            p=f"{knox['p_sim']:.2f}",
+    top = run(QueryCall.of(queries.top_categories, limit=20, **scope.case_filters()))
+    classes = [code for code in top["category_code"] if isinstance(code, str)]
+    if classes:
+        names = _names(run, scope.lang)
+        category = st.selectbox(
+            t("trends.repeat_class"), classes, format_func=lambda c: names.get(c, c), key="trends_repeat_class"
         )
-    )
-    if not pairs.empty:
-        with st.expander(f"{len(pairs):,}"):
-            st.dataframe(pairs.head(500), hide_index=True)
+        pairs, knox = analyses.repeats(scope, run, category=category)
+        st.caption(
+            t(
+                "trends.near_repeats",
+                metres=100,
+                days=7,
+                pairs=f"{int(knox['pairs']):,}",
+                expected=f"{knox['expected']:,.1f}",
+                ratio=measure_text("per_km2", knox["ratio"]),
+                p=f"{knox['p_sim']:.2f}",
+            )
+        )
+        if not pairs.empty:
+            with st.expander(f"{len(pairs):,}"):
+                st.dataframe(pairs.head(500), hide_index=True)
     st.markdown(f"**{t('trends.reworked')}**")
     st.dataframe(analyses.reworked(scope, run).head(200), hide_index=True)
 

@@ -128,16 +128,23 @@ def area_category_weeks(con: duckdb.DuckDBPyConnection, *, depth: int, **filters
     return con.execute(sql, params).df()
 
 
-def area_category_days(con: duckdb.DuckDBPyConnection, *, depth: int, **filters: Any) -> pd.DataFrame:
+def area_category_days(
+    con: duckdb.DuckDBPyConnection, *, depth: int, weekdays: Sequence[int] | None = None, **filters: Any
+) -> pd.DataFrame:
     """Cases matching ``filters`` per grid at ``depth``, GB/T class and report day: ``code``, ``category_code``,
-    ``day``, ``cases`` (what a spike test reads)."""
+    ``day``, ``cases`` (what a spike test reads); only the days of ``weekdays`` (1 = Monday … 7) when given."""
     column = grid_level_column(depth)
     where = f"c.{column} IS NOT NULL AND c.category_code IS NOT NULL"
     counts, params = counts_sql(
         con, group=(column, "category_code", "day"), measures=("cases",), where=where, **filters
     )
-    sql = f"SELECT {column} AS code, category_code, day, cases FROM ({counts}) ORDER BY code, category_code, day"
-    return con.execute(sql, params).df()
+    on_days = "TRUE" if weekdays is None else "list_contains($weekdays, isodow(day))"
+    sql = f"""
+        SELECT {column} AS code, category_code, day, cases FROM ({counts})
+        WHERE {on_days} ORDER BY code, category_code, day
+    """
+    bound = params if weekdays is None else {**params, "weekdays": [int(d) for d in weekdays]}
+    return con.execute(sql, bound).df()
 
 
 def time_series(
@@ -194,6 +201,53 @@ def recurrence_cases(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataF
     return con.execute(sql, params).df()
 
 
+#: Where a chronic problem is placed: the deepest grid, or the address as written.
+PLACES: tuple[str, ...] = ("grid_code", "address")
+
+
+def chronic_places(
+    con: duckdb.DuckDBPyConnection, *, place: str = "grid_code", min_cases: int = 3, days: int = 30, **filters: Any
+) -> pd.DataFrame:
+    """Places (``place``: the deepest grid or the address) and GB/T classes with at least ``min_cases`` reports
+    matching ``filters`` within some window of ``days`` days: ``place`` (the grid code or address), ``category_code``,
+    ``cases`` (in the busiest window), ``first`` and ``last`` (that window's first and last report), ``total``
+    (every matching report of the place and class) and ``case_uids`` (the window's, oldest first); busiest first.
+
+    Each report opens a window (it and what follows within ``days``); the busiest window of a place and class is
+    the first of those with most reports. Counted in DuckDB with a window function over the matching cases."""
+    if place not in PLACES:
+        raise ValueError(f"place must be one of {list(PLACES)}, got {place!r}")
+    if min_cases < 1 or days < 1:
+        raise ValueError(f"min_cases and days must be at least 1, got {min_cases} and {days}")
+    where, params = case_filters(**filters)
+    sql = f"""
+        WITH matching AS (
+            SELECT c.{place} AS place, c.category_code, c.reported_at, c.case_uid
+            FROM cases c
+            WHERE c.{place} IS NOT NULL AND c.{place} <> '' AND c.category_code IS NOT NULL AND {where}
+        ), windows AS (
+            SELECT place, category_code, reported_at, case_uid,
+                   count(*) OVER (PARTITION BY place, category_code ORDER BY reported_at
+                                  RANGE BETWEEN CURRENT ROW AND INTERVAL ($days) DAY FOLLOWING) AS n,
+                   count(*) OVER (PARTITION BY place, category_code) AS total
+            FROM matching
+        ), busiest AS (
+            SELECT place, category_code, arg_max(reported_at, n * 1e12 - epoch(reported_at)) AS first,
+                   max(n) AS cases, any_value(total) AS total
+            FROM windows GROUP BY ALL HAVING max(n) >= $min_cases
+        )
+        SELECT b.place, b.category_code, b.cases, b.first, max(m.reported_at) AS last, b.total,
+               list(m.case_uid ORDER BY m.reported_at, m.case_uid) AS case_uids
+        FROM busiest b JOIN matching m
+          ON m.place = b.place AND m.category_code = b.category_code
+         AND m.reported_at >= b.first AND m.reported_at <= b.first + INTERVAL ($days) DAY
+        GROUP BY ALL
+        ORDER BY b.cases DESC, b.total DESC, b.place, b.category_code
+    """
+    frame = con.execute(sql, {**params, "days": days, "min_cases": min_cases}).df()
+    return frame.rename(columns={"place": place})
+
+
 #: The trend queries, for ``QUERIES``.
 TREND_QUERIES = (
     level_areas,
@@ -205,4 +259,5 @@ TREND_QUERIES = (
     time_series,
     hour_weekday,
     recurrence_cases,
+    chronic_places,
 )

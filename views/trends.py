@@ -18,7 +18,7 @@ import queries
 from analytics.emerging import emerging_hot_spots
 from analytics.hotspots import GlobalMoran, global_moran, hot_spots, local_moran
 from analytics.lattice import Lattice
-from analytics.recurrence import chronic, near_repeats
+from analytics.recurrence import near_repeats
 from analytics.spikes import spikes
 from analytics.trends import change, rising
 
@@ -175,6 +175,7 @@ def spike_table(scope: Scope, run: Runner, *, depth: int, unit: str = "day", wee
             **_in_area(scope),
             start=first,
             end=scope.end,
+            weekdays=tuple(range(1, scope.end.isoweekday() + 1)) if unit == "week" else (scope.end.isoweekday(),),
         )
     )
     found = spikes(counts, day=scope.end, keys=["code", "category_code"], weeks=weeks, unit=unit)
@@ -188,11 +189,10 @@ def chronic_places(
     scope: Scope, run: Runner, *, place: str = "grid_code", min_cases: int = 3, days: int = 30
 ) -> pd.DataFrame:
     """Places (the deepest grid, or the address: ``place``) and classes reported at least ``min_cases`` times
-    within ``days`` days during the period (``analytics.recurrence.chronic``)."""
-    if place not in ("grid_code", "address"):
-        raise ValueError(f"place must be grid_code or address, got {place!r}")
-    cases = run(QueryCall.of(queries.recurrence_cases, **scope.case_filters()))
-    return chronic(cases, place=place, min_cases=min_cases, days=days)
+    within ``days`` days during the period (``queries.chronic_places``), busiest first."""
+    return run(
+        QueryCall.of(queries.chronic_places, place=place, min_cases=min_cases, days=days, **scope.case_filters())
+    )
 
 
 def reworked(scope: Scope, run: Runner) -> pd.DataFrame:
@@ -203,14 +203,23 @@ def reworked(scope: Scope, run: Runner) -> pd.DataFrame:
 
 
 def repeats(
-    scope: Scope, run: Runner, *, distance_m: float = 100.0, days: float = 7.0, permutations: int = 99, seed: int = 0
+    scope: Scope,
+    run: Runner,
+    *,
+    category: str,
+    distance_m: float = 100.0,
+    days: float = 7.0,
+    permutations: int = 99,
+    seed: int = 0,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Near-repeats among the period's located reports (``analytics.recurrence.near_repeats``), in a local
-    metric frame around their centre."""
-    cases = run(QueryCall.of(queries.recurrence_cases, **scope.case_filters()))
+    """Near-repeats among the period's located reports of GB/T class ``category`` (``analytics.recurrence``), in
+    a local metric frame around their centre. One class at a time: in a busy city one class of a month holds tens
+    of thousands of reports and millions of close pairs, all classes at once would take minutes."""
+    cases = run(QueryCall.of(queries.recurrence_cases, **{**scope.case_filters(), "category": (category,)}))
     located = cases.dropna(subset=["lon", "lat"])
     if located.empty:
-        return near_repeats(located.assign(x=[], y=[]), distance_m=distance_m, days=days, permutations=permutations)
+        empty = located.assign(x=pd.Series(dtype=float), y=pd.Series(dtype=float))
+        return near_repeats(empty, distance_m=distance_m, days=days, permutations=permutations)
     lat0 = float(located["lat"].mean())
     points = located.assign(
         x=(located["lon"] - located["lon"].mean()) * 111_320.0 * np.cos(np.radians(lat0)),

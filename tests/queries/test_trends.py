@@ -78,3 +78,42 @@ def test_time_series_and_hours(con: duckdb.DuckDBPyConnection) -> None:
 def test_recurrence_cases(con: duckdb.DuckDBPyConnection) -> None:
     frame = queries.recurrence_cases(con, **MAY)
     assert len(frame) == 7 and frame["reported_at"].is_monotonic_increasing  # t:8 has no class
+
+
+def _cases(rows: list[tuple]) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE cases (grid_code VARCHAR, address VARCHAR, category_code VARCHAR, reported_at TIMESTAMP,"
+        " case_uid VARCHAR)"
+    )
+    con.executemany("INSERT INTO cases VALUES (?, ?, ?, ?, ?)", rows)
+    return con
+
+
+def test_chronic_places_by_their_busiest_window() -> None:
+    t0 = dt.datetime(2026, 10, 1, 9)
+    rows = [("g1", "a1", "06010", t0 + dt.timedelta(days=d), f"c{d}") for d in (0, 5, 9, 28, 60)]
+    rows += [("g2", "a2", "06010", t0 + dt.timedelta(days=d), f"d{d}") for d in (0, 40)]
+    rows += [("g1", "a1", "09009", t0, "e0")]
+    with _cases(rows) as con:
+        found = queries.chronic_places(con, place="grid_code", min_cases=3, days=30)
+        assert found[["grid_code", "category_code", "cases", "total"]].values.tolist() == [["g1", "06010", 4, 5]]
+        assert list(found["case_uids"].iloc[0]) == ["c0", "c5", "c9", "c28"]
+        assert found["last"].iloc[0] == pd.Timestamp(t0 + dt.timedelta(days=28))
+        assert queries.chronic_places(con, place="grid_code", min_cases=5, days=30).empty
+        assert queries.chronic_places(con, place="address", min_cases=3, days=30)["address"].tolist() == ["a1"]
+        with pytest.raises(ValueError, match="place must be one of"):
+            queries.chronic_places(con, place="street")
+
+
+def test_chronic_windows_stay_within_their_place_and_class() -> None:
+    # Many places, each reported once a fortnight: no window of 27 days holds 3 of one place and class.
+    t0 = dt.datetime(2026, 1, 1)
+    rows = [
+        (f"g{g:03d}", None, "06010", t0 + dt.timedelta(days=14 * k + g % 7), f"c{g}-{k}")
+        for g in range(400)
+        for k in range(20)
+    ]
+    with _cases(rows) as con:
+        assert queries.chronic_places(con, min_cases=3, days=27).empty
+        assert len(queries.chronic_places(con, min_cases=3, days=28)) == 400

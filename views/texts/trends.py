@@ -109,6 +109,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "trends.place.grid_code": {"zh": "网格", "en": "grid"},
     "trends.place.address": {"zh": "地址", "en": "address"},
+    "trends.repeat_class": {"zh": "近重复分析的类别", "en": "Class for near-repeats"},
     "trends.reworked": {"zh": "返工或回退的案件", "en": "Cases reworked or returned"},
     "trends.near_repeats": {
         "zh": "近重复：同类案件 {metres} 米、{days} 天内再次上报 {pairs} 对"

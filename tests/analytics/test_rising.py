@@ -9,7 +9,7 @@ import pandas as pd
 import pymannkendall
 import pytest
 
-from analytics.recurrence import chronic, near_repeats
+from analytics.recurrence import near_repeats
 from analytics.trends import change, rising, weekly_matrix
 
 WEEKS = [dt.date(2026, 9, 7) + dt.timedelta(weeks=k) for k in range(12)]
@@ -48,19 +48,6 @@ def test_change() -> None:
     assert change(125, 100) == 0.25 and change(0, 4) == -1.0 and np.isnan(change(3, 0))
 
 
-def test_chronic_places_by_their_busiest_window() -> None:
-    t0 = pd.Timestamp("2026-10-01 09:00")
-    rows = [("g1", "06010", t0 + pd.Timedelta(days=d), f"c{d}") for d in (0, 5, 9, 28, 60)]
-    rows += [("g2", "06010", t0 + pd.Timedelta(days=d), f"d{d}") for d in (0, 40)]
-    rows += [("g1", "09009", t0, "e0")]
-    cases = pd.DataFrame(rows, columns=["grid_code", "category_code", "reported_at", "case_uid"])
-    found = chronic(cases, place="grid_code", min_cases=3, days=30)
-    assert found[["grid_code", "category_code", "cases", "total"]].values.tolist() == [["g1", "06010", 4, 5]]
-    assert found["case_uids"].iloc[0] == ["c0", "c5", "c9", "c28"]
-    assert found["last"].iloc[0] == t0 + pd.Timedelta(days=28)
-    assert chronic(cases, place="grid_code", min_cases=5, days=30).empty
-
-
 def test_near_repeats_and_the_knox_ratio() -> None:
     rng = np.random.default_rng(3)
     n = 300
@@ -85,16 +72,3 @@ def test_near_repeats_and_the_knox_ratio() -> None:
     assert knox["ratio"] > 2 and knox["p_sim"] == pytest.approx(1 / 50)
     _, null = near_repeats(points, distance_m=100, days=7, permutations=49, seed=1)
     assert null["p_sim"] > 0.05
-
-
-def test_chronic_windows_stay_within_their_place_and_class() -> None:
-    # Many places, each reported once a fortnight: no window of 30 days holds 3 of one place and class.
-    t0 = pd.Timestamp("2026-01-01")
-    rows = [
-        (f"g{g:03d}", "06010", t0 + pd.Timedelta(days=14 * k + g % 7), f"c{g}-{k}")
-        for g in range(400)
-        for k in range(20)
-    ]
-    cases = pd.DataFrame(rows, columns=["grid_code", "category_code", "reported_at", "case_uid"])
-    assert chronic(cases, place="grid_code", min_cases=3, days=27).empty
-    assert len(chronic(cases, place="grid_code", min_cases=3, days=28)) == 400
