@@ -225,7 +225,7 @@ def recurrence(scope: Scope, run: Runner) -> None:
             "days", min_value=1, max_value=365, value=30, key="trends_chronic_days", label_visibility="hidden"
         )
     )
-    found = analyses.chronic_places(scope, run, place=place or "grid_code", min_cases=least, days=days)
+    found = analyses.chronic_places(scope, run, place=place or "grid_code", min_cases=least, days=days, limit=500)
     st.caption(t("trends.chronic_note", place=t(f"trends.place.{place or 'grid_code'}"), days=days, count=least))
     shown = found.assign(
         category_code=found["category_code"].map(_names(run, scope.lang)).fillna(found["category_code"])

@@ -206,7 +206,13 @@ PLACES: tuple[str, ...] = ("grid_code", "address")
 
 
 def chronic_places(
-    con: duckdb.DuckDBPyConnection, *, place: str = "grid_code", min_cases: int = 3, days: int = 30, **filters: Any
+    con: duckdb.DuckDBPyConnection,
+    *,
+    place: str = "grid_code",
+    min_cases: int = 3,
+    days: int = 30,
+    limit: int | None = None,
+    **filters: Any,
 ) -> pd.DataFrame:
     """Places (``place``: the deepest grid or the address) and GB/T classes with at least ``min_cases`` reports
     matching ``filters`` within some window of ``days`` days: ``place`` (the grid code or address), ``category_code``,
@@ -214,7 +220,8 @@ def chronic_places(
     (every matching report of the place and class) and ``case_uids`` (the window's, oldest first); busiest first.
 
     Each report opens a window (it and what follows within ``days``); the busiest window of a place and class is
-    the first of those with most reports. Counted in DuckDB with a window function over the matching cases."""
+    the first of those with most reports. Counted in DuckDB with a window function over the matching cases.
+    ``limit``: the busiest that many only (a large city has tens of thousands of places over a low threshold)."""
     if place not in PLACES:
         raise ValueError(f"place must be one of {list(PLACES)}, got {place!r}")
     if min_cases < 1 or days < 1:
@@ -235,6 +242,8 @@ def chronic_places(
             SELECT place, category_code, arg_max(reported_at, n * 1e12 - epoch(reported_at)) AS first,
                    max(n) AS cases, any_value(total) AS total
             FROM windows GROUP BY ALL HAVING max(n) >= $min_cases
+            ORDER BY cases DESC, total DESC, place, category_code
+            {"LIMIT $limit" if limit is not None else ""}
         )
         SELECT b.place, b.category_code, b.cases, b.first, max(m.reported_at) AS last, b.total,
                list(m.case_uid ORDER BY m.reported_at, m.case_uid) AS case_uids
@@ -244,7 +253,8 @@ def chronic_places(
         GROUP BY ALL
         ORDER BY b.cases DESC, b.total DESC, b.place, b.category_code
     """
-    frame = con.execute(sql, {**params, "days": days, "min_cases": min_cases}).df()
+    bound = {**params, "days": days, "min_cases": min_cases, **({"limit": int(limit)} if limit is not None else {})}
+    frame = con.execute(sql, bound).df()
     return frame.rename(columns={"place": place})
 
 

@@ -186,13 +186,20 @@ def spike_table(scope: Scope, run: Runner, *, depth: int, unit: str = "day", wee
 
 # ---------------------------------------------------------------- recurrence
 def chronic_places(
-    scope: Scope, run: Runner, *, place: str = "grid_code", min_cases: int = 3, days: int = 30
+    scope: Scope,
+    run: Runner,
+    *,
+    place: str = "grid_code",
+    min_cases: int = 3,
+    days: int = 30,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """Places (the deepest grid, or the address: ``place``) and classes reported at least ``min_cases`` times
-    within ``days`` days during the period (``queries.chronic_places``), busiest first."""
-    return run(
-        QueryCall.of(queries.chronic_places, place=place, min_cases=min_cases, days=days, **scope.case_filters())
+    within ``days`` days during the period (``queries.chronic_places``), busiest first (``limit`` of them)."""
+    call = QueryCall.of(
+        queries.chronic_places, place=place, min_cases=min_cases, days=days, limit=limit, **scope.case_filters()
     )
+    return run(call)
 
 
 def reworked(scope: Scope, run: Runner) -> pd.DataFrame:
