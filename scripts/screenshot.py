@@ -35,8 +35,8 @@ FLAGS = [
 ]
 # The app has drawn something in its main area and is not running (no "running" widget, no skeleton).
 IDLE = (
-    "!!document.querySelector('[data-testid=\"stMain\"] [data-testid=\"stElementContainer\"]')"
-    " && !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')"
+    '!!document.querySelector(\'[data-testid="stMain"] [data-testid="stElementContainer"]\')'
+    ' && !document.querySelector(\'[data-testid="stStatusWidget"], [data-testid="stSkeleton"]\')'
 )
 
 
