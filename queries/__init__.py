@@ -27,6 +27,7 @@ from .map_layers import (
     heat_cells,
     hex_bins,
 )
+from .meta import data_version
 from .panel import area_figures, top_categories
 from .trends import (
     TREND_QUERIES,
@@ -64,6 +65,7 @@ QUERIES = {
         cases_by_status,
         daily_counts,
         data_extent,
+        data_version,
         grid_level_counts,
         grid_polygons,
         overdue_pending,
@@ -101,6 +103,7 @@ __all__ = [
     "chronic_places",
     "daily_counts",
     "data_extent",
+    "data_version",
     "deadline_alerts",
     "department_names",
     "facilities",
