@@ -87,6 +87,8 @@ def options_from_manifest(step: Mapping[str, Any], **extra: Any) -> SourceOption
     keys = {
         "source",
         "crs",
+        "force_crs",
+        "level",
         "channel",
         "category_system",
         "encoding",

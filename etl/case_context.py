@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -14,6 +15,7 @@ from core.workcal import WorkCalendar
 from settings import Settings
 
 from .assign import LEVEL_COLUMNS, GridAssigner
+from .crs import ResolvedCrs
 from .values import STRING
 
 #: Workflow step time fields in their required order.
@@ -65,6 +67,9 @@ class CaseContext:
     calendar: WorkCalendar
     assigner: GridAssigner
     timings: Counter[str] = field(default_factory=Counter)
+    #: the coordinate system of the file being loaded, and the file (set by ``load_cases``)
+    crs: ResolvedCrs = field(default_factory=lambda: ResolvedCrs("EPSG:4326", "option"))
+    path: Path = Path()
 
     @classmethod
     def from_db(

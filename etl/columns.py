@@ -290,14 +290,19 @@ def _fields_of(entity: str) -> tuple[FieldSpec, ...]:
 
 
 def map_columns(
-    headers: Iterable[str], entity: str, overrides: Mapping[str, str] = MappingProxyType({})
+    headers: Iterable[str],
+    entity: str,
+    overrides: Mapping[str, str] = MappingProxyType({}),
+    *,
+    optional: Iterable[str] = (),
 ) -> dict[str, str]:
     """Map the canonical fields of ``entity`` to the headers that hold them, as ``{field: header}``.
 
     ``overrides`` (``{field: header}``, from a profile or ``--map field=header``) win over aliases; their
     header is matched exactly, else by the same folding as aliases. Fields with no matching header are left
     out unless required. A header serves at most one field; when it fits several, the field listed first in
-    `ENTITY_FIELDS` takes it.
+    `ENTITY_FIELDS` takes it. ``optional``: required fields a load option stands in for (a grid file's level
+    when ``--level`` is given).
 
     Raises `MissingColumnsError` when a required field has no header or an override names a header the file
     lacks, and `ValueError` for an unknown entity or an override naming an unknown field.
@@ -339,7 +344,7 @@ def map_columns(
                     used.add(match)
                     break
 
-    absent_names = {name for name, _ in absent}
+    absent_names = {name for name, _ in absent} | set(optional)
     required = [s for s in fields if s.required and s.name not in mapping and s.name not in absent_names]
     if absent or required:
         raise MissingColumnsError(

@@ -62,7 +62,7 @@ def _time(b: Batch, name: str, *, required: bool = False) -> np.ndarray:
 
 def _located(b: Batch) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows' WGS-84 points (coordinates required) and their grids now (or at ``as_of``)."""
-    points = locate(b.raw, b.chunk, b.mapping, b.options.crs, b.settings, b.verdicts, b.flags, True)
+    points = locate(b.raw, b.chunk, b.mapping, b.crs, b.settings, b.verdicts, b.flags, True, path=b.path)
     at = np.full(len(b.raw), np.datetime64(b.options.as_of or local_now(b.settings.timezone), "ns"))
     return points, _grids(b, points, at)
 

@@ -25,16 +25,16 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from core.clock import local_now
-from core.coords import normalise_crs
 from core.privacy import contact_masked, mask_text_column
 from settings import Settings
 
 from .case_context import SATISFACTION, STEP_FIELDS, CaseContext
 from .columns import map_columns
+from .crs import resolve_crs
 from .pipeline import Background, in_background
 from .points import column as _column
 from .points import locate, undecodable_rows
-from .readers import RawChunk, read_table
+from .readers import RawChunk, file_crs, read_table
 from .runlog import (
     LoadReport,
     Verdicts,
@@ -42,6 +42,7 @@ from .runlog import (
     file_sha256,
     finish_run,
     next_run_id,
+    reject_malformed,
     rejects_frame,
     stage_rejects,
 )
@@ -161,6 +162,7 @@ def prepare_chunk(
     raw = chunk.frame.reset_index(drop=True)
     n = len(raw)
     v = Verdicts(n)
+    reject_malformed(chunk, v)
     mapped_headers = list(dict.fromkeys(mapping.values()))
     v.reject(
         undecodable_rows(raw, mapped_headers),
@@ -183,7 +185,7 @@ def prepare_chunk(
     v.reject(channel.isna().to_numpy(), "missing_value", "channel is empty and the source declares no default")
 
     times = _times(raw, mapping, v)
-    coords = locate(raw, chunk, mapping, options.crs, ctx.settings, v, flags, options.require_location)
+    coords = locate(raw, chunk, mapping, ctx.crs, ctx.settings, v, flags, options.require_location, path=ctx.path)
 
     status_raw = _column(raw, mapping, "status")
     status, unknown = lookup_names(status_raw, ctx.states)
@@ -202,7 +204,7 @@ def prepare_chunk(
     flag_values, counts, satisfaction = _small_values(raw, mapping, v)
 
     ok = v.ok
-    rejects = rejects_frame(raw, chunk.first_row, v)
+    rejects = rejects_frame(raw, chunk.first_row, v, chunk.malformed)
     if not ok.any():
         return pd.DataFrame(), rejects
 
@@ -346,8 +348,8 @@ def load_cases(
     """Load one case file into the database behind ``con`` (a ``store.writing`` connection)."""
     started = local_now(settings.timezone)
     path = Path(path)
-    crs = normalise_crs(options.crs)
-    options = options.with_crs(crs)
+    crs = resolve_crs(file_crs(path, layer=options.layer), options.crs, force=options.force_crs, path=path)
+    options = options.with_crs(crs.name)
     report = LoadReport("cases", options.source, str(path), run_id=next_run_id(con))
     timings: Counter[str] = Counter()
     # The file is checked and read ahead in a thread of its own from here on, while the context is built.
@@ -359,7 +361,7 @@ def load_cases(
             category_system=options.category_system,
             as_of=options.as_of or started,
         )
-        ctx.timings = timings
+        ctx.timings, ctx.crs, ctx.path = timings, crs, path
         _load_file(con, path, options, ctx, report, chunks, started, progress=progress)
     # prepare includes assign_grids and deadlines
     report.timings = {k: round(v, 3) for k, v in timings.items()}
