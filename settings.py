@@ -36,6 +36,10 @@ class Settings:
     rollup_min_cases: int = 100_000
     #: DuckDB memory limit for a load; beyond it DuckDB spills to a temp directory beside the database.
     etl_memory_limit: str = "1GB"
+    #: Times before this day, or later than the load's "now" (or ``--as-of``) plus the tolerance, are rejected as
+    #: implausible (an empty Excel date cell reads as 1899-12-30; a typo as 2099).
+    earliest_time: str = "2000-01-01"
+    future_tolerance_hours: float = 24.0
     #: Working periods of a working day, minutes after midnight (08:00–12:00, 14:00–18:00).
     work_periods: tuple[tuple[int, int], ...] = ((8 * 60, 12 * 60), (14 * 60, 18 * 60))
     #: Fraction of a step's limit after which it shows yellow; red when overdue.

@@ -47,8 +47,9 @@ from .runlog import (
     stage_rejects,
 )
 from .sources import SourceOptions
+from .timebounds import TimeBounds
 from .timeparse import parse_times
-from .values import STRING, lookup_names, parse_counts, parse_flags
+from .values import STRING, lookup_names, parse_counts, parse_flags, reject_rounded_ids
 
 _NAT = np.datetime64("NaT", "ns").view(np.int64)
 
@@ -65,7 +66,7 @@ def _timed(timings: Counter[str] | None, stage: str) -> Iterator[None]:
             timings[stage] += time.perf_counter() - start
 
 
-def _times(raw: pd.DataFrame, mapping: dict[str, str], v: Verdicts) -> pd.DataFrame:
+def _times(raw: pd.DataFrame, mapping: dict[str, str], v: Verdicts, bounds: TimeBounds) -> pd.DataFrame:
     times = {}
     for name in STEP_FIELDS:
         values = _column(raw, mapping, name)
@@ -77,6 +78,7 @@ def _times(raw: pd.DataFrame, mapping: dict[str, str], v: Verdicts) -> pd.DataFr
             lambda h=header, f=name, x=values: f"{h} ({f}) is not a time: " + x.astype(str),
         )
         times[name] = parsed.to_numpy("datetime64[ns]")
+        bounds.reject(times[name], v, f"{header} ({name})")
     v.reject(
         np.isnat(times["reported_at"]),
         "missing_time",
@@ -103,26 +105,31 @@ def _times(raw: pd.DataFrame, mapping: dict[str, str], v: Verdicts) -> pd.DataFr
 
 
 def _categories(raw: pd.DataFrame, mapping: dict[str, str], ctx: CaseContext) -> pd.DataFrame:
+    """The class of each case: from its code, else from its category name (``事件类型: 暴露垃圾``), in the load's
+    category system (GB/T codes, the hotline's topics, or a loaded category map's source codes)."""
     src = _column(raw, mapping, "category_code")
     topic = _column(raw, mapping, "topic_code")
+    name = _column(raw, mapping, "category_name")
     system = ctx.category_system
+    by_name = name.str.lower().map(ctx.category_names).astype(STRING)  # a name → the system's code
     if system == "gbt":
-        code = src.where(src.isin(ctx.categories))
-        unmapped = src.notna() & code.isna()
+        wanted = src.fillna(by_name)
+        code = wanted.where(wanted.isin(ctx.categories))
+        unmapped = (src.notna() | name.notna()) & code.isna()
     elif system == "hotline":
-        topic = topic.fillna(src)
+        topic = topic.fillna(src).fillna(by_name)
         topics = ctx.topics.set_index("topic_code")["category_code"]
         known = topic.isin(topics.index)
         code = topic.map(topics).astype(STRING)
-        unmapped = topic.notna() & ~known
+        unmapped = (topic.notna() | name.notna()) & ~known
         src = src.fillna(topic)
     else:
-        code = src.map(ctx.category_map).astype(STRING)
-        unmapped = src.notna() & code.isna()
-    unmapped = unmapped | src.isna() & (topic.isna() if system == "hotline" else True)
+        code = src.fillna(by_name).map(ctx.category_map).astype(STRING)
+        unmapped = (src.notna() | name.notna()) & code.isna()
+    unmapped = unmapped | src.isna() & name.isna() & (topic.isna() if system == "hotline" else True)
     return pd.DataFrame(
         {
-            "category_src_code": src.reset_index(drop=True),
+            "category_src_code": src.fillna(name).reset_index(drop=True),
             "category_code": code.reset_index(drop=True),
             "category_unmapped": unmapped.fillna(True).to_numpy(bool),
             "topic_code": (
@@ -172,6 +179,7 @@ def prepare_chunk(
 
     source_id = _column(raw, mapping, "source_id")
     v.reject(source_id.isna().to_numpy(), "missing_id", f"{mapping['source_id']} (source_id) is empty")
+    reject_rounded_ids(v, source_id, mapping["source_id"])
 
     channel_raw = _column(raw, mapping, "channel")
     if options.channel:
@@ -184,7 +192,7 @@ def prepare_chunk(
     )
     v.reject(channel.isna().to_numpy(), "missing_value", "channel is empty and the source declares no default")
 
-    times = _times(raw, mapping, v)
+    times = _times(raw, mapping, v, ctx.time_bounds)
     coords = locate(raw, chunk, mapping, ctx.crs, ctx.settings, v, flags, options.require_location, path=ctx.path)
 
     status_raw = _column(raw, mapping, "status")

@@ -75,11 +75,18 @@ def test_a_release1_database_is_migrated_in_place_with_its_data_intact(release1:
         assert con.execute("SELECT count(*) FROM cases").fetchall() == [(6,)]
     api.init_db(release1)
     after = tables(release1.db_path)
-    assert sorted(set(after) - set(before)) == ["schema_migration"]  # nothing else added, nothing dropped
+    # nothing else added, nothing dropped: the migration history (0002) and the channel aliases (0003)
+    assert sorted(set(after) - set(before)) == ["channel_alias", "schema_migration"]
     for name, rows in before.items():
-        if name == "schema_meta":
+        if name in ("schema_meta", "grid_level"):
             continue
         pd.testing.assert_frame_equal(after[name], rows, obj=name)
+    # 0003 adds the city above the levels release 1 had, and changes none of them
+    city = pd.DataFrame(
+        {"depth": [0], "level_key": ["city"], "name_zh": ["市"], "name_en": ["City"], "code_digits": [6]}
+    )
+    expected_levels = pd.concat([city, before["grid_level"]], ignore_index=True).astype(before["grid_level"].dtypes)
+    pd.testing.assert_frame_equal(after["grid_level"], expected_levels, obj="grid_level")
     assert after["schema_meta"].set_index("key")["value"].to_dict() == {"schema_version": str(schema.LATEST)}
     history = after["schema_migration"]
     assert history["version"].tolist() == list(range(1, schema.LATEST + 1))
