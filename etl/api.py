@@ -28,7 +28,9 @@ ENTITIES = ("grids", "cases", *SPECS)
 
 def init_db(settings: Settings) -> list[str]:
     """Create or migrate the schema and seed the shipped dictionaries; return the tables seeded."""
-    with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone) as con:
+    with store.writing(
+        settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone, what="init"
+    ) as con:
         seeded = seed_reference(con)
         # repairs rollups an upgrade added
         rollups.refresh_after_loads(con, [], rollups.bin_sizes(settings), keep=rollups.keep_rule(settings))
@@ -63,7 +65,11 @@ def load_many(
     """
     keep_freed_memory()
     reports = []
-    with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone) as con:
+    steps = list(steps)
+    what = "; ".join(f"{entity} {Path(path).name}" for entity, path, _ in steps) or "a load of nothing"
+    with store.writing(
+        settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone, what=what
+    ) as con:
         seed_reference(con)
         for entity, path, options in steps:
             reports.append(_load_one(con, entity, Path(path), options, settings, progress))

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from .columns import MissingColumnsError
 from .readers import SourceFileError
 from .schema import SchemaVersionError
 from .sources import SourceOptions
-from .store import LoadLockedError, connect_readonly
+from .store import DatabasePathError, LoadLockedError, connect_readonly
 
 #: What a load can fail with that is the input's or the environment's fault: one line on stderr, exit 2.
 LOAD_ERRORS: tuple[type[Exception], ...] = (
@@ -27,6 +28,7 @@ LOAD_ERRORS: tuple[type[Exception], ...] = (
     MissingColumnsError,
     LoadLockedError,
     SchemaVersionError,
+    DatabasePathError,
     FileNotFoundError,
     ValueError,
     duckdb.Error,
@@ -113,7 +115,18 @@ def _options(args: argparse.Namespace) -> SourceOptions:
     return options
 
 
+def say_on_stderr() -> None:
+    """Let the loader's notes (stale copies removed, waiting for another load) reach the person at the terminal."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("note: %(message)s"))
+    logger = logging.getLogger("onemap")
+    if not logger.handlers:
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    say_on_stderr()
     parser = _parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown and args.command != "demo":  # the old demo command's options are not this parser's

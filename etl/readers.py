@@ -26,10 +26,12 @@ import math
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import numpy as np
 import openpyxl
@@ -70,7 +72,18 @@ EXCEL_EXACT_LIMIT = 1e15
 
 
 class SourceFileError(ValueError):
-    """A source file cannot be read: missing, empty, of an unsupported kind, or malformed."""
+    """A source file cannot be read: missing, empty, of an unsupported kind, or malformed.
+
+    Its message is one line (a library's multi-line message is joined), for the command line to print as is.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__("; ".join(line.strip() for line in str(message).strip().splitlines() if line.strip()))
+
+
+#: What GDAL (through pyogrio) raises for a file it cannot open; pyogrio 0.13 raises UnboundLocalError for a
+#: coordinate system it cannot read.
+_OGR_FAILURES = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, UnboundLocalError)
 
 
 @dataclass
@@ -179,7 +192,7 @@ def file_crs(path: str | Path, *, layer: str | None = None) -> FileCrs:
         return FileCrs(declared=_crs_label(column["crs"]))
     try:
         info = pyogrio.read_info(_ogr_source(file), layer=layer)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+    except (*_OGR_FAILURES, UnicodeDecodeError) as exc:
         raise SourceFileError(f"Cannot open spatial file {file}: {exc}") from exc
     crs = _crs_label(info["crs"])
     # GDAL reports WGS-84 for every GeoJSON without a crs member (RFC 7946: the only CRS GeoJSON has)
@@ -266,7 +279,7 @@ def _arrow_batches(batches: Iterable[pa.RecordBatch], file: Path, what: str) -> 
             batch = next(iterator)
         except StopIteration:
             return
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # OSError: Parquet's damaged pages
             raise _unreadable(file, what, rows, exc) from exc
         rows += batch.num_rows
         yield batch
@@ -681,15 +694,54 @@ def _line_end(sample: bytes, start: int) -> int:
 # ---------------------------------------------------------------- Excel
 
 
+#: What a damaged workbook raises from inside openpyxl (a cut or corrupted zip, broken XML, odd cell values).
+_XLSX_DAMAGE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    NotImplementedError,  # a zip member compressed with a method Python lacks
+    InvalidFileException,
+    KeyError,
+    EOFError,
+    OSError,
+    ElementTree.ParseError,
+    TypeError,
+    ValueError,
+)
+
+
+def _xlsx_rows(rows: Iterator[tuple[Any, ...]], file: Path) -> Iterator[tuple[Any, ...]]:
+    """The worksheet's rows, damage in the file raised as `SourceFileError`."""
+    read = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except SourceFileError:
+            raise
+        except _XLSX_DAMAGE as exc:
+            raise SourceFileError(
+                f"Source file {file} is a damaged .xlsx workbook (after sheet row {read}): {type(exc).__name__}: {exc}"
+            ) from exc
+        read += 1
+        yield row
+
+
 def _read_xlsx(file: Path, sheet: str | int | None, chunk_rows: int) -> Iterator[RawChunk]:
     try:
         workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError) as exc:
-        raise SourceFileError(f"Source file {file} is not a readable .xlsx workbook: {exc}") from exc
+    except SourceFileError:
+        raise
+    except _XLSX_DAMAGE as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+        raise SourceFileError(f"Source file {file} is not a readable .xlsx workbook: {problem}") from exc
     try:
         worksheet = _worksheet(workbook, sheet, file)
-        worksheet.reset_dimensions()  # some writers store a wrong sheet size; read every row there is
-        rows = worksheet.iter_rows(values_only=True)
+        try:
+            worksheet.reset_dimensions()  # some writers store a wrong sheet size; read every row there is
+            rows = _xlsx_rows(worksheet.iter_rows(values_only=True), file)
+        except AttributeError as exc:  # a chartsheet or a sheet openpyxl cannot stream
+            raise SourceFileError(f"Sheet {worksheet.title!r} of {file} is not a table of cells: {exc}") from exc
         header: list[str | None] | None = None
         for row in rows:
             cells = [_cell_text(v) for v in row]
@@ -792,7 +844,7 @@ def _read_ogr(file: Path, layer: str | None, encoding: str | None, chunk_rows: i
     source = _ogr_source(file)
     try:
         layers = [str(name) for name in pyogrio.list_layers(source)[:, 0]]
-    except pyogrio.errors.DataSourceError as exc:
+    except (*_OGR_FAILURES, UnicodeDecodeError) as exc:
         raise SourceFileError(f"Cannot open spatial file {file}: {exc}") from exc
     if not layers:
         raise SourceFileError(f"Spatial file {file} holds no layers")
@@ -808,9 +860,9 @@ def _read_ogr(file: Path, layer: str | None, encoding: str | None, chunk_rows: i
         meta, reader = stack.enter_context(
             pyogrio.open_arrow(source, layer=layer or layers[0], batch_size=chunk_rows, use_pyarrow=True, **options)
         )
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+    except _OGR_FAILURES as exc:
         stack.close()
-        raise SourceFileError(f"Cannot open spatial file {file}: {exc}") from exc
+        raise SourceFileError(f"Cannot open spatial file {file}: {type(exc).__name__}: {exc}") from exc
     except UnicodeDecodeError as exc:
         stack.close()
         raise SourceFileError(
@@ -834,7 +886,7 @@ def _ogr_chunks(
 def _ogr_batches(reader: Any, file: Path) -> Iterator[pa.RecordBatch]:
     try:
         yield from _arrow_batches(reader, file, "spatial file")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+    except (*_OGR_FAILURES, OSError) as exc:
         raise SourceFileError(f"Cannot read spatial file {file}: {exc}") from exc
 
 
@@ -999,10 +1051,8 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     kind = column.type
     if pa.types.is_dictionary(kind):
         return _as_text(column.cast(kind.value_type))
-    if pa.types.is_string(kind):
-        return column
-    if pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
-        return column.cast(pa.string())
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return _valid_text(column.cast(pa.string()))
     if pa.types.is_null(kind):
         return pa.chunked_array([pa.nulls(len(column), pa.string())])
     if pa.types.is_integer(kind) or pa.types.is_decimal(kind) or pa.types.is_boolean(kind):
@@ -1022,6 +1072,17 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
         return pa.chunked_array([pa.array(values, type=pa.string())])
     values = [None if v is None else str(v) for v in column.to_pylist()]
     return pa.chunked_array([pa.array(values, type=pa.string())])
+
+
+def _valid_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column with any invalid UTF-8 (a .dbf in another encoding than it says) as U+FFFD, so that only
+    those rows are rejected (as undecodable) rather than the file."""
+    try:
+        column.validate(full=True)
+    except pa.ArrowInvalid:
+        values = column.cast(pa.binary()).to_pylist()
+        return pa.chunked_array([pa.array([None if v is None else v.decode("utf-8", "replace") for v in values])])
+    return column
 
 
 def _float_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
