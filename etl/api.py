@@ -12,7 +12,7 @@ from typing import Any
 
 from settings import Settings
 
-from . import rollups, store
+from . import membound, rollups, store
 from .allocator import keep_freed_memory
 from .assign import store_indexes
 from .entities import SPECS
@@ -55,22 +55,35 @@ def load(entity: str, path: Path, options: SourceOptions, *, settings: Settings,
 
 
 def load_many(
-    steps: Iterable[tuple[str, Path, SourceOptions]], *, settings: Settings, progress: bool = False
+    steps: Iterable[tuple[str, Path, SourceOptions]],
+    *,
+    settings: Settings,
+    progress: bool = False,
+    meta: Mapping[str, str] | None = None,
 ) -> list[LoadReport]:
     """Load several files in one commit (each is its own run in the run log).
 
     The case rollups (``etl/rollups.py``) are refreshed once, after the last file, for the days the case
     loads touched: a manifest of several case files rebuilds each day once, in the same commit. Every load
     refreshes them (a grid load moves the bins' frame; a rollup added by an upgrade is built by the next load).
+    ``meta``: facts about the database written to ``schema_meta`` in the same commit (e.g. the demo marker).
     """
-    keep_freed_memory()
     reports = []
     steps = list(steps)
     what = "; ".join(f"{entity} {Path(path).name}" for entity, path, _ in steps) or "a load of nothing"
-    with store.writing(
-        settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone, what=what
-    ) as con:
+    memory = membound.plan(settings, [Path(path) for _, path, _ in steps])
+    settings = memory.settings(settings)
+    keep_freed_memory(memory.keep_bytes)
+    guard = membound.MemoryGuard(memory.bound, what=what)
+    with (
+        store.writing(
+            settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone, what=what
+        ) as con,
+        guard.watch(con),
+    ):
         seed_reference(con)
+        for key, value in (meta or {}).items():
+            con.execute("INSERT OR REPLACE INTO schema_meta VALUES ($key, $value)", {"key": key, "value": value})
         for entity, path, options in steps:
             reports.append(_load_one(con, entity, Path(path), options, settings, progress))
         case_reports = [report for report in reports if report.entity == "cases"]

@@ -17,6 +17,7 @@ from settings import load_settings
 
 from . import api
 from .columns import MissingColumnsError
+from .membound import MemoryBoundError
 from .readers import SourceFileError
 from .schema import SchemaVersionError
 from .sources import SourceOptions
@@ -27,6 +28,7 @@ LOAD_ERRORS: tuple[type[Exception], ...] = (
     SourceFileError,
     MissingColumnsError,
     LoadLockedError,
+    MemoryBoundError,
     SchemaVersionError,
     DatabasePathError,
     FileNotFoundError,

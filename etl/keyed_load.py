@@ -22,6 +22,7 @@ from settings import Settings
 
 from .columns import map_columns
 from .crs import ResolvedCrs, resolve_crs
+from .membound import check_memory
 from .readers import RawChunk, file_crs, read_table
 from .runlog import (
     LoadReport,
@@ -125,6 +126,7 @@ def load_keyed(
             con.execute("INSERT INTO _stage BY NAME SELECT * FROM _chunk")
             con.unregister("_chunk")
         bar.update(len(raw))
+        check_memory()
     bar.close()
     _reject_duplicates(con, path, spec, options)
     _merge(con, spec, columns, report)

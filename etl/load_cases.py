@@ -31,6 +31,7 @@ from settings import Settings
 from .case_context import SATISFACTION, STEP_FIELDS, CaseContext
 from .columns import map_columns
 from .crs import resolve_crs
+from .membound import check_memory
 from .pipeline import Background, in_background
 from .points import column as _column
 from .points import locate, undecodable_rows
@@ -415,6 +416,7 @@ def _load_file(
                 _merge(con, pa.concat_tables(pending), report.run_id, earlier=earlier)
                 pending, pending_rows = [], 0
         bar.update(read)
+        check_memory()
     bar.close()
     with _timed(timings, "write"):
         if pending:

@@ -11,7 +11,14 @@ from .cases import (
     overdue_pending,
     summary_counts,
 )
-from .dictionaries import category_names, channel_names, department_names, level_names, state_names
+from .dictionaries import (
+    category_names,
+    channel_names,
+    dataset_facts,
+    department_names,
+    level_names,
+    state_names,
+)
 from .export import case_export
 from .filters import FILTER_NAMES, GRID_LEVEL_COLUMNS, case_filters, grid_level_column
 from .grids import area_tree, grid_level_counts, grid_polygons
@@ -31,6 +38,7 @@ from .panel import area_figures, top_categories
 
 #: The sidebar's, the panel's and the export's queries.
 PAGE_QUERIES = (
+    dataset_facts,
     area_tree,
     category_names,
     channel_names,
@@ -81,6 +89,7 @@ __all__ = [
     "channel_names",
     "daily_counts",
     "data_extent",
+    "dataset_facts",
     "deadline_alerts",
     "department_names",
     "facilities",
