@@ -22,10 +22,17 @@ from . import cache
 
 
 def show_figures(
-    figures: pd.Series, top: pd.DataFrame, trend: pd.DataFrame, *, lang: str, as_of: dt.datetime, colour: str
+    figures: pd.Series,
+    top: pd.DataFrame,
+    trend: pd.DataFrame,
+    *,
+    lang: str,
+    as_of: dt.datetime,
+    colour: str,
+    unclassified: int = 0,
 ) -> None:
-    """Four figures (an ``area_figures`` row), the top categories (``top_categories``) and a sparkline of the
-    daily counts (``daily_counts``).
+    """Four figures (an ``area_figures`` row), the top categories (``top_categories``), how many cases have no
+    GB/T class (``unclassified``, always said when any) and a sparkline of the daily counts (``daily_counts``).
     """
     t = translator(lang)
     closed, awaiting = int(figures["closed"]), int(figures["awaiting_closure"])
@@ -56,6 +63,9 @@ def show_figures(
     if top.empty:
         st.caption(t("panel.none"))
         return
+    if unclassified:
+        share = f"{unclassified / max(int(figures['cases']), 1):.1%}"
+        st.caption(t("panel.unclassified", cases=f"{unclassified:,}", share=share))
     table = pd.DataFrame(
         {
             "name": top[name_column(lang)].fillna(t("panel.unmapped")),

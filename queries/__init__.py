@@ -34,7 +34,7 @@ from .map_layers import (
     heat_cells,
     hex_bins,
 )
-from .panel import area_figures, top_categories
+from .panel import area_figures, category_coverage, top_categories
 
 #: The sidebar's, the panel's and the export's queries.
 PAGE_QUERIES = (
@@ -47,6 +47,7 @@ PAGE_QUERIES = (
     state_names,
     area_figures,
     top_categories,
+    category_coverage,
     case_export,
 )
 
@@ -85,6 +86,7 @@ __all__ = [
     "cases_by_channel",
     "cases_by_level",
     "cases_by_status",
+    "category_coverage",
     "category_names",
     "channel_names",
     "daily_counts",

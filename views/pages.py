@@ -50,6 +50,7 @@ def map_calls(scope: Scope, *, settings: Settings, now: dt.datetime) -> dict[str
         ),
         "figures": QueryCall.of(queries.area_figures, as_of=as_of, **cases),
         "top": QueryCall.of(queries.top_categories, limit=5, **cases),
+        "coverage": QueryCall.of(queries.category_coverage, **cases),
         "trend": QueryCall.of(queries.daily_counts, **cases),
         "levels": QueryCall.of(queries.level_names),
     }
@@ -65,13 +66,15 @@ def points_call(scope: Scope, *, total: int, settings: Settings) -> QueryCall | 
 @dataclass(frozen=True)
 class MapPage:
     """The map page's content: the ``view`` to draw, the area's ``figures`` (an ``area_figures`` row), its
-    ``top`` categories and daily ``trend``, and whether the points were over the cap."""
+    ``top`` categories, how many of its cases have no GB/T class (``unclassified``), its daily ``trend``, and
+    whether the points were over the cap."""
 
     view: MapView
     figures: pd.Series
     top: pd.DataFrame
     trend: pd.DataFrame
     points_capped: bool
+    unclassified: int = 0
 
 
 def map_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime) -> MapPage:
@@ -102,6 +105,7 @@ def map_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime)
         top=frames["top"],
         trend=frames["trend"],
         points_capped=points is None,
+        unclassified=int(frames["coverage"].iloc[0]["unclassified"]),
     )
 
 

@@ -42,7 +42,13 @@ def one_map() -> None:
     with panel_column:
         as_of = scope.as_of(now)
         panel.show_figures(
-            page.figures, page.top, page.trend, lang=scope.lang, as_of=as_of, colour=settings.chart_colour
+            page.figures,
+            page.top,
+            page.trend,
+            lang=scope.lang,
+            as_of=as_of,
+            colour=settings.chart_colour,
+            unclassified=page.unclassified,
         )
         stem = f"{scope.area or 'all'}_{scope.start:%Y%m%d}-{scope.end:%Y%m%d}"
         panel.show_downloads(

@@ -310,7 +310,40 @@ def test_first_start_builds_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyP
     import demo
 
     monkeypatch.setattr(demo, "build_demo", build_demo)
-    app = _app(db_path, monkeypatch, tmp_path).run()
+    app = _app(db_path, monkeypatch, tmp_path, demo_on_first_start="true").run()
     assert not app.exception
     assert calls == [(db_path, db_path.parent / "demo", False)]
     assert metrics(app)["上报案件"] == "8"
+
+
+def test_a_missing_database_at_a_configured_path_is_named_not_replaced_by_the_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import demo
+
+    monkeypatch.setattr(demo, "build_demo", lambda *args, **kwargs: pytest.fail("the demo must not be built"))
+    db_path = tmp_path / "typo" / "onemap.duckdb"
+    app = _app(db_path, monkeypatch, tmp_path).run()
+    assert not app.exception
+    (error,) = app.error
+    assert f"找不到数据库：there is no database at {db_path}" in error.value
+    assert "demo_on_first_start" in error.value
+    assert not db_path.exists() and not app.metric  # nothing built, nothing drawn
+
+
+def badges(app: AppTest) -> list[str]:
+    return [m.value for m in app.markdown if "badge[" in m.value]
+
+
+def test_a_demo_database_says_so_on_every_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _app(build_tiny_db(tmp_path / "real.duckdb"), monkeypatch, tmp_path).run()
+    assert badges(app) == []  # a city's own data: no label
+    db_path = build_tiny_db(tmp_path / "onemap.duckdb")
+    with duckdb.connect(str(db_path)) as con:  # what demo.build_demo writes in the commit that loads the demo
+        con.execute("""INSERT INTO schema_meta VALUES ('demo', '{"seed": 42}')""")
+    for page in PAGES:
+        app = _app(db_path, monkeypatch, tmp_path).run()
+        app.switch_page(page).run()
+        assert not app.exception
+        assert len([b for b in badges(app) if "演示数据" in b]) == 2  # in the sidebar and above the page
+        assert any("演示数据" in b for b in (m.value for m in app.sidebar.markdown))

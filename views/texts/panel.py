@@ -25,5 +25,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{mean} a day on average, at most {peak} ({day})",
     },
     "panel.unmapped": {"zh": "未归入国标类别", "en": "No GB/T class"},
+    "panel.unclassified": {
+        "zh": "未归入国标类别 {cases} 件（{share}）：编码对照表缺少的编码，或国标之外的热线诉求",
+        "en": "No GB/T class: {cases} cases ({share}), codes the mapping table lacks or hotline topics outside it",
+    },
     "panel.none": {"zh": "所选范围内没有案件", "en": "No cases in the chosen range"},
 }
