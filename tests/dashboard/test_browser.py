@@ -227,3 +227,27 @@ def test_map_page_draws_offline(browser: DevTools, app_url: str, capsys: pytest.
             print(f"\nscreenshot: {screenshot}")
     assert any(u.startswith(app_url) for u in browser.requested)  # the recording works
     assert [u for u in browser.requested if _leaves_machine(u)] == []
+
+
+# Each open name label: [text, its box's centre minus where its area's label point is, in px (x, y)].
+_LABEL_OFFSETS = f"""(() => {{ const d = {_MAP_DOC}, w = d?.defaultView;
+    const map = w && w.L && Object.values(w).find(v => v instanceof w.L.Map); if (!map) return null;
+    const box = map.getContainer().getBoundingClientRect(), out = [];
+    map.eachLayer(l => {{ const t = l.getTooltip && l.getTooltip();
+        if (!t || !l.isTooltipOpen() || !(t.options.className || '').includes('onemap-grid-label')) return;
+        const want = map.latLngToContainerPoint(t.getLatLng()), r = t.getElement().getBoundingClientRect();
+        out.push([t.getContent(), r.left + r.width / 2 - box.left - want.x, r.top + r.height / 2 - box.top - want.y]);
+    }});
+    return out.length ? out : null; }})()"""
+
+
+@pytest.mark.parametrize("page", ["", "overview"])  # the overview's map is below the fold
+def test_area_names_sit_on_their_areas_on_a_full_page_load(browser: DevTools, app_url: str, page: str) -> None:
+    browser.call("Page.navigate", url=app_url + page)
+    labels = _poll(lambda: browser.evaluate(_LABEL_OFFSETS), timeout=90, what="the area names on the map")
+    _poll(lambda: browser.evaluate(_APP_IDLE), timeout=60, what="the page to finish running")
+    time.sleep(2)  # leaflet.css and the frame's layout have arrived: nothing may move a name after this
+    labels = browser.evaluate(_LABEL_OFFSETS)
+    assert {name for name, _, _ in labels} == {"东街道", "西街道"}
+    for name, dx, dy in labels:
+        assert abs(dx) <= 2 and abs(dy) <= 2, f"{name} is drawn {dx:.0f}, {dy:.0f} px off its area"
