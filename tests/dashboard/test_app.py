@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from tiny_db import EAST, WEST, build_tiny_db
 
 from core.clock import local_now
+from dashboard.sidebar import widget_key
 
 ROOT = Path(__file__).resolve().parents[2]
 MAP, OVERVIEW = "dashboard/pages/map.py", "dashboard/pages/overview.py"
@@ -79,7 +80,7 @@ def test_overview_shows_the_fixture_numbers(tiny_app: AppTest) -> None:
     overview(tiny_app)
     assert not tiny_app.exception
     # The data's last report day is 2024-05-30, so the default "last 30 days" is 2024-05-01 … 2024-05-30.
-    assert tiny_app.sidebar.selectbox(key="period").value == "last_n_days"
+    assert tiny_app.sidebar.selectbox(key=widget_key("period", "zh")).value == "last_n_days"
     assert "上报日期 2024-05-01 至 2024-05-30" in [caption.value for caption in tiny_app.sidebar.caption]
     assert any("数据截至 2024-05-30" in caption.value for caption in tiny_app.sidebar.caption)
     shown = metrics(tiny_app)
@@ -102,7 +103,7 @@ def test_overview_shows_the_fixture_numbers(tiny_app: AppTest) -> None:
 
 def test_overview_follows_a_custom_range(tiny_app: AppTest) -> None:
     overview(tiny_app)
-    tiny_app.sidebar.selectbox(key="period").set_value("custom").run()
+    tiny_app.sidebar.selectbox(key=widget_key("period", "zh")).set_value("custom").run()
     assert tiny_app.sidebar.date_input[0].value == (dt.date(2024, 5, 1), dt.date(2024, 5, 30))
     tiny_app.sidebar.date_input[0].set_value((dt.date(2024, 5, 1), dt.date(2024, 5, 5))).run()
     assert not tiny_app.exception
@@ -147,7 +148,7 @@ def test_map_page_is_the_default_and_shows_the_area_figures(tiny_app: AppTest) -
         "超期待处置": "1",
     }
     assert map_names(tiny_app, "东街道", "西街道", "一社区") == [True, True, False]
-    assert tiny_app.selectbox(key="measure").value == "cases"
+    assert tiny_app.selectbox(key=widget_key("measure", "zh")).value == "cases"
     assert [chart.proto.spec for chart in tiny_app.get("plotly_chart")]  # the sparkline
     (top,) = tiny_app.dataframe
     assert top.value["cases"].tolist() == [3, 2, 1, 1, 1]
@@ -166,7 +167,7 @@ def test_map_page_is_the_default_and_shows_the_area_figures(tiny_app: AppTest) -
 def test_a_preset_changes_the_numbers(tiny_app: AppTest, preset: str, cases: str, caption: str) -> None:
     tiny_app.run()
     assert metrics(tiny_app)["上报案件"] == "8"
-    tiny_app.sidebar.selectbox(key="period").set_value(preset).run()
+    tiny_app.sidebar.selectbox(key=widget_key("period", "zh")).set_value(preset).run()
     assert not tiny_app.exception
     assert metrics(tiny_app)["上报案件"] == cases
     assert caption in [c.value for c in tiny_app.sidebar.caption]
@@ -214,7 +215,7 @@ def test_a_wall_screen_url_names_the_view(tiny_app: AppTest) -> None:
     tiny_app.run()
     assert not tiny_app.exception
     assert crumbs(tiny_app) == ["测试区", "东街道"]
-    assert tiny_app.sidebar.selectbox(key="period").value == "last_week"
+    assert tiny_app.sidebar.selectbox(key=widget_key("period", "zh")).value == "last_week"
     assert metrics(tiny_app)["Cases"] == "0"  # the east street had nothing reported 05-20 … 05-26
 
 
@@ -223,8 +224,8 @@ def test_switching_to_english_changes_the_labels(tiny_app: AppTest) -> None:
     tiny_app.sidebar.radio(key="lang").set_value("en").run()
     assert not tiny_app.exception
     assert set(metrics(tiny_app)) >= {"Cases", "Closure rate", "On-time closure", "Overdue pending"}
-    assert tiny_app.sidebar.selectbox(key="period").label == "Period"
-    assert tiny_app.selectbox(key="measure").label == "Shade areas by"
+    assert tiny_app.sidebar.selectbox(key=widget_key("period", "en")).label == "Period"
+    assert tiny_app.selectbox(key=widget_key("measure", "en")).label == "Shade areas by"
     assert "Reported 2024-05-01 to 2024-05-30" in [c.value for c in tiny_app.sidebar.caption]
     assert [button.label for button in tiny_app.get("download_button")] == [
         "Cases CSV",
@@ -232,7 +233,7 @@ def test_switching_to_english_changes_the_labels(tiny_app: AppTest) -> None:
         "Areas CSV",
         "Areas GeoJSON",
     ]
-    assert tiny_app.sidebar.multiselect(key="onemap_status").options[:2] == ["Reported", "Rejected"]
+    assert tiny_app.sidebar.multiselect(key=widget_key("onemap_status", "en")).options[:2] == ["Reported", "Rejected"]
     tiny_app.switch_page(OVERVIEW).run()
     assert not tiny_app.exception
     assert set(metrics(tiny_app)) >= {"Cases", "Closed", "Closure rate", "Overdue pending now", "District"}
@@ -240,10 +241,10 @@ def test_switching_to_english_changes_the_labels(tiny_app: AppTest) -> None:
 
 def test_the_filters_narrow_the_map_page(tiny_app: AppTest) -> None:
     tiny_app.run()
-    tiny_app.sidebar.multiselect(key="onemap_channel").set_value(["hotline"]).run()
+    tiny_app.sidebar.multiselect(key=widget_key("onemap_channel", "zh")).set_value(["hotline"]).run()
     assert metrics(tiny_app)["上报案件"] == "2"
-    tiny_app.sidebar.multiselect(key="onemap_channel").set_value([]).run()
-    tiny_app.sidebar.multiselect(key="onemap_status").set_value(["closed", "evaluated"]).run()
+    tiny_app.sidebar.multiselect(key=widget_key("onemap_channel", "zh")).set_value([]).run()
+    tiny_app.sidebar.multiselect(key=widget_key("onemap_status", "zh")).set_value(["closed", "evaluated"]).run()
     assert metrics(tiny_app)["上报案件"] == "3"
     assert metrics(tiny_app)["结案率"] == "100.0%"
 

@@ -251,3 +251,47 @@ def test_area_names_sit_on_their_areas_on_a_full_page_load(browser: DevTools, ap
     assert {name for name, _, _ in labels} == {"东街道", "西街道"}
     for name, dx, dy in labels:
         assert abs(dx) <= 2 and abs(dy) <= 2, f"{name} is drawn {dx:.0f}, {dy:.0f} px off its area"
+
+
+def _text_of(testid: str, label: str) -> str | None:
+    """The text a labelled box (``stSelectbox``) shows, found by its label."""
+    return f"""[...document.querySelectorAll('[data-testid="{testid}"]')]
+        .find(w => w.querySelector('label')?.innerText.trim() === {json.dumps(label)})
+        ?.querySelector('input[role=combobox]')?.value ?? null"""
+
+
+def _click_language(name: str) -> str:
+    return f"[...document.querySelectorAll('label')].find(l => l.innerText.trim() === {json.dumps(name)}).click()"
+
+
+def _open_page(browser: DevTools, app_url: str) -> None:
+    browser.call("Page.navigate", url=app_url)
+    _poll(lambda: browser.evaluate(_text_of("stSelectbox", "时间范围")), timeout=90, what="the period box")
+    _poll(lambda: browser.evaluate(_APP_IDLE), timeout=60, what="the page to finish running")
+
+
+def test_a_filter_list_offers_its_values_only(browser: DevTools, app_url: str) -> None:
+    _open_page(browser, app_url)
+    # no "Select all" (English whatever the language, and no use: an empty filter is all of them)
+    browser.evaluate(
+        """[...document.querySelectorAll('[data-testid="stMultiSelect"]')]
+            .find(w => w.querySelector('label')?.innerText.trim() === '来源渠道')
+            .querySelector('input').click()"""
+    )
+    options = _poll(
+        lambda: browser.evaluate("[...document.querySelectorAll('[role=option]')].map(o => o.innerText.trim())"),
+        timeout=10,
+        what="the channel list",
+    )
+    assert "12345热线" in options and not [o for o in options if "Select all" in o]
+
+
+def test_the_boxes_follow_the_language(browser: DevTools, app_url: str) -> None:
+    _open_page(browser, app_url)
+    assert browser.evaluate(_text_of("stSelectbox", "时间范围")) == "近30天"
+    assert browser.evaluate(_text_of("stSelectbox", "分级设色指标")) == "案件数"
+    browser.evaluate(_click_language("English"))
+    _poll(lambda: browser.evaluate(_text_of("stSelectbox", "Period")), timeout=60, what="the English boxes")
+    _poll(lambda: browser.evaluate(_APP_IDLE), timeout=60, what="the page to finish running")
+    assert browser.evaluate(_text_of("stSelectbox", "Period")) == "Last 30 days"
+    assert browser.evaluate(_text_of("stSelectbox", "Shade areas by")) == "Cases"
