@@ -215,7 +215,7 @@ def test_a_wall_screen_url_names_the_view(tiny_app: AppTest) -> None:
     tiny_app.run()
     assert not tiny_app.exception
     assert crumbs(tiny_app) == ["测试区", "东街道"]
-    assert tiny_app.sidebar.selectbox(key=widget_key("period", "zh")).value == "last_week"
+    assert tiny_app.sidebar.selectbox(key=widget_key("period", "en")).value == "last_week"
     assert metrics(tiny_app)["Cases"] == "0"  # the east street had nothing reported 05-20 … 05-26
 
 
