@@ -30,9 +30,12 @@ def show_figures(
     as_of: dt.datetime,
     colour: str,
     unclassified: int = 0,
+    overdue: int | None = None,
 ) -> None:
     """Four figures (an ``area_figures`` row), the top categories (``top_categories``), how many cases have no
     GB/T class (``unclassified``, always said when any) and a sparkline of the daily counts (``daily_counts``).
+    ``overdue``: the pending cases past their deadline whenever reported (``overdue_pending``), the same number as
+    the alerts' legend on the map; else the figures' own (of the cases reported in the period).
     """
     t = translator(lang)
     closed, awaiting = int(figures["closed"]), int(figures["awaiting_closure"])
@@ -40,8 +43,8 @@ def show_figures(
     left.metric(t("panel.cases"), f"{int(figures['cases']):,}")
     right.metric(
         t("panel.overdue"),
-        f"{int(figures['overdue']):,}",
-        help=t("panel.overdue_help", as_of=f"{as_of:%Y-%m-%d %H:%M}"),
+        f"{int(figures['overdue'] if overdue is None else overdue):,}",
+        help=t("panel.overdue_help" if overdue is None else "panel.overdue_now_help", as_of=f"{as_of:%Y-%m-%d %H:%M}"),
     )
     left.metric(
         t("panel.closure_rate"),

@@ -66,6 +66,9 @@ class MapView:
     camera_events: pd.DataFrame = field(default_factory=_empty)
     facilities: pd.DataFrame = field(default_factory=_empty)
     alerts: pd.DataFrame = field(default_factory=_empty)
+    #: overdue_pending's ``overdue`` for the same filters: all overdue cases, also those not drawn (no coordinates,
+    #: over the cap), so that the legend and the panel beside the map say the same number. None: not known.
+    overdue_total: int | None = None
     lang: str = "zh"
     level_label: str | None = None  # None: "grids" in the view's language
     layers: tuple[str, ...] = DEFAULT_LAYERS
@@ -161,6 +164,8 @@ def _areas(m: folium.Map, view: MapView, areas: pd.DataFrame, settings: Settings
             level_label=level,
             value_format=value_format(view.measure),
             no_data_label=t("layer.no_data", lang),
+            # a count of 0 (or 0 per resident or km²) is nothing happened: drawn as none, not as a class
+            zero_colour=layers.ZERO_COLOUR if measure(view.measure).kind in ("count", "density") else None,
             features=features,
         ).add_to(m)
     return _boundaries(areas, level=level, lang=lang, settings=settings, filled=not coloured, features=features).add_to(
@@ -242,6 +247,7 @@ def build_map(view: MapView, *, settings: Settings) -> folium.Map:
             alerts,
             name=t("layer.alerts", lang),
             labels=labels(lang, "layer.alerts", layers.alerts.LABELS),
+            overdue_total=view.overdue_total,
             show="alerts" in shown,
         )
         fitted.append(layer.add_to(m))

@@ -49,6 +49,8 @@ def map_calls(scope: Scope, *, settings: Settings, now: dt.datetime) -> dict[str
             **scope.case_filters(dates=False),
         ),
         "figures": QueryCall.of(queries.area_figures, as_of=as_of, **cases),
+        # overdue is a state at as_of, whenever the case was reported: the panel's figure and the alerts' legend
+        "overdue": QueryCall.of(queries.overdue_pending, as_of=as_of, **scope.case_filters(dates=False)),
         "top": QueryCall.of(queries.top_categories, limit=5, **cases),
         "coverage": QueryCall.of(queries.category_coverage, **cases),
         "trend": QueryCall.of(queries.daily_counts, **cases),
@@ -66,8 +68,9 @@ def points_call(scope: Scope, *, total: int, settings: Settings) -> QueryCall | 
 @dataclass(frozen=True)
 class MapPage:
     """The map page's content: the ``view`` to draw, the area's ``figures`` (an ``area_figures`` row), its
-    ``top`` categories, how many of its cases have no GB/T class (``unclassified``), its daily ``trend``, and
-    whether the points were over the cap."""
+    ``top`` categories, how many of its cases have no GB/T class (``unclassified``), its daily ``trend``,
+    whether the points were over the cap, and how many of its cases are ``overdue`` (pending past their deadline
+    at the period's end or now, whenever reported: the number the alerts' legend shows)."""
 
     view: MapView
     figures: pd.Series
@@ -75,6 +78,7 @@ class MapPage:
     trend: pd.DataFrame
     points_capped: bool
     unclassified: int = 0
+    overdue: int = 0
 
 
 def map_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime) -> MapPage:
@@ -94,6 +98,7 @@ def map_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime)
         camera_events=frames["camera_events"],
         facilities=frames["facilities"],
         alerts=frames["alerts"],
+        overdue_total=int(frames["overdue"].iloc[0]["overdue"]),
         lang=scope.lang,
         level_label=level_label(frames["levels"], scope.map_depth, scope.lang),
         layers=scope.state.layers,
@@ -106,6 +111,7 @@ def map_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime)
         trend=frames["trend"],
         points_capped=points is None,
         unclassified=int(frames["coverage"].iloc[0]["unclassified"]),
+        overdue=int(frames["overdue"].iloc[0]["overdue"]),
     )
 
 

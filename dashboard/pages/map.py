@@ -49,6 +49,7 @@ def one_map() -> None:
             as_of=as_of,
             colour=settings.chart_colour,
             unclassified=page.unclassified,
+            overdue=page.overdue,
         )
         stem = f"{scope.area or 'all'}_{scope.start:%Y%m%d}-{scope.end:%Y%m%d}"
         panel.show_downloads(

@@ -140,12 +140,12 @@ def test_map_page_is_the_default_and_shows_the_area_figures(tiny_app: AppTest) -
     assert not tiny_app.exception
     assert tiny_app.subheader[0].value == "测试区"
     shown = metrics(tiny_app)
-    # May: 8 cases, closed 3 of 7 due (all on time), overdue at the range's end: t:3.
+    # May: 8 cases, closed 3 of 7 due (all on time); overdue at the range's end, whenever reported: t:3, t:7.
     assert {label: shown[label] for label in ("上报案件", "结案率", "按期结案率", "超期待处置")} == {
         "上报案件": "8",
         "结案率": "42.9%",
         "按期结案率": "42.9%",
-        "超期待处置": "1",
+        "超期待处置": "2",
     }
     assert map_names(tiny_app, "东街道", "西街道", "一社区") == [True, True, False]
     assert tiny_app.selectbox(key=widget_key("measure", "zh")).value == "cases"
@@ -348,3 +348,17 @@ def test_a_demo_database_says_so_on_every_page(tmp_path: Path, monkeypatch: pyte
         assert not app.exception
         assert len([b for b in badges(app) if "演示数据" in b]) == 2  # in the sidebar and above the page
         assert any("演示数据" in b for b in (m.value for m in app.sidebar.markdown))
+
+
+def test_one_overdue_number_on_the_map_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # t:3 and t:7 are overdue at the end of May; t:7 was reported in April (and t:8 has no coordinates)
+    app = _app(located_db(tmp_path / "onemap.duckdb"), monkeypatch, tmp_path).run()
+    assert not app.exception
+    assert metrics(app)["超期待处置"] == "2"  # before: 1, the cases reported in May only
+    assert map_names(app, "已超期 2", "即将超期 0") == [True, True]  # the legend counts the same cases
+    unlocated = located_db(tmp_path / "other.duckdb")
+    with duckdb.connect(str(unlocated)) as con:  # one of them without coordinates
+        con.execute("UPDATE cases SET lon = NULL, lat = NULL WHERE case_uid = 't:7'")
+    app = _app(unlocated, monkeypatch, tmp_path).run()
+    assert metrics(app)["超期待处置"] == "2"
+    assert map_names(app, "已超期 2", "其中 1 件无坐标或超出点数上限，未画出") == [True, True]

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from tiny_db import build_tiny_db
 
@@ -102,9 +103,28 @@ def test_leaves_machine(url: str, leaves: bool) -> None:
 
 
 @pytest.fixture
-def app_url(tmp_path: Path) -> Iterator[str]:
+def app_env() -> dict[str, str]:
+    """Settings of the app under test, as ``ONEMAP_*`` environment variables (a test may override it)."""
+    return {}
+
+
+def _located(db: Path) -> Path:
+    """The tiny database with its cases placed in their communities (alerts and points need coordinates)."""
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE cases SET lon = 117.12, lat = 31.05 WHERE grid_l3 = '340102001001'")
+        con.execute("UPDATE cases SET lon = 117.17, lat = 31.05 WHERE grid_l3 = '340102001002'")
+        con.execute("UPDATE cases SET lon = 117.05, lat = 31.05 WHERE grid_l3 = '340102002001'")
+    return db
+
+
+@pytest.fixture
+def app_url(tmp_path: Path, app_env: dict[str, str]) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "ONEMAP_DB_PATH": str(build_tiny_db(tmp_path / "onemap.duckdb"))}
+    db = build_tiny_db(tmp_path / "onemap.duckdb")
+    if app_env.get("located"):
+        db = _located(db)
+    settings = {name: value for name, value in app_env.items() if name.startswith("ONEMAP_")}
+    env = {**os.environ, "ONEMAP_DB_PATH": str(db), **settings}
     command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true"]
     log = (tmp_path / "streamlit.log").open("wb")  # a file, not a pipe nobody reads: a full pipe blocks the server
     server = subprocess.Popen(
@@ -295,3 +315,29 @@ def test_the_boxes_follow_the_language(browser: DevTools, app_url: str) -> None:
     _poll(lambda: browser.evaluate(_APP_IDLE), timeout=60, what="the page to finish running")
     assert browser.evaluate(_text_of("stSelectbox", "Period")) == "Last 30 days"
     assert browser.evaluate(_text_of("stSelectbox", "Shade areas by")) == "Cases"
+
+
+# Every legend's visible box and every control's box, and which legends meet a control.
+_LEGEND_OVERLAPS = f"""(() => {{ const d = {_MAP_DOC};
+    const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const controls = [...d.querySelectorAll('.leaflet-control-layers, .leaflet-control-zoom')]
+        .map(e => e.getBoundingClientRect());
+    const legends = [...d.querySelectorAll('.onemap-legend')].map(e => {{
+        const r = e.getBoundingClientRect(), c = e.parentElement.getBoundingClientRect();  // what its corner shows
+        return {{left: r.left, right: r.right, top: Math.max(r.top, c.top), bottom: Math.min(r.bottom, c.bottom)}};
+    }});
+    return [legends.length, legends.filter(l => l.bottom > l.top && controls.some(c => hit(l, c))).length];
+}})()"""
+_ALL_LAYERS_ON = f"""{_MAP_DOC}.querySelectorAll('.leaflet-control-layers-overlays input[type=checkbox]')
+    .forEach(box => {{ if (!box.checked) box.click(); }})"""
+
+
+# a small map of located cases (alerts, points): the legends would reach the controls
+@pytest.mark.parametrize("app_env", [{"ONEMAP_MAP_HEIGHT": "300", "located": "yes"}])
+def test_legends_never_cover_the_controls(browser: DevTools, app_url: str) -> None:
+    browser.call("Page.navigate", url=app_url)
+    _poll(lambda: browser.evaluate(_LABEL_OFFSETS), timeout=90, what="the map")
+    browser.evaluate(_ALL_LAYERS_ON)
+    time.sleep(1)
+    legends, overlapping = browser.evaluate(_LEGEND_OVERLAPS)
+    assert legends >= 2 and overlapping == 0

@@ -36,6 +36,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "layer.alerts.overdue": {"zh": "已超期", "en": "Overdue"},
     "layer.alerts.warning": {"zh": "即将超期", "en": "Due soon"},
     "layer.alerts.legend": {"zh": "处置时限预警", "en": "Handling deadlines"},
+    "layer.alerts.not_drawn": {
+        "zh": "其中 {n} 件无坐标或超出点数上限，未画出",
+        "en": "{n} of them without coordinates or over the point cap: not drawn",
+    },
     "layer.alerts.category": {"zh": "类别", "en": "Category"},
     "layer.alerts.status": {"zh": "状态", "en": "Status"},
     "layer.alerts.dept": {"zh": "处置部门", "en": "Department"},
