@@ -98,7 +98,7 @@ def test_choropleth_bounds_colours_and_legend() -> None:
         f'<div><i style="background:{SEQUENTIAL[2]}"></i>4</div>'
         f'<div><i style="background:{SEQUENTIAL[-1]}"></i>10</div>'
     )
-    assert 'layer.on("remove", function () { legend.remove(); });' in html  # hidden with its layer
+    assert 'layer.on("remove", function () { var map = legend._map; legend.remove();' in html  # hidden with it
 
 
 def test_areas_with_no_cases_are_drawn_as_none_not_as_the_worst_class() -> None:
