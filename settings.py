@@ -98,6 +98,9 @@ class Settings:
     chart_open_colour: str = "#d9822b"
     #: Basemap: "none", "osm", "tianditu", "amap" or "custom".
     basemap: str = "none"
+    #: The basemaps the map page offers besides ``basemap`` and "none" (those this network can reach), e.g.
+    #: ["tianditu", "custom"]; in the environment comma-separated (``ONEMAP_BASEMAPS=tianditu,custom``).
+    basemaps: tuple[str, ...] = ()
     tile_url: str = ""
     tile_crs: str = "WGS-84"
     tile_token: str = ""
@@ -140,4 +143,8 @@ def load_settings(config_file: Path | None = None) -> Settings:
     for name in ("work_periods", "china_bbox"):
         if name in values:
             values[name] = tuple(tuple(v) if isinstance(v, list) else v for v in values[name])
+    if isinstance(values.get("basemaps"), str):
+        values["basemaps"] = tuple(name.strip() for name in values["basemaps"].split(",") if name.strip())
+    elif "basemaps" in values:
+        values["basemaps"] = tuple(values["basemaps"])
     return Settings(**values)

@@ -23,6 +23,7 @@ from settings import Settings
 from views import drill
 from views.calls import QueryCall, Runner
 from views.i18n import LANGUAGE_NAMES, LANGUAGES, Translate, name_column, translator
+from views.maps import offered_basemaps
 from views.periods import DEFAULT_PRESET, PRESETS, anchor_day, preset_range
 from views.scope import Scope, last_report_day, resolve
 from views.state import ViewState
@@ -267,6 +268,22 @@ def draw_measure(scope: Scope, settings: Settings, t: Translate, container: Any)
     if state != scope.state:
         commit(state, settings)
     return dataclasses.replace(scope, state=state)
+
+
+BASEMAP_KEY = "onemap_basemap"
+
+
+def draw_basemap(settings: Settings, t: Translate, container: Any, *, lang: str) -> str:
+    """The basemap the map is drawn on, chosen among those configured (``views.maps.offered_basemaps``); no box
+    when there is only the one."""
+    offered = offered_basemaps(settings)
+    if len(offered) == 1:
+        return offered[0]
+    key = _language_key(BASEMAP_KEY, lang)
+    _seed(key, st.session_state.get(BASEMAP_KEY, settings.basemap))
+    chosen = container.selectbox(t("map.basemap"), offered, format_func=lambda b: t(f"basemap.{b}"), key=key)
+    st.session_state[BASEMAP_KEY] = chosen  # kept across a language switch
+    return chosen
 
 
 def period_moved(scope: Scope, run: Runner, *, today: dt.date) -> bool:

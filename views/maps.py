@@ -74,17 +74,32 @@ class MapView:
     layers: tuple[str, ...] = DEFAULT_LAYERS
     bin_size_m: float = 500.0  # the size_m hex_bins was called with
     colour_points_by: str = "category"  # "category" or "status"
+    basemap: str | None = None  # one of offered_basemaps(settings); None: the configured one
 
 
-def map_crs(settings: Settings) -> str:
-    """The coordinate system the map's vectors are drawn in (that of the configured basemap's tiles)."""
-    return display_crs(settings.basemap, tile_crs=settings.tile_crs)
+def offered_basemaps(settings: Settings) -> tuple[str, ...]:
+    """The basemaps the map page offers: none (the grids alone), the configured one, and ``settings.basemaps``.
+
+    Raises ValueError naming a basemap that is not one of ``layers.BASEMAPS``, or one whose configuration is
+    incomplete (custom without ``tile_url``, 天地图 without ``tile_token``)."""
+    offered = tuple(dict.fromkeys(("none", settings.basemap, *settings.basemaps)))
+    for basemap in offered:
+        tile_layers(  # checks the name and the configuration it needs
+            basemap, tile_url=settings.tile_url, token=settings.tile_token, tile_crs=settings.tile_crs
+        )
+    return offered
 
 
-def new_map(settings: Settings) -> folium.Map:
-    """An empty map with the configured basemap (none by default)."""
+def map_crs(settings: Settings, basemap: str | None = None) -> str:
+    """The coordinate system the map's vectors are drawn in: that of the tiles of ``basemap`` (default: the
+    configured one)."""
+    return display_crs(basemap or settings.basemap, tile_crs=settings.tile_crs)
+
+
+def new_map(settings: Settings, basemap: str | None = None) -> folium.Map:
+    """An empty map with ``basemap`` (default: the configured one, none unless configured)."""
     tiles = tile_layers(
-        settings.basemap,
+        basemap or settings.basemap,
         tile_url=settings.tile_url,
         token=settings.tile_token,
         attribution=settings.tile_attribution,
@@ -185,7 +200,7 @@ def build_map(view: MapView, *, settings: Settings) -> folium.Map:
     if view.measure not in AREA_MEASURES:
         raise ValueError(f"unknown measure {view.measure!r}; choose one of {list(AREA_MEASURES)}")
     lang, shown = view.lang, set(view.layers)
-    crs = map_crs(settings)
+    crs = map_crs(settings, view.basemap)
     cap = settings.max_points
     areas = simplify_frame(shift_frame(view.areas, crs))
     points = shift_frame(_located(view.points).head(cap), crs)
@@ -195,7 +210,7 @@ def build_map(view: MapView, *, settings: Settings) -> folium.Map:
     cameras = shift_frame(_busiest(_located(view.cameras), view.camera_events, cap), crs)
     facilities = shift_frame(_located(view.facilities).head(cap), crs)
 
-    m = new_map(settings)
+    m = new_map(settings, view.basemap)
     fitted: list[folium.Element] = []
     if not areas.empty:
         fitted.append(_areas(m, view, areas, settings))

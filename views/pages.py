@@ -81,8 +81,9 @@ class MapPage:
     overdue: int = 0
 
 
-def map_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime) -> MapPage:
-    """The map page of ``scope`` at ``now``, its frames read through ``run``."""
+def map_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, basemap: str | None = None) -> MapPage:
+    """The map page of ``scope`` at ``now``, its frames read through ``run``, on ``basemap`` (one of
+    ``views.maps.offered_basemaps``; None: the configured one)."""
     calls = map_calls(scope, settings=settings, now=now)
     frames = {name: run(call) for name, call in calls.items()}
     total = int(frames["points_total"].iloc[0]["cases"])
@@ -103,6 +104,7 @@ def map_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime)
         level_label=level_label(frames["levels"], scope.map_depth, scope.lang),
         layers=scope.state.layers,
         bin_size_m=settings.hex_size_m,
+        basemap=basemap,
     )
     return MapPage(
         view=view,

@@ -24,9 +24,10 @@ def one_map() -> None:
     st.caption(t("period.range", start=scope.start, end=scope.end))
     map_column, panel_column = st.columns([3, 1], gap="medium")
     with map_column:
-        pick, note = st.columns([1, 2], vertical_alignment="bottom")
+        pick, base, note = st.columns([1, 1, 2], vertical_alignment="bottom")
         scope = sidebar.draw_measure(scope, settings, t, pick)
-        page = map_page(scope, run, settings=settings, now=now)
+        basemap = sidebar.draw_basemap(settings, t, base, lang=scope.lang)
+        page = map_page(scope, run, settings=settings, now=now, basemap=basemap)
         total, shown = page.view.points_total, len(page.view.points)
         note.caption(
             t("map.points_over", total=f"{total:,}", cap=f"{settings.max_points:,}")

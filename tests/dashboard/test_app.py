@@ -362,3 +362,18 @@ def test_one_overdue_number_on_the_map_page(tmp_path: Path, monkeypatch: pytest.
     app = _app(unlocated, monkeypatch, tmp_path).run()
     assert metrics(app)["超期待处置"] == "2"
     assert map_names(app, "已超期 2", "其中 1 件无坐标或超出点数上限，未画出") == [True, True]
+
+
+def test_the_configured_basemaps_are_offered_on_the_map_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _app(build_tiny_db(tmp_path / "onemap.duckdb"), monkeypatch, tmp_path).run()
+    assert not [box for box in app.selectbox if (box.key or "").startswith("onemap_basemap")]  # one: no box
+    app = _app(build_tiny_db(tmp_path / "b.duckdb"), monkeypatch, tmp_path, basemaps="osm").run()
+    box = app.selectbox(key=widget_key("onemap_basemap", "zh"))
+    assert (box.label, box.options, box.value) == ("底图", ["无底图（仅网格）", "OpenStreetMap"], "none")
+    assert map_names(app, "tile.openstreetmap.org") == [False]
+    box.set_value("osm").run()
+    assert not app.exception
+    assert map_names(app, "tile.openstreetmap.org") == [True]
+    app.sidebar.radio(key="lang").set_value("en").run()  # the choice survives a language switch
+    assert app.selectbox(key=widget_key("onemap_basemap", "en")).value == "osm"
+    assert map_names(app, "tile.openstreetmap.org") == [True]

@@ -12,6 +12,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{total} located cases, more than the {cap} limit: the map shows aggregates (choropleth; hexagon and "
         "heat layers in the layer control), not single cases",
     },
+    # the basemap box beside the map (only when settings.basemaps offers more than one)
+    "map.basemap": {"zh": "底图", "en": "Basemap"},
+    "basemap.none": {"zh": "无底图（仅网格）", "en": "None (grids only)"},
+    "basemap.osm": {"zh": "OpenStreetMap", "en": "OpenStreetMap"},
+    "basemap.tianditu": {"zh": "天地图", "en": "Tianditu"},
+    "basemap.amap": {"zh": "高德地图", "en": "Amap"},
+    "basemap.custom": {"zh": "本地瓦片底图", "en": "Local tiles"},
     # map layers: names in the layer control, legends (views.maps)
     "layer.boundaries": {"zh": "{level}边界", "en": "{level} boundaries"},
     "layer.choropleth": {"zh": "专题图", "en": "Thematic map"},
