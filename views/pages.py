@@ -25,6 +25,12 @@ def level_label(levels: pd.DataFrame, depth: int, lang: str) -> str:
     return str(named.get(depth, t("level.fallback", lang, depth=depth)))
 
 
+def shown_levels(levels: pd.DataFrame) -> pd.DataFrame:
+    """The grid levels worth a figure (a ``grid_level_counts`` frame): every level of the city's chain, and the
+    city outline (depth 0) only when one is loaded."""
+    return levels[(levels["depth"] > 0) | (levels["grids"] > 0)].reset_index(drop=True)
+
+
 # ---------------------------------------------------------------- the map page
 def map_calls(scope: Scope, *, settings: Settings, now: dt.datetime) -> dict[str, QueryCall]:
     """Every query the map page runs for ``scope`` at ``now``, but the case points (``points_call``)."""

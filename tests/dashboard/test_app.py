@@ -97,6 +97,7 @@ def test_overview_shows_the_fixture_numbers(tiny_app: AppTest) -> None:
         "网格": "1",
         "微网格": "0",
     }
+    assert "市" not in shown  # no city outline loaded: its level is not a figure
     assert len(tiny_app.get("plotly_chart")) == 2
     assert "智慧一张图 OneMap" in [title.value for title in tiny_app.sidebar.title]
 
