@@ -226,6 +226,8 @@ def test_the_label_table_refuses_a_key_defined_twice() -> None:
 
 
 def test_the_city_level_is_a_figure_only_when_its_outline_is_loaded() -> None:
+    import pandas as pd
+
     from views.pages import shown_levels
 
     levels = pd.DataFrame({"depth": [0, 1, 2], "name_zh": ["市", "区县", "街道"], "grids": [0, 1, 6]})
