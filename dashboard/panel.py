@@ -107,7 +107,11 @@ def show_downloads(
             "application/geo+json",
         ),
         "areas_csv": (lambda: exports.areas_csv(areas, lang=lang), "areas.csv", "text/csv"),
-        "areas_geojson": (lambda: exports.areas_geojson(areas), "areas.geojson", "application/geo+json"),
+        "areas_geojson": (
+            lambda: exports.areas_geojson(areas, lang=lang),
+            "areas.geojson",
+            "application/geo+json",
+        ),
     }
     st.markdown(f"**{t('export.title')}**")
     if total > cap:
@@ -120,7 +124,11 @@ def show_downloads(
                 file_name=f"onemap_{stem}_{suffix}",
                 mime=mime,
                 key=f"onemap_download_{key}",
-                help=t("export.help", rows=f"{min(total, cap):,}") if key.startswith("cases") else None,
+                help=(
+                    t("export.geojson_help" if key == "cases_geojson" else "export.help", rows=f"{min(total, cap):,}")
+                    if key.startswith("cases")
+                    else None
+                ),
                 on_click="ignore",
                 icon=":material/download:",
             )
