@@ -66,9 +66,6 @@ def show_figures(
     if top.empty:
         st.caption(t("panel.none"))
         return
-    if unclassified:
-        share = f"{unclassified / max(int(figures['cases']), 1):.1%}"
-        st.caption(t("panel.unclassified", cases=f"{unclassified:,}", share=share))
     table = pd.DataFrame(
         {
             "name": top[name_column(lang)].fillna(t("panel.unmapped")),
@@ -85,6 +82,9 @@ def show_figures(
             ),
         },
     )
+    if unclassified:  # kept in sight when it is not among the top classes
+        share = f"{unclassified / max(int(figures['cases']), 1):.1%}"
+        st.caption(t("panel.unclassified", cases=f"{unclassified:,}", share=share))
 
 
 def show_downloads(
