@@ -153,6 +153,8 @@ def test_map_page_is_the_default_and_shows_the_area_figures(tiny_app: AppTest) -
     assert [chart.proto.spec for chart in tiny_app.get("plotly_chart")]  # the sparkline
     (top,) = tiny_app.dataframe
     assert top.value["cases"].tolist() == [3, 2, 1, 1, 1]
+    # the cases without a GB/T class are said, whether or not they are among the top classes (t:8)
+    assert any(c.value.startswith("未归入国标类别 1 件（12.5%）") for c in tiny_app.caption)
 
 
 @pytest.mark.parametrize(
