@@ -11,6 +11,7 @@ from core.catalog import DEMO_MARKER
 from core.clock import local_now
 from etl.api import load_many, options_from_manifest
 from etl.runlog import LoadReport
+from etl.store import check_db_path
 from settings import ROOT, Settings
 
 from .generate import generate_demo
@@ -35,6 +36,7 @@ def build_demo(
     The demo's last day is ``end`` (default today), so "today" and "last 7 days" show data; the same
     arguments give the same database.
     """
+    check_db_path(settings.db_path)  # before a minute of generating, not after
     out_dir = Path(out_dir or DEFAULT_OUT)
     end = end or local_now(settings.timezone).date()
     manifest = generate_demo(

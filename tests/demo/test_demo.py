@@ -252,3 +252,14 @@ def test_the_demo_database_says_it_is_the_demo_and_maps_almost_every_case(tmp_pa
     # a real city maps almost all of its codes: a few percent without a GB/T class, and never the top class
     assert 0.01 < coverage["unclassified"] / coverage["cases"] < 0.05
     assert top["category_code"].notna().all()
+
+
+def test_a_demo_database_path_that_is_a_folder_is_refused_before_generating(tmp_path: Path, capsys) -> None:
+    from demo.cli import main
+
+    assert main(["--db", str(tmp_path), "--cases", "10", "--days", "2", "--out", str(tmp_path / "files")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: the database path {tmp_path} is a folder, not a file; name a file in it, e.g. "
+        f"{tmp_path / 'onemap.duckdb'}"
+    )
+    assert not (tmp_path / "files").exists()  # nothing generated
