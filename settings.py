@@ -15,6 +15,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent
 REFERENCE_DIR = ROOT / "data" / "reference"
+#: Where the database is unless configured: the one path where the dashboard's first start builds the demo city.
+DEFAULT_DB_PATH = ROOT / "data" / "onemap.duckdb"
 
 #: Number of grid-level columns (grid_l1 … grid_l5) on every located entity.
 MAX_GRID_LEVELS = 5
@@ -23,7 +25,11 @@ MAX_GRID_LEVELS = 5
 @dataclass(frozen=True)
 class Settings:
     #: The DuckDB database file the dashboard reads and the ETL writes.
-    db_path: Path = ROOT / "data" / "onemap.duckdb"
+    db_path: Path = DEFAULT_DB_PATH
+    #: Build the demo city when the dashboard starts and finds no database at ``db_path``. Always so at the
+    #: default path; at a configured one only when this is on (a missing file there is more likely a typo or an
+    #: unmounted volume than a wish for invented cases, which later real loads would merge into).
+    demo_on_first_start: bool = False
     #: Rows processed per ETL chunk: bounds memory on 10M-row files.
     etl_chunk_rows: int = 250_000
     #: Prepared case rows merged into the database per insert. DuckDB writes an insert of this size straight
@@ -34,8 +40,16 @@ class Settings:
     rollup_min_reduction: float = 3.0
     #: Below this many cases every rollup is kept.
     rollup_min_cases: int = 100_000
-    #: DuckDB memory limit for a load; beyond it DuckDB spills to a temp directory beside the database.
+    #: DuckDB's memory limit for a load; beyond it DuckDB spills to a temp directory beside the database. It
+    #: bounds DuckDB's buffers only, not the chunks Python prepares: see ``etl_max_memory`` and etl/membound.py.
     etl_memory_limit: str = "1GB"
+    #: The most resident memory a load's whole process may use, e.g. "1.5GB"; empty = not bounded. A load sizes
+    #: its chunks, inserts and DuckDB's limit to fit it, and is stopped (nothing written) if it crosses it.
+    etl_max_memory: str = ""
+    #: Times before this day, or later than the load's "now" (or ``--as-of``) plus the tolerance, are rejected as
+    #: implausible (an empty Excel date cell reads as 1899-12-30; a typo as 2099).
+    earliest_time: str = "2000-01-01"
+    future_tolerance_hours: float = 24.0
     #: Working periods of a working day, minutes after midnight (08:00–12:00, 14:00–18:00).
     work_periods: tuple[tuple[int, int], ...] = ((8 * 60, 12 * 60), (14 * 60, 18 * 60))
     #: Fraction of a step's limit after which it shows yellow; red when overdue.
@@ -86,6 +100,9 @@ class Settings:
     chart_open_colour: str = "#d9822b"
     #: Basemap: "none", "osm", "tianditu", "amap" or "custom".
     basemap: str = "none"
+    #: The basemaps the map page offers besides ``basemap`` and "none" (those this network can reach), e.g.
+    #: ["tianditu", "custom"]; in the environment comma-separated (``ONEMAP_BASEMAPS=tianditu,custom``).
+    basemaps: tuple[str, ...] = ()
     tile_url: str = ""
     tile_crs: str = "WGS-84"
     tile_token: str = ""
@@ -128,4 +145,8 @@ def load_settings(config_file: Path | None = None) -> Settings:
     for name in ("work_periods", "china_bbox"):
         if name in values:
             values[name] = tuple(tuple(v) if isinstance(v, list) else v for v in values[name])
+    if isinstance(values.get("basemaps"), str):
+        values["basemaps"] = tuple(name.strip() for name in values["basemaps"].split(",") if name.strip())
+    elif "basemaps" in values:
+        values["basemaps"] = tuple(values["basemaps"])
     return Settings(**values)

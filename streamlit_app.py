@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.clock import local_minute
 from dashboard import context
-from dashboard.first_start import ensure_database
+from dashboard.first_start import NoDatabaseError, draw_dataset_label, ensure_database
 from dashboard.sidebar import draw_language, draw_sidebar
 from settings import load_settings
 from views.i18n import translator
@@ -17,9 +17,14 @@ st.sidebar.title("智慧一张图 OneMap")
 lang = draw_language(settings)
 t = translator(lang)
 
-if not settings.db_path.exists():
-    with st.spinner(t("app.first_start")):
-        ensure_database(settings)
+try:
+    if not settings.db_path.is_file():
+        with st.spinner(t("app.first_start")):
+            ensure_database(settings)
+except NoDatabaseError as problem:
+    st.error(t("dataset.missing", problem=problem, path=settings.db_path))
+    st.stop()
+demo = draw_dataset_label(settings, t)
 
 page = st.navigation(
     [
@@ -28,6 +33,6 @@ page = st.navigation(
         st.Page("dashboard/pages/trends.py", title=t("page.trends"), icon=":material/trending_up:"),
     ]
 )
-st.set_page_config(page_title=f"{page.title} · {t('app.title')}")
+st.set_page_config(page_title=" · ".join([page.title, t("app.title"), *([t("dataset.demo")] if demo else [])]))
 context.set_scope(draw_sidebar(settings, lang=lang, today=local_minute(settings.timezone).date()))
 page.run()

@@ -231,7 +231,7 @@ def _date_range_widget(at: Any) -> Any:
     from dashboard import sidebar
 
     if not at.sidebar.date_input:
-        periods = [box for box in at.sidebar.selectbox if box.key == getattr(sidebar, "PERIOD_KEY", "period")]
+        periods = [box for box in at.sidebar.selectbox if (box.key or "").startswith(sidebar.PERIOD_KEY)]
         if periods:
             periods[0].set_value("custom")
             at.run()

@@ -27,6 +27,10 @@ from settings import MAX_GRID_LEVELS
 
 from .measures import CASE_COUNTS
 
+#: The ``schema_meta`` key that marks a database as the generated demo city (written by ``demo.build_demo`` in
+#: the commit that loads it; read by ``queries.dataset_facts``, so every screen can say 演示数据).
+DEMO_MARKER = "demo"
+
 #: Grid-level columns of every located entity, by depth (1 = top level): the only grid identifiers SQL may use.
 GRID_LEVEL_COLUMNS: dict[int, str] = {depth: f"grid_l{depth}" for depth in range(1, MAX_GRID_LEVELS + 1)}
 GRID_COLUMNS: tuple[str, ...] = tuple(GRID_LEVEL_COLUMNS.values())

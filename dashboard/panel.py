@@ -22,10 +22,20 @@ from . import cache
 
 
 def show_figures(
-    figures: pd.Series, top: pd.DataFrame, trend: pd.DataFrame, *, lang: str, as_of: dt.datetime, colour: str
+    figures: pd.Series,
+    top: pd.DataFrame,
+    trend: pd.DataFrame,
+    *,
+    lang: str,
+    as_of: dt.datetime,
+    colour: str,
+    unclassified: int = 0,
+    overdue: int | None = None,
 ) -> None:
-    """Four figures (an ``area_figures`` row), the top categories (``top_categories``) and a sparkline of the
-    daily counts (``daily_counts``).
+    """Four figures (an ``area_figures`` row), the top categories (``top_categories``), how many cases have no
+    GB/T class (``unclassified``, always said when any) and a sparkline of the daily counts (``daily_counts``).
+    ``overdue``: the pending cases past their deadline whenever reported (``overdue_pending``), the same number as
+    the alerts' legend on the map; else the figures' own (of the cases reported in the period).
     """
     t = translator(lang)
     closed, awaiting = int(figures["closed"]), int(figures["awaiting_closure"])
@@ -33,8 +43,8 @@ def show_figures(
     left.metric(t("panel.cases"), f"{int(figures['cases']):,}")
     right.metric(
         t("panel.overdue"),
-        f"{int(figures['overdue']):,}",
-        help=t("panel.overdue_help", as_of=f"{as_of:%Y-%m-%d %H:%M}"),
+        f"{int(figures['overdue'] if overdue is None else overdue):,}",
+        help=t("panel.overdue_help" if overdue is None else "panel.overdue_now_help", as_of=f"{as_of:%Y-%m-%d %H:%M}"),
     )
     left.metric(
         t("panel.closure_rate"),
@@ -72,6 +82,9 @@ def show_figures(
             ),
         },
     )
+    if unclassified:  # kept in sight when it is not among the top classes
+        share = f"{unclassified / max(int(figures['cases']), 1):.1%}"
+        st.caption(t("panel.unclassified", cases=f"{unclassified:,}", share=share))
 
 
 def show_downloads(
@@ -94,7 +107,11 @@ def show_downloads(
             "application/geo+json",
         ),
         "areas_csv": (lambda: exports.areas_csv(areas, lang=lang), "areas.csv", "text/csv"),
-        "areas_geojson": (lambda: exports.areas_geojson(areas), "areas.geojson", "application/geo+json"),
+        "areas_geojson": (
+            lambda: exports.areas_geojson(areas, lang=lang),
+            "areas.geojson",
+            "application/geo+json",
+        ),
     }
     st.markdown(f"**{t('export.title')}**")
     if total > cap:
@@ -107,7 +124,11 @@ def show_downloads(
                 file_name=f"onemap_{stem}_{suffix}",
                 mime=mime,
                 key=f"onemap_download_{key}",
-                help=t("export.help", rows=f"{min(total, cap):,}") if key.startswith("cases") else None,
+                help=(
+                    t("export.geojson_help" if key == "cases_geojson" else "export.help", rows=f"{min(total, cap):,}")
+                    if key.startswith("cases")
+                    else None
+                ),
                 on_click="ignore",
                 icon=":material/download:",
             )

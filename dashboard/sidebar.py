@@ -23,6 +23,7 @@ from settings import Settings
 from views import drill
 from views.calls import QueryCall, Runner
 from views.i18n import LANGUAGE_NAMES, LANGUAGES, Translate, name_column, translator
+from views.maps import offered_basemaps
 from views.periods import DEFAULT_PRESET, PRESETS, anchor_day, preset_range
 from views.scope import Scope, last_report_day, resolve
 from views.state import ViewState
@@ -59,6 +60,24 @@ def go_to(code: str | None) -> None:
     st.session_state[VIEW_KEY] = st.session_state[VIEW_KEY].replace(area=code)
 
 
+def widget_key(name: str, lang: str) -> str:
+    """The key of widget ``name`` (e.g. ``PERIOD_KEY``) while the interface is in ``lang``.
+
+    A widget whose options read in one language is another widget in the other: Streamlit keeps the option
+    texts a keyed widget showed when only its ``format_func`` changes, so after a switch to English the period
+    and measure boxes went on reading in Chinese. Its value is carried over through the ``ViewState``.
+    """
+    return f"{name}.{lang}"
+
+
+def _language_key(name: str, lang: str) -> str:
+    """``widget_key(name, lang)``, the other languages' keys of the widget dropped (seeded anew on return)."""
+    for other in LANGUAGES:
+        if other != lang:
+            st.session_state.pop(widget_key(name, other), None)
+    return widget_key(name, lang)
+
+
 def _seed(key: str, value: Any) -> None:
     """Start widget ``key`` at ``value`` unless it holds a value of its own (set before the widget is drawn)."""
     if key not in st.session_state:
@@ -85,8 +104,9 @@ def _period(state: ViewState, extent: pd.DataFrame, settings: Settings, t: Trans
     anchor = anchor_day(today, last)
     days = settings.default_range_days
     labels = {preset: t(f"period.{preset}", days=days) for preset in PRESETS}
-    _seed(PERIOD_KEY, state.preset)
-    preset = st.selectbox(t("period.label"), PRESETS, format_func=labels.__getitem__, key=PERIOD_KEY)
+    key = _language_key(PERIOD_KEY, state.lang)
+    _seed(key, state.preset)
+    preset = st.selectbox(t("period.label"), PRESETS, format_func=labels.__getitem__, key=key)
     if preset != "custom":
         start, end = preset_range(preset, anchor, days=days)
         st.caption(t("period.range", start=start, end=end))
@@ -126,26 +146,30 @@ def _multiselect(
     offered = [value for value in held if value in names]
     if key not in st.session_state or offered != held:
         st.session_state[key] = offered
-    picked = st.multiselect(label, list(names), format_func=names.__getitem__, placeholder=t("filter.all"), key=key)
+    # "Select all" (English in every language) is no use here: an empty filter is all of them
+    picked = st.multiselect(
+        label, list(names), format_func=names.__getitem__, placeholder=t("filter.all"), key=key, select_all=False
+    )
     return tuple(picked)
 
 
 def _filters(state: ViewState, run: Runner, lang: str, t: Translate) -> ViewState:
     name = name_column(lang)
+    keys = {field: _language_key(key, lang) for field, key in FILTER_KEYS.items()}
     channels = run(QueryCall.of(queries.channel_names))
     categories = run(QueryCall.of(queries.category_names))
     majors = categories.drop_duplicates("major_code")
     majors = majors.assign(label=majors["major_code"] + " " + majors[name_column(lang, "major_name")])
     chosen: dict[str, tuple[str, ...]] = {
         "channel": _multiselect(
-            t("filter.channel"), channels, "channel", name, key=FILTER_KEYS["channel"], start=state.channel, t=t
+            t("filter.channel"), channels, "channel", name, key=keys["channel"], start=state.channel, t=t
         ),
         "category_major": _multiselect(
             t("filter.category_major"),
             majors,
             "major_code",
             "label",
-            key=FILTER_KEYS["category_major"],
+            key=keys["category_major"],
             start=state.category_major,
             t=t,
         ),
@@ -154,18 +178,18 @@ def _filters(state: ViewState, run: Runner, lang: str, t: Translate) -> ViewStat
     minors = minors.assign(label=minors["code"] + " " + minors[name])
     if chosen["category_major"]:
         chosen["category"] = _multiselect(
-            t("filter.category"), minors, "code", "label", key=FILTER_KEYS["category"], start=state.category, t=t
+            t("filter.category"), minors, "code", "label", key=keys["category"], start=state.category, t=t
         )
     else:
-        st.multiselect(t("filter.category"), [], placeholder=t("filter.category_hint"), disabled=True)
+        st.multiselect(t("filter.category"), [], placeholder=t("filter.category_hint"), disabled=True, select_all=False)
         chosen["category"] = ()
     states = run(QueryCall.of(queries.state_names))
     chosen["status"] = _multiselect(
-        t("filter.status"), states, "state", name, key=FILTER_KEYS["status"], start=state.status, t=t
+        t("filter.status"), states, "state", name, key=keys["status"], start=state.status, t=t
     )
     departments = run(QueryCall.of(queries.department_names))
     chosen["dept"] = _multiselect(
-        t("filter.dept"), departments, "dept_code", "label", key=FILTER_KEYS["dept"], start=state.dept, t=t
+        t("filter.dept"), departments, "dept_code", "label", key=keys["dept"], start=state.dept, t=t
     )
     return state.replace(**chosen)
 
@@ -237,14 +261,29 @@ def draw_sidebar(settings: Settings, *, lang: str, today: dt.date) -> Scope:
 
 def draw_measure(scope: Scope, settings: Settings, t: Translate, container: Any) -> Scope:
     """The measure the map shades areas by (drawn on the map page): the scope with the one chosen."""
-    _seed(MEASURE_KEY, scope.state.measure)
-    measure = container.selectbox(
-        t("measure.label"), AREA_MEASURES, format_func=lambda m: t(f"measure.{m}"), key=MEASURE_KEY
-    )
+    key = _language_key(MEASURE_KEY, scope.lang)
+    _seed(key, scope.state.measure)
+    measure = container.selectbox(t("measure.label"), AREA_MEASURES, format_func=lambda m: t(f"measure.{m}"), key=key)
     state = scope.state.replace(measure=measure)
     if state != scope.state:
         commit(state, settings)
     return dataclasses.replace(scope, state=state)
+
+
+BASEMAP_KEY = "onemap_basemap"
+
+
+def draw_basemap(settings: Settings, t: Translate, container: Any, *, lang: str) -> str:
+    """The basemap the map is drawn on, chosen among those configured (``views.maps.offered_basemaps``); no box
+    when there is only the one."""
+    offered = offered_basemaps(settings)
+    if len(offered) == 1:
+        return offered[0]
+    key = _language_key(BASEMAP_KEY, lang)
+    _seed(key, st.session_state.get(BASEMAP_KEY, settings.basemap))
+    chosen = container.selectbox(t("map.basemap"), offered, format_func=lambda b: t(f"basemap.{b}"), key=key)
+    st.session_state[BASEMAP_KEY] = chosen  # kept across a language switch
+    return chosen
 
 
 def period_moved(scope: Scope, run: Runner, *, today: dt.date) -> bool:

@@ -880,11 +880,13 @@ class CaseWriter:
         )
 
         # case columns read off the kept slots (later slots win)
-        def at(*slots: int) -> pa.Array:
+        def at(*slots: int, stale_after: int | None = None) -> pa.Array:
             value, present = np.zeros(n, np.int64), np.zeros(n, bool)
             for s in slots:
                 value = np.where(kept[:, s], times[:, s], value)
                 present |= kept[:, s]
+            if stale_after is not None:  # a step redone (rework) and not reached again: its old time is void
+                present &= ~(kept[:, stale_after] & ~kept[:, slots[-1]])
             return _times(value, present)
 
         last = len(SLOTS) - 1 - np.argmax(kept[:, ::-1], axis=1)
@@ -913,7 +915,7 @@ class CaseWriter:
                 "派遣时间": at(7, 9, 11),
                 "签收时间": at(12),
                 "处置时间": at(2, 17, 21),
-                "核查时间": at(18, 22),
+                "核查时间": at(18, 22, stale_after=21),
                 "结案时间": at(23),
                 "评价时间": at(24),
                 "处置部门编码": _dict(dept_now, self.pa_dept),

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from etl.cli import LOAD_ERRORS
+from etl.cli import LOAD_ERRORS, say_on_stderr
 from settings import load_settings
 
 from .build import DEFAULT_OUT, build_demo
@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    say_on_stderr()
     args = _parser().parse_args(argv)
     settings = load_settings()
     if args.db:

@@ -23,12 +23,17 @@ KEEP_BYTES = 256 << 20
 
 
 @functools.cache
-def keep_freed_memory() -> bool:
-    """Raise glibc's mmap and trim thresholds for this process (once); False where libc is not glibc."""
+def _libc() -> ctypes.CDLL | None:
     if platform.libc_ver()[0] != "glibc":
-        return False
+        return None
     name = ctypes.util.find_library("c")
-    if name is None:
+    return None if name is None else ctypes.CDLL(name)
+
+
+def keep_freed_memory(keep_bytes: int = KEEP_BYTES) -> bool:
+    """Set glibc's mmap threshold to ``keep_bytes`` and its trim threshold to twice it for this process (a
+    memory-bounded load keeps less: ``etl.membound``); False where libc is not glibc."""
+    libc = _libc()
+    if libc is None:
         return False
-    libc = ctypes.CDLL(name)
-    return bool(libc.mallopt(_M_MMAP_THRESHOLD, KEEP_BYTES)) and bool(libc.mallopt(_M_TRIM_THRESHOLD, 2 * KEEP_BYTES))
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, keep_bytes)) and bool(libc.mallopt(_M_TRIM_THRESHOLD, 2 * keep_bytes))

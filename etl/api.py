@@ -12,7 +12,7 @@ from typing import Any
 
 from settings import Settings
 
-from . import rollups, store
+from . import membound, rollups, store
 from .adjacency import ensure_adjacency
 from .allocator import keep_freed_memory
 from .assign import store_indexes
@@ -29,7 +29,9 @@ ENTITIES = ("grids", "cases", *SPECS)
 
 def init_db(settings: Settings) -> list[str]:
     """Create or migrate the schema and seed the shipped dictionaries; return the tables seeded."""
-    with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone) as con:
+    with store.writing(
+        settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone, what="init"
+    ) as con:
         seeded = seed_reference(con)
         # repairs derived tables an upgrade added
         rollups.refresh_after_loads(con, [], rollups.bin_sizes(settings), keep=rollups.keep_rule(settings))
@@ -56,18 +58,35 @@ def load(entity: str, path: Path, options: SourceOptions, *, settings: Settings,
 
 
 def load_many(
-    steps: Iterable[tuple[str, Path, SourceOptions]], *, settings: Settings, progress: bool = False
+    steps: Iterable[tuple[str, Path, SourceOptions]],
+    *,
+    settings: Settings,
+    progress: bool = False,
+    meta: Mapping[str, str] | None = None,
 ) -> list[LoadReport]:
     """Load several files in one commit (each is its own run in the run log).
 
     The case rollups (``etl/rollups.py``) are refreshed once, after the last file, for the days the case
     loads touched: a manifest of several case files rebuilds each day once, in the same commit. Every load
     refreshes them (a grid load moves the bins' frame; a rollup added by an upgrade is built by the next load).
+    ``meta``: facts about the database written to ``schema_meta`` in the same commit (e.g. the demo marker).
     """
-    keep_freed_memory()
     reports = []
-    with store.writing(settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone) as con:
+    steps = list(steps)
+    what = "; ".join(f"{entity} {Path(path).name}" for entity, path, _ in steps) or "a load of nothing"
+    memory = membound.plan(settings, [Path(path) for _, path, _ in steps])
+    settings = memory.settings(settings)
+    keep_freed_memory(memory.keep_bytes)
+    guard = membound.MemoryGuard(memory.bound, what=what)
+    with (
+        store.writing(
+            settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone, what=what
+        ) as con,
+        guard.watch(con),
+    ):
         seed_reference(con)
+        for key, value in (meta or {}).items():
+            con.execute("INSERT OR REPLACE INTO schema_meta VALUES ($key, $value)", {"key": key, "value": value})
         for entity, path, options in steps:
             reports.append(_load_one(con, entity, Path(path), options, settings, progress))
         case_reports = [report for report in reports if report.entity == "cases"]
@@ -91,6 +110,8 @@ def options_from_manifest(step: Mapping[str, Any], **extra: Any) -> SourceOption
     keys = {
         "source",
         "crs",
+        "force_crs",
+        "level",
         "channel",
         "category_system",
         "encoding",

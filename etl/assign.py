@@ -74,7 +74,7 @@ class GridAssigner:
         ``geometries``: where to get the polygons (in ``grids`` order) when ``grids`` has no geom_wkb; they
         are read only when an index has to be built.
         """
-        self._grids = grids.reset_index(drop=True)
+        self._grids = grids[grids["depth"] >= 1].reset_index(drop=True)  # not the city outline (``_LOOKED_UP``)
         self._cached = cached or {}
         self._geometries = geometries
         starts, ends = _datetimes(self._grids["valid_from"]), _datetimes(self._grids["valid_to"])
@@ -86,11 +86,12 @@ class GridAssigner:
 
     @classmethod
     def from_db(cls, con: duckdb.DuckDBPyConnection) -> GridAssigner:
-        grids = con.execute(f"SELECT code, depth, parent_code, valid_from, valid_to FROM grid {_ORDER}").df()
+        columns = "code, depth, parent_code, valid_from, valid_to"
+        grids = con.execute(f"SELECT {columns} FROM grid {_LOOKED_UP} {_ORDER}").df()
         cached = read_indexes(con, grids_key(con))
 
         def geometries() -> np.ndarray:
-            blobs = con.execute(f"SELECT geom_wkb FROM grid {_ORDER}").fetchnumpy()["geom_wkb"]
+            blobs = con.execute(f"SELECT geom_wkb FROM grid {_LOOKED_UP} {_ORDER}").fetchnumpy()["geom_wkb"]
             return shapely.from_wkb(np.array([bytes(b) for b in blobs], dtype=object))
 
         return cls(grids, cached, geometries)
@@ -238,6 +239,9 @@ def _ancestor_rows(rows: np.ndarray, depths: np.ndarray, parent_index: np.ndarra
 
 
 _ORDER = "ORDER BY depth, code, valid_from"
+#: The grids points are looked up in: every level but the city outline (depth 0), which holds every case of the
+#: city and has no column in ``cases``.
+_LOOKED_UP = "WHERE depth >= 1"
 
 
 def grids_key(con: duckdb.DuckDBPyConnection) -> str:

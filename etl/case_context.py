@@ -5,15 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from core.clock import local_now
 from core.workcal import WorkCalendar
 from settings import Settings
 
 from .assign import LEVEL_COLUMNS, GridAssigner
+from .crs import ResolvedCrs
+from .timebounds import TimeBounds
 from .values import STRING
 
 #: Workflow step time fields in their required order.
@@ -47,6 +51,14 @@ def _names(frame: pd.DataFrame, key: str, *labels: str) -> dict[str, str]:
     return out
 
 
+def _unique_names(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """name (lower case) → code, for the names that name one code only."""
+    codes: dict[str, set[str]] = {}
+    for name, code in pairs:
+        codes.setdefault(str(name).strip().lower(), set()).add(str(code))
+    return {name: next(iter(found)) for name, found in codes.items() if len(found) == 1}
+
+
 @dataclass
 class CaseContext:
     settings: Settings
@@ -58,13 +70,20 @@ class CaseContext:
     open_states: frozenset[str]
     categories: frozenset[str]
     category_map: dict[str, str]
+    #: a category name (lower case) → the load's category system's code: a GB/T class by its Chinese or English
+    #: name, a hotline topic by its name (names shared by two topics left out), a map's source code by its name
+    category_names: dict[str, str]
     topics: pd.DataFrame
     departments: dict[str, str]
     routing: pd.DataFrame
     limits: pd.DataFrame
     calendar: WorkCalendar
     assigner: GridAssigner
+    time_bounds: TimeBounds
     timings: Counter[str] = field(default_factory=Counter)
+    #: the coordinate system of the file being loaded, and the file (set by ``load_cases``)
+    crs: ResolvedCrs = field(default_factory=lambda: ResolvedCrs("EPSG:4326", "option"))
+    path: Path = Path()
 
     @classmethod
     def from_db(
@@ -78,6 +97,7 @@ class CaseContext:
     ) -> CaseContext:
         q = con.execute
         channels = q("SELECT channel, name_zh, name_en FROM channel").df()
+        aliases = dict(q("SELECT alias, channel FROM channel_alias").fetchall())
         states = q("SELECT state, name_zh, name_en, is_open FROM case_state").df()
         departments = q("SELECT dept_code, name, coalesce(short_name, name) AS short_name FROM department").df()
         systems = {r[0] for r in q("SELECT DISTINCT source_system FROM category_map").fetchall()}
@@ -89,23 +109,34 @@ class CaseContext:
         mapping = q(
             "SELECT source_code, category_code FROM category_map WHERE source_system = ?", [category_system]
         ).fetchall()
+        if category_system == "gbt":
+            named = q("SELECT name_zh, code FROM category UNION ALL SELECT name_en, code FROM category").fetchall()
+        elif category_system == "hotline":
+            named = q("SELECT name, topic_code FROM hotline_topic").fetchall()
+        else:
+            named = q(
+                "SELECT source_name, source_code FROM category_map WHERE source_system = ? AND source_name IS NOT NULL",
+                [category_system],
+            ).fetchall()
         calendar_days = q("SELECT day, is_workday FROM work_calendar ORDER BY day").df()
         return cls(
             settings=settings,
             source=source,
             category_system=category_system,
             as_of=as_of,
-            channels=_names(channels, "channel", "name_zh", "name_en"),
+            channels={**aliases, **_names(channels, "channel", "name_zh", "name_en")},
             states=_names(states, "state", "name_zh", "name_en"),
             open_states=frozenset(states.loc[states["is_open"], "state"]),
             categories=frozenset(r[0] for r in q("SELECT code FROM category").fetchall()),
             category_map=dict(mapping),
+            category_names=_unique_names(named),
             topics=q("SELECT topic_code, category_code FROM hotline_topic").df(),
             departments=_names(departments, "dept_code", "name", "short_name"),
             routing=q("SELECT category_code, area_code, dept_code FROM routing_rule").df(),
             limits=q("SELECT category_code, step, clock, amount FROM time_limit").df(),
             calendar=WorkCalendar.from_frame(calendar_days, settings.work_periods),
             assigner=GridAssigner.for_load(con),
+            time_bounds=TimeBounds.for_load(settings, now=local_now(settings.timezone), as_of=as_of),
         )
 
     @property

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,17 +17,20 @@ from settings import load_settings
 
 from . import api
 from .columns import MissingColumnsError
+from .membound import MemoryBoundError
 from .readers import SourceFileError
 from .schema import SchemaVersionError
 from .sources import SourceOptions
-from .store import LoadLockedError, connect_readonly
+from .store import DatabasePathError, LoadLockedError, connect_readonly
 
 #: What a load can fail with that is the input's or the environment's fault: one line on stderr, exit 2.
 LOAD_ERRORS: tuple[type[Exception], ...] = (
     SourceFileError,
     MissingColumnsError,
     LoadLockedError,
+    MemoryBoundError,
     SchemaVersionError,
+    DatabasePathError,
     FileNotFoundError,
     ValueError,
     duckdb.Error,
@@ -44,7 +48,16 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("file", type=Path)
         p.add_argument("--profile", type=Path, help="TOML profile of the source (see etl/sources.py)")
         p.add_argument("--source", help="source system name (cases are keyed on source + id)")
-        p.add_argument("--crs", help="coordinate system: EPSG:n, CGCS2000, WGS-84, GCJ-02 or BD-09")
+        p.add_argument(
+            "--crs",
+            help="coordinate system of the coordinates: EPSG:n, CGCS2000, WGS-84, GCJ-02 or BD-09 (default: the one "
+            "the file declares, else WGS-84; overrides GeoJSON's implied WGS-84)",
+        )
+        p.add_argument(
+            "--force-crs",
+            action="store_true",
+            help="read the coordinates in --crs even where the file declares another system",
+        )
         p.add_argument("--channel", help="default channel when the file has no channel column")
         p.add_argument("--category-system", help="gbt, hotline or a loaded category map's source system")
         p.add_argument("--case-source", help="camera events: the source of the cases they link to")
@@ -53,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--layer", help="GeoPackage layer")
         p.add_argument("--as-of", help="time the overdue flags are judged at (default: now)")
         p.add_argument("--allow-no-location", action="store_true", help="load cases without coordinates")
+        if entity == "grids":
+            p.add_argument("--level", help="grids: the level of rows without one, e.g. street (a file of one level)")
         p.add_argument(
             "--map",
             action="append",
@@ -80,6 +95,8 @@ def _options(args: argparse.Namespace) -> SourceOptions:
     overrides = {
         "source": args.source,
         "crs": args.crs,
+        "force_crs": True if args.force_crs else None,
+        "level": getattr(args, "level", None),
         "channel": args.channel,
         "category_system": args.category_system,
         "case_source": args.case_source,
@@ -100,7 +117,18 @@ def _options(args: argparse.Namespace) -> SourceOptions:
     return options
 
 
+def say_on_stderr() -> None:
+    """Let the loader's notes (stale copies removed, waiting for another load) reach the person at the terminal."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("note: %(message)s"))
+    logger = logging.getLogger("onemap")
+    if not logger.handlers:
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    say_on_stderr()
     parser = _parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown and args.command != "demo":  # the old demo command's options are not this parser's

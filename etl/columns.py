@@ -34,53 +34,63 @@ def _f(name: str, aliases: str, *, required: bool = False) -> FieldSpec:
 # wins. The same alias never appears under two fields of one entity (tests/test_columns.py checks it).
 _X = "经度 lng lon longitude x 横坐标 x坐标 坐标x gps经度 经度坐标 long easting"
 _Y = "纬度 lat latitude y 纵坐标 y坐标 坐标y gps纬度 纬度坐标 northing"
-_ADDRESS = "地址 事发地址 事件地址 详细地址 事发地点 发生地址 问题地址 案件地址 地点 位置 addr street_address place"
+_ADDRESS = (
+    "地址 事发地址 事件地址 详细地址 事发地点 发生地址 问题地址 案件地址 诉求地址 问题位置 位置描述 地址描述 事发位置 "
+    "事件位置 问题发生地 发生地点 案卷地址 地点 位置 addr street_address place"
+)
 
 _CASES = (
     _f(
         "source_id",
-        "事件编号 案件编号 工单编号 工单号 编号 事件号 案件号 事件ID 工单ID case_id case_no case_number "
-        "ticket_id ticket_no event_id record_id id",
+        "事件编号 案件编号 工单编号 工单号 案卷编号 案卷号 任务号 受理编号 工单流水号 事件单号 编号 事件号 案件号 "
+        "事件ID 工单ID 流水号 case_id case_no case_number ticket_id ticket_no event_id record_id id",
         required=True,
     ),
-    _f("channel", "来源渠道 渠道 事件来源 来源 上报渠道 案件来源 信息来源 来源方式 source_channel source origin"),
+    _f(
+        "channel",
+        "来源渠道 渠道 事件来源 来源 上报渠道 案件来源 信息来源 来源方式 问题来源 工单来源 诉求来源 受理渠道 来电渠道 "
+        "上报方式 source_channel source origin",
+    ),
     _f(
         "category_code",
         "类别编码 事件类别编码 小类编码 分类编码 问题类别编码 场景编码 案件类别编码 类别代码 小类代码 "
-        "分类代码 class_code type_code",
+        "分类代码 事件类型编码 事件类型代码 事项编码 问题分类编码 class_code type_code",
     ),
     _f(
         "category_name",
-        "类别名称 事件类别 小类名称 问题类别 案件类别 事件小类 小类 问题分类 分类名称 分类 类别 category class_name",
+        "类别名称 事件类别 小类名称 问题类别 案件类别 事件小类 小类 问题分类 分类名称 事件类型 事件分类 事项分类 "
+        "诉求分类 诉求类别 问题小类 案件小类 事项名称 分类 类别 category class_name event_type",
     ),
     _f("topic_code", "诉求分类编码 诉求类别编码 诉求分类代码 热线分类编码 topic topic_id"),
-    _f("request_nature", "诉求性质 诉求类型 性质 来电类型 nature request_type"),
+    _f("request_nature", "诉求性质 诉求类型 性质 来电类型 来电类别 工单类型 nature request_type"),
     _f(
         "description",
-        "事件描述 问题描述 诉求内容 内容 描述 案件描述 情况描述 事件内容 详细描述 来电内容 desc content details",
+        "事件描述 问题描述 诉求内容 内容 描述 案件描述 情况描述 事件内容 详细描述 来电内容 事件详情 案卷描述 工单内容 "
+        "诉求详情 主要内容 情况说明 desc content details",
     ),
     _f("address", _ADDRESS),
     _f("x", _X),
     _f("y", _Y),
     _f(
         "reported_at",
-        "上报时间 来电时间 发现时间 发生时间 报案时间 反映时间 投诉时间 创建时间 上报日期 report_time "
-        "reported_time report_date created_at created_time create_time occurred_at event_time",
+        "上报时间 来电时间 发现时间 发生时间 报案时间 反映时间 投诉时间 创建时间 上报日期 事发时间 案卷上报时间 "
+        "问题上报时间 工单创建时间 创建日期 report_time reported_time report_date created_at created_time "
+        "create_time occurred_at event_time",
         required=True,
     ),
     _f("accepted_at", "受理时间 接单时间 accept_time accepted_time"),
     _f("registered_at", "立案时间 register_time registration_time"),
     _f(
         "dispatched_at",
-        "派遣时间 派单时间 分派时间 转派时间 交办时间 dispatch_time dispatched_time assigned_at assign_time",
+        "派遣时间 派单时间 分派时间 转派时间 交办时间 转办时间 dispatch_time dispatched_time assigned_at assign_time",
     ),
     _f("signed_at", "签收时间 接收时间 sign_time signed_time"),
     _f(
         "handled_at",
-        "处置时间 处置完成时间 办理完成时间 处理时间 处理完成时间 完成时间 handle_time handled_time "
-        "resolved_at completed_at finish_time",
+        "处置时间 处置完成时间 办理完成时间 处理时间 处理完成时间 完成时间 处置反馈时间 反馈时间 handle_time "
+        "handled_time resolved_at completed_at finish_time",
     ),
-    _f("checked_at", "核查时间 核实时间 核查完成时间 check_time checked_time verified_at verify_time"),
+    _f("checked_at", "核查时间 核实时间 核查完成时间 核查结束时间 check_time checked_time verified_at verify_time"),
     _f("closed_at", "结案时间 办结时间 关闭时间 归档时间 close_time closed_time"),
     _f("evaluated_at", "评价时间 回访时间 evaluate_time evaluation_time feedback_time"),
     _f(
@@ -90,25 +100,29 @@ _CASES = (
     ),
     _f(
         "dept_name",
-        "处置部门 责任部门 承办单位 处置单位 责任单位 主办单位 承办部门 部门名称 部门 department "
-        "department_name dept org_name unit",
+        "处置部门 责任部门 承办单位 处置单位 责任单位 主办单位 承办部门 专业部门 办理单位 处置部门名称 "
+        "责任部门名称 部门名称 部门 department department_name dept org_name unit",
     ),
-    _f("status", "状态 当前状态 案件状态 办理状态 事件状态 工单状态 处理状态 state case_status"),
-    _f("is_urgent", "是否紧急 紧急 紧急标志 urgent is_emergency emergency"),
+    _f(
+        "status",
+        "状态 当前状态 案件状态 办理状态 事件状态 工单状态 处理状态 案卷状态 当前阶段 当前环节 state case_status",
+    ),
+    _f("is_urgent", "是否紧急 紧急 紧急标志 紧急程度 urgent is_emergency emergency"),
     _f("is_supervised", "是否督办 督办 督办标志 supervised supervision"),
     _f("extension_days", "延期天数 延期工作日 延期时长 extended_days extension"),
     _f("dispatch_count", "派遣次数 派单次数 转派次数 dispatch_times dispatches"),
     _f("return_count", "退回次数 回退次数 退单次数 return_times returns"),
     _f("rework_count", "返工次数 重办次数 返工 rework_times reworks reopen_count"),
-    _f("satisfaction", "满意度 回访满意度 回访结果 评价结果 满意情况 评价 satisfaction_level"),
+    _f("satisfaction", "满意度 回访满意度 回访结果 评价结果 满意情况 回访评价 满意程度 评价 satisfaction_level"),
     _f(
         "contact_name",
-        "联系人 上报人 来电人 姓名 诉求人 反映人 投诉人 联系人姓名 上报人姓名 contact reporter reporter_name caller",
+        "联系人 上报人 来电人 姓名 诉求人 反映人 投诉人 联系人姓名 上报人姓名 来电人姓名 反映人姓名 举报人 "
+        "contact reporter reporter_name caller",
     ),
     _f(
         "contact_phone",
-        "联系电话 手机号 电话 来电号码 手机 手机号码 联系方式 电话号码 联系人电话 phone mobile tel "
-        "telephone phone_number",
+        "联系电话 手机号 电话 来电号码 手机 手机号码 联系方式 电话号码 联系人电话 联系号码 回访电话 phone mobile "
+        "tel telephone phone_number",
     ),
 )
 
@@ -233,6 +247,17 @@ _HOTLINE_TOPICS = (
     _f("category_code", "国标编码 国标类别编码 标准编码 国标代码 gb_code standard_code"),
 )
 
+_CHANNELS = (
+    _f("channel", "渠道编码 渠道代码 来源编码 channel_code code", required=True),
+    _f("name_zh", "渠道名称 中文名称 名称 来源名称 name", required=True),
+    _f("name_en", "英文名称 英文名 name_en english_name"),
+)
+
+_CHANNEL_ALIASES = (
+    _f("alias", "别名 渠道别名 来源名称 来源 名称 alias name", required=True),
+    _f("channel", "渠道编码 渠道 渠道代码 channel_code channel code", required=True),
+)
+
 #: Canonical fields of every entity, in the order they are matched (and listed in errors).
 _ROUTING = (
     _f("category_code", "类别编码 事项编码 国标编码 标准编码 category category_code", required=True),
@@ -253,6 +278,8 @@ ENTITY_FIELDS: Mapping[str, tuple[FieldSpec, ...]] = MappingProxyType(
         "category_map": _CATEGORY_MAP,
         "hotline_topics": _HOTLINE_TOPICS,
         "routing": _ROUTING,
+        "channels": _CHANNELS,
+        "channel_aliases": _CHANNEL_ALIASES,
     }
 )
 
@@ -290,14 +317,19 @@ def _fields_of(entity: str) -> tuple[FieldSpec, ...]:
 
 
 def map_columns(
-    headers: Iterable[str], entity: str, overrides: Mapping[str, str] = MappingProxyType({})
+    headers: Iterable[str],
+    entity: str,
+    overrides: Mapping[str, str] = MappingProxyType({}),
+    *,
+    optional: Iterable[str] = (),
 ) -> dict[str, str]:
     """Map the canonical fields of ``entity`` to the headers that hold them, as ``{field: header}``.
 
     ``overrides`` (``{field: header}``, from a profile or ``--map field=header``) win over aliases; their
     header is matched exactly, else by the same folding as aliases. Fields with no matching header are left
     out unless required. A header serves at most one field; when it fits several, the field listed first in
-    `ENTITY_FIELDS` takes it.
+    `ENTITY_FIELDS` takes it. ``optional``: required fields a load option stands in for (a grid file's level
+    when ``--level`` is given).
 
     Raises `MissingColumnsError` when a required field has no header or an override names a header the file
     lacks, and `ValueError` for an unknown entity or an override naming an unknown field.
@@ -339,7 +371,7 @@ def map_columns(
                     used.add(match)
                     break
 
-    absent_names = {name for name, _ in absent}
+    absent_names = {name for name, _ in absent} | set(optional)
     required = [s for s in fields if s.required and s.name not in mapping and s.name not in absent_names]
     if absent or required:
         raise MissingColumnsError(

@@ -11,8 +11,9 @@ from core.clock import local_now
 from .assign import GridAssigner
 from .keyed_load import Batch, EntitySpec
 from .points import column, locate
+from .timebounds import TimeBounds
 from .timeparse import parse_times
-from .values import STRING, lookup_names, parse_counts, parse_flags, parse_numbers
+from .values import STRING, lookup_names, parse_counts, parse_flags, parse_numbers, reject_rounded_ids
 
 DEPARTMENT_KINDS = {
     "functional": "functional",
@@ -50,19 +51,32 @@ def _reject_unknown(b: Batch, values: pd.Series, known: pd.Series | set, code: s
     b.verdicts.reject(unknown.to_numpy(bool), code, lambda: f"unknown {what} " + values.astype(str))
 
 
-def _time(b: Batch, name: str, *, required: bool = False) -> np.ndarray:
+def _time(b: Batch, name: str, *, required: bool = False, event: bool = False) -> np.ndarray:
+    """The parsed times of field ``name``; ``event``: the time something happened, which must be plausible."""
     values = column(b.raw, b.mapping, name)
     parsed, bad = parse_times(values)
     header = b.mapping.get(name, name)
     b.verdicts.reject(bad.to_numpy(bool), "bad_time", lambda: f"{header} ({name}) is not a time: " + values.astype(str))
     if required:
         b.verdicts.reject(values.isna().to_numpy(), "missing_time", f"{header} ({name}) is empty")
-    return parsed.to_numpy("datetime64[ns]")
+    times = parsed.to_numpy("datetime64[ns]")
+    if event:
+        if "time_bounds" not in b.state:
+            now = local_now(b.settings.timezone)
+            b.state["time_bounds"] = TimeBounds.for_load(b.settings, now=now, as_of=b.options.as_of)
+        b.state["time_bounds"].reject(times, b.verdicts, f"{header} ({name})")
+    return times
+
+
+def _ids(b: Batch, name: str, values: pd.Series) -> pd.Series:
+    """``values`` (the ids of field ``name``), rejecting those Excel rounded to 15 digits."""
+    reject_rounded_ids(b.verdicts, values, b.mapping.get(name, name))
+    return values
 
 
 def _located(b: Batch) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows' WGS-84 points (coordinates required) and their grids now (or at ``as_of``)."""
-    points = locate(b.raw, b.chunk, b.mapping, b.options.crs, b.settings, b.verdicts, b.flags, True)
+    points = locate(b.raw, b.chunk, b.mapping, b.crs, b.settings, b.verdicts, b.flags, True, path=b.path)
     at = np.full(len(b.raw), np.datetime64(b.options.as_of or local_now(b.settings.timezone), "ns"))
     return points, _grids(b, points, at)
 
@@ -97,6 +111,46 @@ def prepare_departments(b: Batch) -> pd.DataFrame:
             "area_code": column(b.raw, b.mapping, "area_code"),
         }
     )
+
+
+_CHANNEL_CODE = r"[a-z][a-z0-9_]{0,31}"
+
+
+def prepare_channels(b: Batch) -> pd.DataFrame:
+    """New channels, or new names of shipped ones: a code (lower-case letters, digits, _), Chinese and English names."""
+    req = _require(b, "channel", "name_zh")
+    code = req["channel"].str.lower()
+    b.verdicts.reject(
+        (code.notna() & ~code.str.fullmatch(_CHANNEL_CODE).fillna(False)).to_numpy(bool),
+        "bad_value",
+        lambda: "channel code " + req["channel"].astype(str) + " is not lower-case letters, digits and _ (e.g. drone)",
+    )
+    return pd.DataFrame(
+        {"channel": code, "name_zh": req["name_zh"], "name_en": column(b.raw, b.mapping, "name_en").fillna(code)}
+    )
+
+
+def prepare_channel_aliases(b: Batch) -> pd.DataFrame:
+    """More names for channels (雪亮工程 → camera_ai): the channel by its code or a name, the alias not another's."""
+    req = _require(b, "alias", "channel")
+    channels = _memo(b, "channels", "SELECT channel, name_zh, name_en FROM channel")
+    names: dict[str, str] = {}
+    for label in ("name_zh", "name_en", "channel"):
+        names.update(dict(zip(channels[label], channels["channel"], strict=True)))
+    channel, unknown = lookup_names(req["channel"], names)
+    b.verdicts.reject(
+        unknown,
+        "bad_value",
+        lambda: "unknown channel " + req["channel"].astype(str) + f"; valid: {sorted(channels['channel'])}",
+    )
+    taken, _ = lookup_names(req["alias"], names)
+    clash = taken.notna() & (taken != channel)
+    b.verdicts.reject(
+        clash.to_numpy(bool),
+        "bad_value",
+        lambda: "alias " + req["alias"].astype(str) + " is already a name of channel " + taken.astype(str),
+    )
+    return pd.DataFrame({"alias": req["alias"], "channel": channel})
 
 
 def _categories(b: Batch) -> pd.Series:
@@ -149,6 +203,7 @@ def prepare_routing(b: Batch) -> pd.DataFrame:
 # ------------------------------------------------------------------ things on the map
 def prepare_cameras(b: Batch) -> pd.DataFrame:
     req = _require(b, "camera_id", "name")
+    _ids(b, "camera_id", req["camera_id"])
     installed = _time(b, "installed_at")
     points, grids = _located(b)
     return pd.concat(
@@ -198,7 +253,8 @@ def prepare_facilities(b: Batch) -> pd.DataFrame:
 
 def prepare_camera_events(b: Batch) -> pd.DataFrame:
     req = _require(b, "event_id", "camera_id")
-    captured = _time(b, "captured_at", required=True)
+    _ids(b, "event_id", req["event_id"])
+    captured = _time(b, "captured_at", required=True, event=True)
     scenes = _memo(b, "scenes", "SELECT scene_code, name_zh, name_en, category_code FROM camera_scene")
     names = {
         **dict(zip(scenes["name_zh"], scenes["scene_code"], strict=True)),
@@ -227,7 +283,7 @@ def prepare_camera_events(b: Batch) -> pd.DataFrame:
     fp_raw = column(b.raw, b.mapping, "is_false_positive")
     false_positive, bad_fp = parse_flags(fp_raw)
     b.verdicts.reject(bad_fp, "bad_value", "is_false_positive is not yes/no")
-    case_id = column(b.raw, b.mapping, "case_id")
+    case_id = _ids(b, "case_id", column(b.raw, b.mapping, "case_id"))
     case_source = b.options.case_source or "camera_ai"
     return pd.DataFrame(
         {
@@ -250,7 +306,8 @@ def prepare_camera_events(b: Batch) -> pd.DataFrame:
 # ------------------------------------------------------------------ workflow
 def prepare_flow(b: Batch) -> pd.DataFrame:
     req = _require(b, "case_id", "to_state")
-    at = _time(b, "at", required=True)
+    _ids(b, "case_id", req["case_id"])
+    at = _time(b, "at", required=True, event=True)
     states = _memo(b, "states", "SELECT state, name_zh, name_en FROM case_state")
     names = {}
     for label in ("name_zh", "name_en", "state"):
@@ -310,6 +367,8 @@ SPECS = {
     spec.entity: spec
     for spec in (
         EntitySpec("departments", "department", ("dept_code",), prepare_departments),
+        EntitySpec("channels", "channel", ("channel",), prepare_channels),
+        EntitySpec("channel_aliases", "channel_alias", ("alias",), prepare_channel_aliases),
         EntitySpec("hotline_topics", "hotline_topic", ("topic_code",), prepare_hotline_topics),
         EntitySpec("category_map", "category_map", ("source_system", "source_code"), prepare_category_map),
         EntitySpec("routing", "routing_rule", ("category_code", "area_code"), prepare_routing),

@@ -21,7 +21,9 @@ from core.clock import local_now
 from settings import Settings
 
 from .columns import map_columns
-from .readers import RawChunk, read_table
+from .crs import ResolvedCrs, resolve_crs
+from .membound import check_memory
+from .readers import RawChunk, file_crs, read_table
 from .runlog import (
     LoadReport,
     Verdicts,
@@ -29,6 +31,7 @@ from .runlog import (
     finish_run,
     next_run_id,
     originals_json,
+    reject_malformed,
     rejects_frame,
     stage_rejects,
 )
@@ -50,6 +53,8 @@ class Batch:
     con: duckdb.DuckDBPyConnection
     run_id: int
     state: dict  # per-load memo for the prepare function (dictionaries read once)
+    crs: ResolvedCrs  # the coordinate system of the file's coordinates (``options.crs`` holds its name)
+    path: Path  # the file being loaded
 
 
 #: prepare(batch) -> rows in table columns (one per raw row, any content for rejected rows)
@@ -62,6 +67,12 @@ class EntitySpec:
     table: str
     key: tuple[str, ...]
     prepare: Prepare
+    #: required fields a load option can stand in for: (field, option name), e.g. a grid file's level and --level
+    optional_by: tuple[tuple[str, str], ...] = ()
+
+    def optional(self, options: SourceOptions) -> tuple[str, ...]:
+        """The required fields these options make optional."""
+        return tuple(name for name, option in self.optional_by if getattr(options, option) is not None)
 
 
 def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -80,6 +91,8 @@ def load_keyed(
     """Load ``path`` as ``spec.entity`` into ``spec.table`` through ``con`` (a ``store.writing`` connection)."""
     started = local_now(settings.timezone)
     path = Path(path)
+    crs = resolve_crs(file_crs(path, layer=options.layer), options.crs, force=options.force_crs, path=path)
+    options = options.with_crs(crs.name)
     report = LoadReport(spec.entity, options.source, str(path), run_id=next_run_id(con))
     columns = _table_columns(con, spec.table)
     con.execute(f'CREATE OR REPLACE TEMP TABLE _stage AS SELECT *, 0::BIGINT AS _row FROM "{spec.table}" LIMIT 0')
@@ -92,14 +105,17 @@ def load_keyed(
         path, encoding=options.encoding, sheet=options.sheet, layer=options.layer, chunk_rows=settings.etl_chunk_rows
     ):
         if mapping is None:
-            mapping = map_columns(list(chunk.frame.columns), spec.entity, options.columns)
+            mapping = map_columns(
+                list(chunk.frame.columns), spec.entity, options.columns, optional=spec.optional(options)
+            )
         raw = chunk.frame.reset_index(drop=True)
         report.read += len(raw)
         v = Verdicts(len(raw))
+        reject_malformed(chunk, v)
         _reject_undecodable(raw, mapping, chunk, v)
-        batch = Batch(chunk, raw, mapping, v, flags, options, settings, con, report.run_id, state)
+        batch = Batch(chunk, raw, mapping, v, flags, options, settings, con, report.run_id, state, crs, path)
         rows = spec.prepare(batch) if len(raw) else pd.DataFrame(columns=columns)
-        stage_rejects(con, rejects_frame(raw, chunk.first_row, v))
+        stage_rejects(con, rejects_frame(raw, chunk.first_row, v, chunk.malformed))
         ok = np.flatnonzero(v.ok)
         if len(ok):
             staged = rows.iloc[ok].reset_index(drop=True)
@@ -110,6 +126,7 @@ def load_keyed(
             con.execute("INSERT INTO _stage BY NAME SELECT * FROM _chunk")
             con.unregister("_chunk")
         bar.update(len(raw))
+        check_memory()
     bar.close()
     _reject_duplicates(con, path, spec, options)
     _merge(con, spec, columns, report)

@@ -25,16 +25,17 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from core.clock import local_now
-from core.coords import normalise_crs
 from core.privacy import contact_masked, mask_text_column
 from settings import Settings
 
 from .case_context import SATISFACTION, STEP_FIELDS, CaseContext
 from .columns import map_columns
+from .crs import resolve_crs
+from .membound import check_memory
 from .pipeline import Background, in_background
 from .points import column as _column
 from .points import locate, undecodable_rows
-from .readers import RawChunk, read_table
+from .readers import RawChunk, file_crs, read_table
 from .runlog import (
     LoadReport,
     Verdicts,
@@ -42,12 +43,14 @@ from .runlog import (
     file_sha256,
     finish_run,
     next_run_id,
+    reject_malformed,
     rejects_frame,
     stage_rejects,
 )
 from .sources import SourceOptions
+from .timebounds import TimeBounds
 from .timeparse import parse_times
-from .values import STRING, lookup_names, parse_counts, parse_flags
+from .values import STRING, lookup_names, parse_counts, parse_flags, reject_rounded_ids
 
 _NAT = np.datetime64("NaT", "ns").view(np.int64)
 
@@ -64,7 +67,7 @@ def _timed(timings: Counter[str] | None, stage: str) -> Iterator[None]:
             timings[stage] += time.perf_counter() - start
 
 
-def _times(raw: pd.DataFrame, mapping: dict[str, str], v: Verdicts) -> pd.DataFrame:
+def _times(raw: pd.DataFrame, mapping: dict[str, str], v: Verdicts, bounds: TimeBounds) -> pd.DataFrame:
     times = {}
     for name in STEP_FIELDS:
         values = _column(raw, mapping, name)
@@ -76,6 +79,7 @@ def _times(raw: pd.DataFrame, mapping: dict[str, str], v: Verdicts) -> pd.DataFr
             lambda h=header, f=name, x=values: f"{h} ({f}) is not a time: " + x.astype(str),
         )
         times[name] = parsed.to_numpy("datetime64[ns]")
+        bounds.reject(times[name], v, f"{header} ({name})")
     v.reject(
         np.isnat(times["reported_at"]),
         "missing_time",
@@ -102,26 +106,31 @@ def _times(raw: pd.DataFrame, mapping: dict[str, str], v: Verdicts) -> pd.DataFr
 
 
 def _categories(raw: pd.DataFrame, mapping: dict[str, str], ctx: CaseContext) -> pd.DataFrame:
+    """The class of each case: from its code, else from its category name (``事件类型: 暴露垃圾``), in the load's
+    category system (GB/T codes, the hotline's topics, or a loaded category map's source codes)."""
     src = _column(raw, mapping, "category_code")
     topic = _column(raw, mapping, "topic_code")
+    name = _column(raw, mapping, "category_name")
     system = ctx.category_system
+    by_name = name.str.lower().map(ctx.category_names).astype(STRING)  # a name → the system's code
     if system == "gbt":
-        code = src.where(src.isin(ctx.categories))
-        unmapped = src.notna() & code.isna()
+        wanted = src.fillna(by_name)
+        code = wanted.where(wanted.isin(ctx.categories))
+        unmapped = (src.notna() | name.notna()) & code.isna()
     elif system == "hotline":
-        topic = topic.fillna(src)
+        topic = topic.fillna(src).fillna(by_name)
         topics = ctx.topics.set_index("topic_code")["category_code"]
         known = topic.isin(topics.index)
         code = topic.map(topics).astype(STRING)
-        unmapped = topic.notna() & ~known
+        unmapped = (topic.notna() | name.notna()) & ~known
         src = src.fillna(topic)
     else:
-        code = src.map(ctx.category_map).astype(STRING)
-        unmapped = src.notna() & code.isna()
-    unmapped = unmapped | src.isna() & (topic.isna() if system == "hotline" else True)
+        code = src.fillna(by_name).map(ctx.category_map).astype(STRING)
+        unmapped = (src.notna() | name.notna()) & code.isna()
+    unmapped = unmapped | src.isna() & name.isna() & (topic.isna() if system == "hotline" else True)
     return pd.DataFrame(
         {
-            "category_src_code": src.reset_index(drop=True),
+            "category_src_code": src.fillna(name).reset_index(drop=True),
             "category_code": code.reset_index(drop=True),
             "category_unmapped": unmapped.fillna(True).to_numpy(bool),
             "topic_code": (
@@ -161,6 +170,7 @@ def prepare_chunk(
     raw = chunk.frame.reset_index(drop=True)
     n = len(raw)
     v = Verdicts(n)
+    reject_malformed(chunk, v)
     mapped_headers = list(dict.fromkeys(mapping.values()))
     v.reject(
         undecodable_rows(raw, mapped_headers),
@@ -170,6 +180,7 @@ def prepare_chunk(
 
     source_id = _column(raw, mapping, "source_id")
     v.reject(source_id.isna().to_numpy(), "missing_id", f"{mapping['source_id']} (source_id) is empty")
+    reject_rounded_ids(v, source_id, mapping["source_id"])
 
     channel_raw = _column(raw, mapping, "channel")
     if options.channel:
@@ -182,8 +193,8 @@ def prepare_chunk(
     )
     v.reject(channel.isna().to_numpy(), "missing_value", "channel is empty and the source declares no default")
 
-    times = _times(raw, mapping, v)
-    coords = locate(raw, chunk, mapping, options.crs, ctx.settings, v, flags, options.require_location)
+    times = _times(raw, mapping, v, ctx.time_bounds)
+    coords = locate(raw, chunk, mapping, ctx.crs, ctx.settings, v, flags, options.require_location, path=ctx.path)
 
     status_raw = _column(raw, mapping, "status")
     status, unknown = lookup_names(status_raw, ctx.states)
@@ -202,7 +213,7 @@ def prepare_chunk(
     flag_values, counts, satisfaction = _small_values(raw, mapping, v)
 
     ok = v.ok
-    rejects = rejects_frame(raw, chunk.first_row, v)
+    rejects = rejects_frame(raw, chunk.first_row, v, chunk.malformed)
     if not ok.any():
         return pd.DataFrame(), rejects
 
@@ -346,8 +357,8 @@ def load_cases(
     """Load one case file into the database behind ``con`` (a ``store.writing`` connection)."""
     started = local_now(settings.timezone)
     path = Path(path)
-    crs = normalise_crs(options.crs)
-    options = options.with_crs(crs)
+    crs = resolve_crs(file_crs(path, layer=options.layer), options.crs, force=options.force_crs, path=path)
+    options = options.with_crs(crs.name)
     report = LoadReport("cases", options.source, str(path), run_id=next_run_id(con))
     timings: Counter[str] = Counter()
     # The file is checked and read ahead in a thread of its own from here on, while the context is built.
@@ -359,7 +370,7 @@ def load_cases(
             category_system=options.category_system,
             as_of=options.as_of or started,
         )
-        ctx.timings = timings
+        ctx.timings, ctx.crs, ctx.path = timings, crs, path
         _load_file(con, path, options, ctx, report, chunks, started, progress=progress)
     # prepare includes assign_grids and deadlines
     report.timings = {k: round(v, 3) for k, v in timings.items()}
@@ -405,6 +416,7 @@ def _load_file(
                 _merge(con, pa.concat_tables(pending), report.run_id, earlier=earlier)
                 pending, pending_rows = [], 0
         bar.update(read)
+        check_memory()
     bar.close()
     with _timed(timings, "write"):
         if pending:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ import shapely
 from core.coords import is_geographic, to_wgs84
 from settings import Settings
 
+from .crs import ResolvedCrs, check_lonlat
 from .readers import STRING_DTYPE, RawChunk
 from .runlog import Verdicts
 from .values import STRING, parse_numbers
@@ -59,16 +61,20 @@ def locate(
     raw: pd.DataFrame,
     chunk: RawChunk,
     mapping: dict[str, str],
-    crs: str,
+    crs: ResolvedCrs,
     settings: Settings,
     v: Verdicts,
     flags: Counter[str],
     require_location: bool,
+    *,
+    path: Path | str = "",
 ) -> pd.DataFrame:
     """Source coordinates → WGS-84, rejecting missing (when required), non-numeric and out-of-range ones.
 
     Latitude and longitude swapped in a geographic system are recognised by China's extent, swapped back
-    and counted in ``flags["coords_swapped"]``. Columns: src_x, src_y, lon, lat, coords_swapped.
+    and counted in ``flags["coords_swapped"]``; ``src_x``/``src_y`` keep the file's values as they were.
+    The first chunk of a file whose CRS nobody declared is checked to be longitude/latitude (`check_lonlat`).
+    Columns: src_x, src_y, lon, lat, coords_swapped.
     """
     n = len(raw)
     if "x" in mapping and "y" in mapping:
@@ -83,16 +89,26 @@ def locate(
         )
         missing = x_missing | y_missing
     elif chunk.geometry is not None:
+        if chunk.geometry_errors is not None:
+            errors = chunk.geometry_errors
+            v.reject(
+                pd.notna(errors),
+                "bad_geometry",
+                lambda: "the geometry cannot be read: " + pd.Series(errors).astype(str),
+            )
         x, y = shapely.get_x(chunk.geometry), shapely.get_y(chunk.geometry)
         missing = ~(np.isfinite(x) & np.isfinite(y))
     else:
         x = y = np.full(n, np.nan)
         missing = np.ones(n, dtype=bool)
     missing = missing | ((x == 0) & (y == 0))  # (0, 0) is how many systems write "no location"
+    if chunk.first_row == 1:
+        check_lonlat(x[v.ok & ~missing], y[v.ok & ~missing], crs, path)
     if require_location:
         v.reject(missing, "missing_coordinates", "no coordinates (longitude/latitude empty or 0,0)")
+    src_x, src_y = np.where(missing, np.nan, x), np.where(missing, np.nan, y)
     swapped = np.zeros(n, dtype=bool)
-    if is_geographic(crs):
+    if is_geographic(crs.name):
         lon0, lat0, lon1, lat1 = settings.china_bbox
         in_china = (x >= lon0) & (x <= lon1) & (y >= lat0) & (y <= lat1)
         swapped_in = (y >= lon0) & (y <= lon1) & (x >= lat0) & (x <= lat1)
@@ -107,20 +123,21 @@ def locate(
                 + pd.Series(x).astype(str)
                 + ", "
                 + pd.Series(y).astype(str)
+                + f" (are they in {crs.name}? name the file's coordinate system with --crs)"
             ),
         )
     usable = ~missing & np.isfinite(x) & np.isfinite(y) & v.ok
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
     if usable.any():
-        lon[usable], lat[usable] = to_wgs84(x[usable], y[usable], crs)
+        lon[usable], lat[usable] = to_wgs84(x[usable], y[usable], crs.name)
     bad_projection = usable & ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
-    v.reject(bad_projection, "coordinates_out_of_range", f"coordinates do not convert from {crs} to WGS-84")
+    v.reject(bad_projection, "coordinates_out_of_range", f"coordinates do not convert from {crs.name} to WGS-84")
     flags["coords_swapped"] += int((swapped & v.ok).sum())
     return pd.DataFrame(
         {
-            "src_x": np.where(missing, np.nan, x),
-            "src_y": np.where(missing, np.nan, y),
+            "src_x": src_x,
+            "src_y": src_y,
             "lon": lon,
             "lat": lat,
             "coords_swapped": swapped,

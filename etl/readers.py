@@ -6,9 +6,11 @@ cell is empty or only whitespace; turning text into numbers, times and codes is 
 formats also carry the shapely geometries and the CRS the file declares.
 
 Text files are decoded as UTF-8 (with or without BOM), UTF-16 (with BOM) or GB18030 (the superset of GBK that
-Excel uses in China). A file that is not valid UTF-8 is read as whichever of GB18030 and UTF-8 fits it better,
-with U+FFFD in place of the bytes that do not decode, so that the validator rejects just those rows: one bad
-byte in a GBK export costs one row, not every row with Chinese text in it.
+Excel uses in China). A file that is not valid UTF-8 is read as whichever of GB18030 and UTF-8 decodes more of
+its lines, with U+FFFD in place of the bytes that do not decode, so that the validator rejects just those rows:
+one bad byte in a GBK export costs one row, and a few GBK rows pasted into a UTF-8 file cost those rows, not
+every row with Chinese text in it. A row that cannot be split into the header's columns is kept as an all-NA
+row listed in `RawChunk.malformed`, for the loader to reject with its reason.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ import functools
 import io
 import json
 import math
+import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import numpy as np
 import openpyxl
@@ -39,10 +44,13 @@ import pyogrio
 import pyogrio.errors
 import pyproj
 import shapely
+import shapely.errors
 from openpyxl.utils.exceptions import InvalidFileException
 
 #: dtype of every column of `RawChunk.frame`: pandas' Arrow-backed "string[pyarrow]", with vectorised .str kernels.
 STRING_DTYPE = pd.StringDtype("pyarrow")
+#: How `RawChunk.crs` and `FileCrs` name WGS-84 longitude/latitude.
+WGS84_LABEL = "EPSG:4326"
 #: `RawChunk.encoding` of a text file that no candidate encoding decodes.
 UTF8_REPLACED = "utf-8 (with replacement)"
 
@@ -59,10 +67,23 @@ _SAMPLE_WINDOWS, _SAMPLE_WINDOW_BYTES = 64, 64 << 10
 _HEADER_MAX_BYTES = 64 << 20
 _DELIMITERS = (",", "\t", ";", "|")
 _MAX_EXACT_FLOAT = 2.0**53
+#: Whole numbers below this are exact in an Excel number cell (15 significant digits).
+EXCEL_EXACT_LIMIT = 1e15
 
 
 class SourceFileError(ValueError):
-    """A source file cannot be read: missing, empty, of an unsupported kind, or malformed."""
+    """A source file cannot be read: missing, empty, of an unsupported kind, or malformed.
+
+    Its message is one line (a library's multi-line message is joined), for the command line to print as is.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__("; ".join(line.strip() for line in str(message).strip().splitlines() if line.strip()))
+
+
+#: What GDAL (through pyogrio) raises for a file it cannot open; pyogrio 0.13 raises UnboundLocalError for a
+#: coordinate system it cannot read.
+_OGR_FAILURES = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, UnboundLocalError)
 
 
 @dataclass
@@ -79,6 +100,13 @@ class RawChunk:
     crs: str | None = None
     #: Text encoding used (CSV/TXT), e.g. "utf-8", "gb18030" or `UTF8_REPLACED`.
     encoding: str | None = None
+    #: Rows that could not be split into the header's columns (a stray delimiter, a quote left open, a value
+    #: beyond the last header): data-row number -> (reason, the row's fields as a JSON array). Such a row is
+    #: all NA in ``frame``, so the rows around it keep their numbers; loaders reject it with its reason.
+    malformed: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: Per row, why its geometry could not be read (e.g. a ring that is not closed), else None; None when
+    #: every geometry was read. The row's ``geometry`` is then None.
+    geometry_errors: np.ndarray | None = None
 
 
 def read_table(
@@ -115,7 +143,7 @@ def detect_encoding(path: str | Path) -> str:
     """The encoding of the text file at ``path``: "utf-8-sig", "utf-16", "utf-8", "gb18030" or `UTF8_REPLACED`.
 
     A byte-order mark decides first, then whether the whole file is valid UTF-8. A file that is not is
-    "gb18030" when it has fewer undecodable bytes as GB18030 than as UTF-8 (judged on windows spread over the
+    "gb18030" when more of its lines decode as GB18030 only than as UTF-8 (judged on windows spread over the
     file), else `UTF8_REPLACED`; `read_table` replaces undecodable bytes with U+FFFD in both cases.
     """
     file = _checked_file(path, check_suffix=False)
@@ -128,6 +156,49 @@ def detect_encoding(path: str | Path) -> str:
     if _is_utf8(file):
         return "utf-8"
     return "gb18030" if _fits_gb18030_better(file) else UTF8_REPLACED
+
+
+@dataclass(frozen=True)
+class FileCrs:
+    """The coordinate system a file states about itself.
+
+    ``declared``: one the file really names ("EPSG:n" or WKT): a Shapefile's .prj, a GeoPackage layer's SRS,
+    a GeoParquet column's ``crs``, a GeoJSON ``crs`` member naming anything but WGS-84. ``default``: the one
+    its format implies when it names none (GeoJSON, and GeoParquet without a ``crs`` key: WGS-84). Both None
+    for tables and for a Shapefile without .prj.
+    """
+
+    declared: str | None = None
+    default: str | None = None
+
+
+def file_crs(path: str | Path, *, layer: str | None = None) -> FileCrs:
+    """What the file at ``path`` says of its coordinate system (see `FileCrs`), read from its metadata only."""
+    file = _checked_file(path)
+    suffix = file.suffix.lower()
+    if suffix in TEXT_SUFFIXES or suffix in EXCEL_SUFFIXES:
+        return FileCrs()
+    if suffix in PARQUET_SUFFIXES:
+        try:
+            metadata = pq.read_schema(file).metadata or {}
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise SourceFileError(f"Cannot open Parquet file {file}: {exc}") from exc
+        geo = json.loads(metadata.get(b"geo", b"null"))
+        if geo is None:
+            return FileCrs()
+        column = geo.get("columns", {}).get(geo.get("primary_column"), {})
+        if "crs" not in column:  # GeoParquet: a missing "crs" means OGC:CRS84, an explicit null unknown
+            return FileCrs(default=WGS84_LABEL)
+        return FileCrs(declared=_crs_label(column["crs"]))
+    try:
+        info = pyogrio.read_info(_ogr_source(file), layer=layer)
+    except (*_OGR_FAILURES, UnicodeDecodeError) as exc:
+        raise SourceFileError(f"Cannot open spatial file {file}: {exc}") from exc
+    crs = _crs_label(info["crs"])
+    # GDAL reports WGS-84 for every GeoJSON without a crs member (RFC 7946: the only CRS GeoJSON has)
+    if info.get("driver") == "GeoJSON" and crs in (None, WGS84_LABEL):
+        return FileCrs(default=WGS84_LABEL)
+    return FileCrs(declared=crs)
 
 
 # ---------------------------------------------------------------- checks shared by all formats
@@ -208,7 +279,7 @@ def _arrow_batches(batches: Iterable[pa.RecordBatch], file: Path, what: str) -> 
             batch = next(iterator)
         except StopIteration:
             return
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # OSError: Parquet's damaged pages
             raise _unreadable(file, what, rows, exc) from exc
         rows += batch.num_rows
         yield batch
@@ -253,30 +324,120 @@ def _text_chunks(
 ) -> Iterator[RawChunk]:
     with stack:
         schema = pa.schema([(f"f{i}", pa.string()) for i in range(len(names))])
-        # read(), not a memory map: the pages of a mapped file stay in the process's resident set until it is
-        # unmapped, so a 2.4 GB file added 2.4 GB to the peak RSS of its load
-        data = stack.enter_context(pa.OSFile(str(source.path)))
-        batches: Iterable[pa.RecordBatch] = ()
-        if header_end < data.size():
-            data.seek(header_end)
-            try:
-                reader = _open_csv(data, len(names), delimiter, source.arrow_encoding)
-            except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-                raise _unreadable(file, "text file", 0, exc) from exc
-            batches = _arrow_batches(reader, file, "text file")
+        malformed: dict[int, tuple[str, str]] = {}  # filled by the slow path as it reads, emptied per chunk
+        batches = _text_batches(file, source, header_end, len(names), delimiter, malformed)
         first_row = 1
         for table in _rebatch(batches, schema, chunk_rows):
-            yield RawChunk(_frame(table.columns, names), first_row, encoding=source.label)
-            first_row += table.num_rows
+            end = first_row + table.num_rows
+            bad = {row: malformed.pop(row) for row in sorted(malformed) if row < end}
+            yield RawChunk(_frame(table.columns, names), first_row, encoding=source.label, malformed=bad)
+            first_row = end
 
 
-def _open_csv(data: pa.NativeFile, width: int, delimiter: str, encoding: str) -> pacsv.CSVStreamingReader:
+def _text_batches(
+    file: Path,
+    source: _TextSource,
+    header_end: int,
+    width: int,
+    delimiter: str,
+    malformed: dict[int, tuple[str, str]],
+) -> Iterator[pa.RecordBatch]:
+    """The data rows as Arrow batches: Arrow's parser while every row has the header's width; from the first
+    row that has not, Python's csv module, which puts an all-NA row in place of each bad one (recorded in
+    ``malformed``) so that no row is lost and every row keeps its number."""
+    ragged: list[Any] = []
+
+    def on_bad_row(row: Any) -> str:
+        ragged.append(row)
+        return "error"
+
+    rows = 0
+    # read(), not a memory map: the pages of a mapped file stay in the process's resident set until it is
+    # unmapped, so a 2.4 GB file added 2.4 GB to the peak RSS of its load
+    with pa.OSFile(str(source.path)) as data:
+        if header_end >= data.size():
+            return
+        data.seek(header_end)
+        try:
+            for batch in _open_csv(data, width, delimiter, source.arrow_encoding, on_bad_row):
+                rows += batch.num_rows
+                yield batch
+            return
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            if not ragged:
+                raise _unreadable(file, "text file", rows, exc) from exc
+    # the batches before the bad row were read whole (Arrow reports a block's error before its rows)
+    yield from _python_batches(file, source, header_end, width, delimiter, rows, malformed)
+
+
+#: Rows per batch of the slow path (`_python_batches`).
+_PYTHON_BATCH_ROWS = 65_536
+
+
+def _python_batches(
+    file: Path,
+    source: _TextSource,
+    header_end: int,
+    width: int,
+    delimiter: str,
+    skip: int,
+    malformed: dict[int, tuple[str, str]],
+) -> Iterator[pa.RecordBatch]:
+    """The data rows after the first ``skip`` ones, by Python's csv module; a row whose field count is not
+    ``width`` becomes an all-NA row and an entry of ``malformed`` under its data-row number."""
+    with source.path.open("rb") as raw:
+        raw.seek(header_end)
+        text = io.TextIOWrapper(raw, encoding=source.codec, errors="replace", newline="")
+        records = csv.reader(text, delimiter=delimiter, strict=False)
+        row = 0
+        columns: list[list[str | None]] = [[] for _ in range(width)]
+        try:
+            for record in records:
+                if not record:  # a blank line, which Arrow skips too
+                    continue
+                row += 1
+                if row <= skip:
+                    continue
+                if len(record) != width:
+                    malformed[row] = (
+                        _ragged_reason(len(record), width, delimiter),
+                        json.dumps(record, ensure_ascii=False),
+                    )
+                    record = [""] * width
+                for values, value in zip(columns, record, strict=True):
+                    values.append(value or None)
+                if len(columns[0]) == _PYTHON_BATCH_ROWS:
+                    yield _python_batch(columns)
+                    columns = [[] for _ in range(width)]
+        except csv.Error as exc:
+            raise SourceFileError(f"Cannot read text file {file}, data row {row + 1}: {exc}") from exc
+        if columns[0]:
+            yield _python_batch(columns)
+
+
+def _python_batch(columns: list[list[str | None]]) -> pa.RecordBatch:
+    return pa.record_batch(
+        [pa.array(values, type=pa.string()) for values in columns], names=[f"f{i}" for i in range(len(columns))]
+    )
+
+
+def _ragged_reason(found: int, width: int, delimiter: str) -> str:
+    shape = "more" if found > width else "fewer"
+    return (
+        f"the row has {found} fields, {shape} than the header's {width} "
+        f"(a {delimiter!r} inside a value that is not quoted, or a quote left open?)"
+    )
+
+
+def _open_csv(
+    data: pa.NativeFile, width: int, delimiter: str, encoding: str, on_bad_row: Callable[[Any], str]
+) -> pacsv.CSVStreamingReader:
     """A streaming reader of headerless CSV rows, every column as nullable text named f0, f1, …"""
     names = [f"f{i}" for i in range(width)]
     return pacsv.open_csv(
         data,
         read_options=pacsv.ReadOptions(column_names=names, block_size=_CSV_BLOCK_BYTES, encoding=encoding),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_bad_row),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.string()),
             strings_can_be_null=True,
@@ -344,10 +505,13 @@ def _valid_utf8(data: bytes | memoryview) -> bool:
 
 
 def _fits_gb18030_better(file: Path) -> bool:
-    """Whether fewer bytes of the file fail to decode as GB18030 than as UTF-8.
+    """Whether more lines of the file decode as GB18030 alone than as UTF-8.
 
+    Lines are judged one by one, because files mix encodings (a UTF-8 export with a few rows pasted from a
+    GBK one): a line that is valid UTF-8 counts for UTF-8 only, since most UTF-8 Chinese text is also a valid,
+    garbled GB18030 byte sequence, while GBK text is almost never valid UTF-8. ASCII lines count for neither.
     Judged on up to 64 windows of 64 KB spread over the file, each cut to whole lines (a newline byte never
-    sits inside a UTF-8 or GB18030 character); on the whole file when the windows decode cleanly both ways.
+    sits inside a UTF-8 or GB18030 character); on the whole file when no window has a non-ASCII line.
     """
     size = file.stat().st_size
     windows: list[bytes] = []
@@ -360,19 +524,44 @@ def _fits_gb18030_better(file: Path) -> bool:
                 window = f.read(_SAMPLE_WINDOW_BYTES)
                 start = window.find(b"\n") + 1 if k else 0
                 windows.append(window[start : window.rfind(b"\n") + 1])
-    gb18030, utf8 = (sum(w.decode(c, errors="replace").count("\ufffd") for w in windows) for c in ("gb18030", "utf-8"))
-    if gb18030 == utf8 == 0 and size > _SAMPLE_WINDOWS * _SAMPLE_WINDOW_BYTES:
-        gb18030, utf8 = _replacement_count(file, "gb18030"), _replacement_count(file, "utf-8")
-    return gb18030 < utf8
+    utf8, gb18030 = _line_votes(windows)
+    if utf8 == gb18030 == 0 and size > _SAMPLE_WINDOWS * _SAMPLE_WINDOW_BYTES:
+        utf8, gb18030 = _line_votes(_blocks_of_lines(file))
+    return gb18030 > utf8
 
 
-def _replacement_count(file: Path, codec: str) -> int:
-    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
-    count = 0
+def _line_votes(blocks: Iterable[bytes]) -> tuple[int, int]:
+    """(lines valid as UTF-8, lines valid only as GB18030) among the non-ASCII lines of ``blocks``."""
+    utf8 = gb18030 = 0
+    for block in blocks:
+        for line in block.split(b"\n"):
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                utf8 += 1
+                continue
+            try:
+                line.decode("gb18030")
+            except UnicodeDecodeError:
+                continue
+            gb18030 += 1
+    return utf8, gb18030
+
+
+def _blocks_of_lines(file: Path) -> Iterator[bytes]:
+    """The file in blocks of whole lines."""
+    carry = b""
     with file.open("rb") as f:
         while block := f.read(_DECODE_BLOCK_BYTES):
-            count += decoder.decode(block).count("\ufffd")
-    return count + decoder.decode(b"", final=True).count("\ufffd")
+            block = carry + block
+            cut = block.rfind(b"\n") + 1
+            carry = block[cut:]
+            yield block[:cut]
+    yield carry
 
 
 _REPLACING_CODECS: dict[str, codecs.CodecInfo] = {}
@@ -458,45 +647,101 @@ def _read_header(source: _TextSource, file: Path) -> tuple[int, list[str], str]:
         raise SourceFileError(f"Source file {file} has an unclosed quote in its header line")
     text = line.decode(source.codec, errors="replace").rstrip("\r\n")
     delimiter = max(_DELIMITERS, key=text.count)  # ties go to the comma
-    names = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        names = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise SourceFileError(f"Source file {file} has a header line that cannot be split into columns: {exc}") from exc
     return end, _clean_headers(names, file), delimiter
 
 
 def _header_span(sample: bytes, *, at_eof: bool) -> tuple[int, int] | None:
-    """Byte span of the first non-blank record in ``sample`` (newline included), None if it may go on.
+    """Byte span of the first non-blank record in ``sample`` (its line end included), None if it may go on.
 
-    Newline and quote bytes never occur inside a multi-byte UTF-8 or GB18030 character, so this works on the
-    undecoded bytes.
+    A record ends at a line feed, a carriage return or both (CR alone: old Mac files, and Arrow's rule for
+    the rows after it) outside quotes. Line-end and quote bytes never occur inside a multi-byte UTF-8 or
+    GB18030 character, so this works on the undecoded bytes.
     """
     start = len(codecs.BOM_UTF8) if sample.startswith(codecs.BOM_UTF8) else 0
     while True:  # skip blank lines
-        newline = sample.find(b"\n", start)
-        if newline < 0 or sample[start:newline].strip():
+        end = _line_end(sample, start)
+        if end < 0 or sample[start:end].strip():
             break
-        start = newline + 1
+        start = end + 1
     position, quotes = start, 0
     while True:
-        newline = sample.find(b"\n", position)
-        if newline < 0:
+        end = _line_end(sample, position)
+        if end < 0:
             return (start, len(sample)) if at_eof else None
-        quotes += sample.count(b'"', position, newline)
+        quotes += sample.count(b'"', position, end)
         if quotes % 2 == 0:
-            return start, newline + 1
-        position = newline + 1
+            if sample[end : end + 1] == b"\r":
+                if end + 1 == len(sample) and not at_eof:
+                    return None  # a line feed may follow
+                if sample[end + 1 : end + 2] == b"\n":
+                    end += 1
+            return start, end + 1
+        position = end + 1
+
+
+_LINE_END = re.compile(rb"[\r\n]")
+
+
+def _line_end(sample: bytes, start: int) -> int:
+    found = _LINE_END.search(sample, start)
+    return -1 if found is None else found.start()
 
 
 # ---------------------------------------------------------------- Excel
 
 
+#: What a damaged workbook raises from inside openpyxl (a cut or corrupted zip, broken XML, odd cell values).
+_XLSX_DAMAGE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    NotImplementedError,  # a zip member compressed with a method Python lacks
+    InvalidFileException,
+    KeyError,
+    EOFError,
+    OSError,
+    ElementTree.ParseError,
+    TypeError,
+    ValueError,
+)
+
+
+def _xlsx_rows(rows: Iterator[tuple[Any, ...]], file: Path) -> Iterator[tuple[Any, ...]]:
+    """The worksheet's rows, damage in the file raised as `SourceFileError`."""
+    read = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except SourceFileError:
+            raise
+        except _XLSX_DAMAGE as exc:
+            raise SourceFileError(
+                f"Source file {file} is a damaged .xlsx workbook (after sheet row {read}): {type(exc).__name__}: {exc}"
+            ) from exc
+        read += 1
+        yield row
+
+
 def _read_xlsx(file: Path, sheet: str | int | None, chunk_rows: int) -> Iterator[RawChunk]:
     try:
         workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError) as exc:
-        raise SourceFileError(f"Source file {file} is not a readable .xlsx workbook: {exc}") from exc
+    except SourceFileError:
+        raise
+    except _XLSX_DAMAGE as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+        raise SourceFileError(f"Source file {file} is not a readable .xlsx workbook: {problem}") from exc
     try:
         worksheet = _worksheet(workbook, sheet, file)
-        worksheet.reset_dimensions()  # some writers store a wrong sheet size; read every row there is
-        rows = worksheet.iter_rows(values_only=True)
+        try:
+            worksheet.reset_dimensions()  # some writers store a wrong sheet size; read every row there is
+            rows = _xlsx_rows(worksheet.iter_rows(values_only=True), file)
+        except AttributeError as exc:  # a chartsheet or a sheet openpyxl cannot stream
+            raise SourceFileError(f"Sheet {worksheet.title!r} of {file} is not a table of cells: {exc}") from exc
         header: list[str | None] | None = None
         for row in rows:
             cells = [_cell_text(v) for v in row]
@@ -518,6 +763,7 @@ def _xlsx_chunks(
     file: Path, workbook: Any, title: str, rows: Iterator[tuple[Any, ...]], names: list[str], chunk_rows: int
 ) -> Iterator[RawChunk]:
     width = len(names)
+    malformed: dict[int, tuple[str, str]] = {}
     try:
         pending: list[list[str | None]] = []
         first_row = 1
@@ -528,25 +774,26 @@ def _xlsx_chunks(
                 continue  # Excel keeps formatted but empty rows; they are not data
             if any(c is not None for c in cells[width:]):
                 column = openpyxl.utils.get_column_letter(width + 1)
-                raise SourceFileError(
-                    f"Sheet {title!r} of {file}, data row {first_row + len(pending)}: a value in or after column "
-                    f"{column}, which has no header"
-                )
+                reason = f"a value in or after column {column} of sheet {title!r}, which has no header"
+                malformed[first_row + len(pending)] = (reason, json.dumps(cells, ensure_ascii=False))
+                cells = []
             pending.append(cells[:width] + [None] * (width - len(cells)))
             if len(pending) == chunk_rows:
-                yield _xlsx_chunk(pending, names, first_row)
+                yield _xlsx_chunk(pending, names, first_row, malformed)
                 first_row += len(pending)
-                pending, emitted = [], True
+                pending, malformed, emitted = [], {}, True
         if pending or not emitted:
-            yield _xlsx_chunk(pending, names, first_row)
+            yield _xlsx_chunk(pending, names, first_row, malformed)
     finally:
         workbook.close()
 
 
-def _xlsx_chunk(rows: list[list[str | None]], names: list[str], first_row: int) -> RawChunk:
+def _xlsx_chunk(
+    rows: list[list[str | None]], names: list[str], first_row: int, malformed: dict[int, tuple[str, str]]
+) -> RawChunk:
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     arrays = [pa.chunked_array([pa.array(col, type=pa.string())]) for col in columns]
-    return RawChunk(_frame(arrays, names), first_row)
+    return RawChunk(_frame(arrays, names), first_row, malformed=malformed)
 
 
 def _worksheet(workbook: Any, sheet: str | int | None, file: Path) -> Any:
@@ -577,7 +824,9 @@ def _cell_text(value: Any) -> str | None:
     if isinstance(value, float):
         if math.isnan(value):
             return None
-        return str(int(value)) if value.is_integer() and abs(value) < _MAX_EXACT_FLOAT else repr(value)
+        # Excel keeps 15 significant digits: a longer number (a 20-digit id typed into a number cell) was
+        # rounded when it was saved, so it is not written out as if its digits were known ("1.2345678901234568e+19").
+        return str(int(value)) if value.is_integer() and abs(value) < EXCEL_EXACT_LIMIT else repr(value)
     if isinstance(value, dt.datetime):
         # Excel stores times as fractions of a day; round away the float noise (14:29:59.999 → 14:30:00).
         return (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0).strftime("%Y-%m-%d %H:%M:%S")
@@ -595,7 +844,7 @@ def _read_ogr(file: Path, layer: str | None, encoding: str | None, chunk_rows: i
     source = _ogr_source(file)
     try:
         layers = [str(name) for name in pyogrio.list_layers(source)[:, 0]]
-    except pyogrio.errors.DataSourceError as exc:
+    except (*_OGR_FAILURES, UnicodeDecodeError) as exc:
         raise SourceFileError(f"Cannot open spatial file {file}: {exc}") from exc
     if not layers:
         raise SourceFileError(f"Spatial file {file} holds no layers")
@@ -611,9 +860,9 @@ def _read_ogr(file: Path, layer: str | None, encoding: str | None, chunk_rows: i
         meta, reader = stack.enter_context(
             pyogrio.open_arrow(source, layer=layer or layers[0], batch_size=chunk_rows, use_pyarrow=True, **options)
         )
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+    except _OGR_FAILURES as exc:
         stack.close()
-        raise SourceFileError(f"Cannot open spatial file {file}: {exc}") from exc
+        raise SourceFileError(f"Cannot open spatial file {file}: {type(exc).__name__}: {exc}") from exc
     except UnicodeDecodeError as exc:
         stack.close()
         raise SourceFileError(
@@ -637,7 +886,7 @@ def _ogr_chunks(
 def _ogr_batches(reader: Any, file: Path) -> Iterator[pa.RecordBatch]:
     try:
         yield from _arrow_batches(reader, file, "spatial file")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+    except (*_OGR_FAILURES, OSError) as exc:
         raise SourceFileError(f"Cannot read spatial file {file}: {exc}") from exc
 
 
@@ -749,21 +998,38 @@ def _spatial_chunks(
     first_row = 1
     for table in _rebatch(batches, schema, chunk_rows):
         columns = [_wkb_to_wkt(table[n]) if n in wkb else _as_text(table[n]) for n in attribute_names]
-        geometry = None
+        geometry = errors = None
         if geometry_column is not None:
-            geometry = _wkb_to_shapely(table[geometry_column])
-        yield RawChunk(_frame(columns, names), first_row, geometry, crs)
+            geometry, errors = _wkb_to_shapely(table[geometry_column])
+        yield RawChunk(_frame(columns, names), first_row, geometry, crs, geometry_errors=errors)
         first_row += table.num_rows
 
 
-def _wkb_to_shapely(column: pa.ChunkedArray) -> np.ndarray:
+def _wkb_to_shapely(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Shapely geometries of a WKB column, and per row why one could not be read (None when all could).
+
+    GEOS refuses some geometries GDAL passes on (a ring that is not closed): each becomes None with its
+    message, so one bad feature costs its row, not the file.
+    """
     if isinstance(column.type, pa.ExtensionType):
         column = pa.chunked_array([c.storage for c in column.chunks], column.type.storage_type)
-    return shapely.from_wkb(np.asarray(column.to_numpy(zero_copy_only=False), dtype=object))
+    blobs = np.asarray(column.to_numpy(zero_copy_only=False), dtype=object)
+    try:
+        return shapely.from_wkb(blobs), None
+    except shapely.errors.GEOSException:
+        pass
+    geometries = np.full(len(blobs), None, dtype=object)
+    errors = np.full(len(blobs), None, dtype=object)
+    for i, blob in enumerate(blobs):  # rare: find the rows GEOS refuses
+        try:
+            geometries[i] = shapely.from_wkb(blob)
+        except shapely.errors.GEOSException as exc:
+            errors[i] = str(exc).removeprefix("IllegalArgumentException: ")
+    return geometries, errors
 
 
 def _wkb_to_wkt(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    return pa.chunked_array([pa.array(shapely.to_wkt(_wkb_to_shapely(column)), type=pa.string())])
+    return pa.chunked_array([pa.array(shapely.to_wkt(_wkb_to_shapely(column)[0]), type=pa.string())])
 
 
 def _crs_label(crs: Any) -> str | None:
@@ -785,10 +1051,8 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     kind = column.type
     if pa.types.is_dictionary(kind):
         return _as_text(column.cast(kind.value_type))
-    if pa.types.is_string(kind):
-        return column
-    if pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
-        return column.cast(pa.string())
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return _valid_text(column.cast(pa.string()))
     if pa.types.is_null(kind):
         return pa.chunked_array([pa.nulls(len(column), pa.string())])
     if pa.types.is_integer(kind) or pa.types.is_decimal(kind) or pa.types.is_boolean(kind):
@@ -808,6 +1072,17 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
         return pa.chunked_array([pa.array(values, type=pa.string())])
     values = [None if v is None else str(v) for v in column.to_pylist()]
     return pa.chunked_array([pa.array(values, type=pa.string())])
+
+
+def _valid_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column with any invalid UTF-8 (a .dbf in another encoding than it says) as U+FFFD, so that only
+    those rows are rejected (as undecodable) rather than the file."""
+    try:
+        column.validate(full=True)
+    except pa.ArrowInvalid:
+        values = column.cast(pa.binary()).to_pylist()
+        return pa.chunked_array([pa.array([None if v is None else v.decode("utf-8", "replace") for v in values])])
+    return column
 
 
 def _float_text(column: pa.ChunkedArray) -> pa.ChunkedArray:

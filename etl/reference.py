@@ -16,6 +16,7 @@ _SEEDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "case_state": ("case_states.csv", ("state", "name_zh", "name_en", "is_open", "sort_order")),
     "state_transition": ("state_transitions.csv", ("from_state", "to_state")),
     "channel": ("channels.csv", ("channel", "name_zh", "name_en")),
+    "channel_alias": ("channel_aliases.csv", ("alias", "channel")),
     "camera_scene": ("camera_scenes.csv", ("scene_code", "name_zh", "name_en", "category_code")),
     "time_limit": ("time_limits.csv", ("category_code", "step", "clock", "amount", "note")),
 }

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from core.clock import local_now
+
+from .readers import RawChunk
 
 
 class Verdicts:
@@ -61,18 +63,40 @@ def originals_json(frame: pd.DataFrame) -> list[str]:
     return text.rstrip("\n").split("\n")
 
 
-def rejects_frame(raw: pd.DataFrame, first_row: int, verdicts: Verdicts) -> pd.DataFrame:
-    """Rows of ``rejected_row`` (without run bookkeeping) for the rejected rows of a chunk."""
+def rejects_frame(
+    raw: pd.DataFrame, first_row: int, verdicts: Verdicts, malformed: Mapping[int, tuple[str, str]] | None = None
+) -> pd.DataFrame:
+    """Rows of ``rejected_row`` (without run bookkeeping) for the rejected rows of a chunk.
+
+    ``malformed``: the chunk's rows the reader could not split (`RawChunk.malformed`), whose original is the
+    list of their fields rather than the empty row that stands in for them.
+    """
     bad = ~verdicts.ok
     rows = raw.loc[bad]
+    numbers = np.flatnonzero(bad) + first_row
+    originals = originals_json(rows)
+    if malformed:
+        originals = [malformed[n][1] if n in malformed else text for n, text in zip(numbers, originals, strict=True)]
     return pd.DataFrame(
         {
-            "row_number": np.flatnonzero(bad) + first_row,
+            "row_number": numbers,
             "reason_code": verdicts.code[bad].astype(str),
             "reason": verdicts.text[bad].astype(str),
-            "original": originals_json(rows),
+            "original": originals,
         }
     )
+
+
+def reject_malformed(chunk: RawChunk, verdicts: Verdicts) -> None:
+    """Reject the rows the reader could not split into the header's columns, with its reason (first of all)."""
+    if not chunk.malformed:
+        return
+    rows = np.array(sorted(chunk.malformed), dtype=np.int64) - chunk.first_row
+    mask = np.zeros(len(chunk.frame), dtype=bool)
+    mask[rows] = True
+    text = np.full(len(chunk.frame), None, dtype=object)
+    text[rows] = [chunk.malformed[n][0] for n in sorted(chunk.malformed)]
+    verdicts.reject(mask, "malformed_row", text)
 
 
 @dataclass

@@ -25,7 +25,10 @@ from typing import Any
 @dataclass(frozen=True)
 class SourceOptions:
     source: str
-    crs: str = "EPSG:4326"
+    #: Coordinate system of the file's coordinates (etl/crs.py): None = the file's own, else WGS-84.
+    crs: str | None = None
+    #: Read the coordinates in ``crs`` even when the file declares another system.
+    force_crs: bool = False
     channel: str | None = None
     category_system: str = "gbt"
     encoding: str | None = None
@@ -36,13 +39,16 @@ class SourceOptions:
     #: camera events: the source name under which the cases they became were loaded
     case_source: str | None = None
     columns: Mapping[str, str] = field(default_factory=dict)
+    #: grids: the level of every row whose level cell is empty (a file of one level may have no level column)
+    level: str | None = None
 
     def with_crs(self, crs: str) -> SourceOptions:
         return dataclasses.replace(self, crs=crs)
 
     def fingerprint(self) -> str:
         """The options that change what a row loads as (part of the unchanged-row hash)."""
-        return f"{self.crs}|{self.channel}|{self.category_system}|{sorted(self.columns.items())}"
+        level = f"|{self.level}" if self.level else ""
+        return f"{self.crs}|{self.channel}|{self.category_system}|{sorted(self.columns.items())}{level}"
 
     @classmethod
     def from_profile(cls, path: Path, **overrides: Any) -> SourceOptions:

@@ -5,11 +5,15 @@ Personal data is masked by the one rule in ``core.privacy``."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from .runlog import Verdicts
 
 _TRUE = {"是", "1", "true", "t", "y", "yes", "√", "紧急", "督办"}
 _FALSE = {"否", "0", "false", "f", "n", "no", "", "非紧急", "一般"}
@@ -56,6 +60,31 @@ def parse_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray
     missing = (text.isna() | (text == "")).to_numpy(bool)
     number = _to_float(text)
     return number, missing, np.isnan(number) & ~missing
+
+
+#: A number as Excel writes one it rounded to 15 significant digits: 1.23457E+19, 1.2345678901234567e+19 (and
+#: 1234567890123456.0 from a number cell past 15 digits, see ``etl.readers``).
+_ROUNDED_NUMBER = r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+|\d{16,}\.0"
+
+
+def rounded_numbers(values: pd.Series) -> np.ndarray:
+    """Where a value is a number Excel rounded (scientific notation, or 16+ digits with ".0"): as an id, two
+    different ones may have become one."""
+    return values.astype(STRING).str.fullmatch(_ROUNDED_NUMBER).fillna(False).to_numpy(bool)
+
+
+def reject_rounded_ids(verdicts: Verdicts, ids: pd.Series, header: str) -> None:
+    """Reject the rows whose id is a number Excel rounded (`rounded_numbers`), naming the cause and the cure."""
+    verdicts.reject(
+        rounded_numbers(ids),
+        "bad_id",
+        lambda: (
+            f"{header} "
+            + ids.astype(str)
+            + " is a number Excel rounded (Excel keeps 15 digits, so two ids may have become one): "
+            "format the column as text in the source system's export, or save the file as CSV from it"
+        ),
+    )
 
 
 def lookup_names(values: pd.Series, names: Mapping[str, str]) -> tuple[pd.Series, np.ndarray]:

@@ -7,7 +7,7 @@ argument: a layer with texts of its own names the keys it needs (``<module>.LABE
 
 from . import alerts, cameras, cases, facilities, grids, playback
 from ._areas import AreaFeatures, AreaLayer
-from ._classes import number_text
+from ._classes import ZERO_COLOUR, number_text
 from .alerts import alert_markers
 from .basemap import BASEMAPS, blank_map, display_crs, layer_control, tile_layers
 from .bins import hex_bin_layer
@@ -26,6 +26,7 @@ __all__ = [
     "BASEMAPS",
     "VENDORED",
     "VENDOR_DIR",
+    "ZERO_COLOUR",
     "AreaFeatures",
     "AreaLayer",
     "alert_markers",

@@ -162,6 +162,20 @@ class AreaLayer(Layer):
             var heading = {{ this.heading_json }};
             var fields = {{ this.fields_json }};
             var rows = {{ this.rows_json }};
+            var sized = window.ResizeObserver && new ResizeObserver(function (entries) {
+                entries.forEach(function (entry) {
+                    var tooltip = entry.target._onemapTooltip;
+                    if (tooltip && tooltip._map) { tooltip.update(); }
+                });
+            });
+            function watchSize(tooltip) {
+                var element = tooltip.getElement();
+                if (sized && element) { element._onemapTooltip = tooltip; sized.observe(element); }
+            }
+            function unwatchSize(tooltip) {
+                var element = tooltip.getElement();
+                if (sized && element) { sized.unobserve(element); }
+            }
             function describe(p) {
                 var lines = ["<b>" + heading + "</b> " + p.name];
                 var row = rows[p.i] || [];
@@ -192,10 +206,19 @@ class AreaLayer(Layer):
                         };
                         var place = function () { if (sub.isTooltipOpen()) { sub.getTooltip().update(); } };
                         map.on("zoomend", show);
-                        map.on("resize", place);
-                        sub.once("remove", function () { map.off("zoomend", show); map.off("resize", place); });
+                        map.on("resize viewreset moveend", place);
+                        sub.once("remove", function () {
+                            map.off("zoomend", show);
+                            map.off("resize viewreset moveend", place);
+                        });
                         show();
                     });
+                    // Leaflet centres a label by the width of its box when it opens; before leaflet.css (which
+                    // streamlit-folium adds while the scripts run) applies, that box is as wide as the map, and
+                    // the label stays off by half the map's width until the next zoom. Place it again whenever
+                    // its box changes size.
+                    sub.on("tooltipopen", function (e) { watchSize(e.tooltip); });
+                    sub.on("tooltipclose", function (e) { unwatchSize(e.tooltip); });
                     {%- endif %}
                     {%- if this.details == "popup" %}
                     sub.bindPopup(describe(p), {maxWidth: 320});

@@ -21,8 +21,13 @@ import numpy.typing as npt
 SCHEMES: tuple[str, ...] = ("auto", "fisher_jenks", "natural_breaks", "quantiles", "equal_interval")
 #: Most values "auto" classifies with Fisher-Jenks (about 0.05 s at 150 without numba).
 FISHER_JENKS_MAX = 150
-#: Default sequential palette, light to dark (ColorBrewer OrRd, 6 classes).
-SEQUENTIAL: tuple[str, ...] = ("#fef0d9", "#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000")
+#: Default sequential palette, light to dark (ColorBrewer PuBu, 6 classes). Red is kept for one meaning on the
+#: map, a case past its deadline (``layers.alerts``): areas and bins are shaded in blue, camera alarms in purple.
+SEQUENTIAL: tuple[str, ...] = ("#f1eef6", "#d0d1e6", "#a6bddb", "#74a9cf", "#2b8cbe", "#045a8d")
+#: Sequential palette of camera alarms, light to dark (ColorBrewer Purples, 6 classes).
+ALARM_SEQUENTIAL: tuple[str, ...] = ("#f2f0f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f")
+#: The colour of "none" (zero cases) when a count is shaded: nothing happened, not the most of it.
+ZERO_COLOUR = "#ffffff"
 
 _CLASSIFIERS = {
     "fisher_jenks": mapclassify.FisherJenks,
@@ -57,8 +62,8 @@ def number_text(value: float) -> str:
 def _pick_colours(palette: Sequence[str], k: int) -> tuple[str, ...]:
     if not palette:
         raise ValueError("palette needs at least one colour")
-    if k <= 1:
-        return (palette[-1],)
+    if k <= 1:  # one value for every area says nothing of more or less: the middle, not the darkest
+        return (palette[len(palette) // 2],)
     positions = np.linspace(0, len(palette) - 1, k).round().astype(int)
     return tuple(palette[i] for i in positions)
 
@@ -83,18 +88,32 @@ def classify(
     scheme: str = "auto",
     palette: Sequence[str] = SEQUENTIAL,
     value_format: Callable[[float], str] = number_text,
+    zero_colour: str | None = None,
 ) -> Classes:
     """Split ``values`` into at most ``k`` classes by ``scheme`` (one of ``SCHEMES``).
 
     Class ``i`` holds the values in (upper[i-1], upper[i]] (the first from the minimum). Labels read
     "low – high" (for whole numbers the low end is the first whole number in the class) or just the value
-    when a class holds one. Colours are spread evenly over ``palette``.
+    when a class holds one. Colours are spread evenly over ``palette``. ``zero_colour``: for counts, where 0
+    means nothing happened, zeros are a class of their own in that colour, first, and the rest are classified
+    without them.
     """
     if scheme not in SCHEMES:
         raise ValueError(f"unknown class scheme {scheme!r}; choose one of {list(SCHEMES)}")
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     data = np.asarray(values, dtype=np.float64)
+    if zero_colour is not None and (data == 0).any():
+        rest = classify(
+            np.where(data == 0, np.nan, data), k=k, scheme=scheme, palette=palette, value_format=value_format
+        )
+        index = np.where(data == 0, 0, np.where(rest.index >= 0, rest.index + 1, -1))
+        return Classes(
+            index=index,
+            colours=(zero_colour, *rest.colours),
+            labels=(value_format(0.0), *rest.labels),
+            upper=(0.0, *rest.upper),
+        )
     finite = np.isfinite(data)
     index = np.full(len(data), -1, dtype=np.int64)
     if not finite.any():
@@ -121,16 +140,17 @@ def classify(
     )
 
 
-#: Default qualitative palette (Tableau 10); the last colour is kept for "other".
+#: Default qualitative palette (Tableau 10, its red and pink swapped for a dark teal and a lavender: red is kept
+#: for overdue); the last colour is kept for "other".
 CATEGORICAL: tuple[str, ...] = (
     "#4e79a7",
     "#f28e2b",
-    "#e15759",
+    "#499894",
     "#76b7b2",
     "#59a14f",
     "#edc948",
     "#b07aa1",
-    "#ff9da7",
+    "#d4a6c8",
     "#9c755f",
     "#bab0ac",
 )

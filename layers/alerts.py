@@ -24,7 +24,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("lon", "lat", "level")
 LEVEL_COLOURS: dict[str, str] = {"overdue": "#d7301f", "warning": "#f5a400"}
 _POPUP_COLUMNS = {"category": "category_name", "status": "status_name", "dept": "dept_name"}
 #: The texts the layer needs (``labels``): the levels, the legend title and the popup fields.
-LABELS: tuple[str, ...] = (*LEVEL_COLOURS, "legend", *_POPUP_COLUMNS, "deadline", "elapsed")
+LABELS: tuple[str, ...] = (*LEVEL_COLOURS, "legend", "not_drawn", *_POPUP_COLUMNS, "deadline", "elapsed")
 
 
 def alert_markers(
@@ -33,10 +33,15 @@ def alert_markers(
     name: str,
     labels: Mapping[str, str],
     colours: Mapping[str, str] = LEVEL_COLOURS,
+    overdue_total: int | None = None,
     show: bool = True,
 ) -> folium.FeatureGroup:
     """The alerts of ``frame`` (``lon``, ``lat``, ``level``; optionally ``category_name``, ``status_name``,
     ``dept_name``, ``handle_deadline``, ``elapsed_fraction``), red and yellow with a legend counting each.
+
+    ``overdue_total``: every overdue case of the view, drawn or not (without coordinates, or beyond the point
+    cap): the legend counts them all, as the figures beside the map do, and says how many are not drawn
+    (label ``not_drawn`` with ``{n}``).
     """
     missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
     if missing:
@@ -75,7 +80,11 @@ def alert_markers(
         weight=1,
         fill_opacity=0.9,
     ).add_to(group)
-    counts = located["level"].value_counts()
-    items = [(colours[level], f"{text[level]} {int(counts.get(level, 0)):,}") for level in levels]
-    Legend(text["legend"], items, dots=True).add_to(group)
+    counts = {level: int(n) for level, n in located["level"].value_counts().items()}
+    drawn = counts.get("overdue", 0)
+    if overdue_total is not None:
+        counts["overdue"] = max(overdue_total, drawn)
+    items = [(colours[level], f"{text[level]} {counts.get(level, 0):,}") for level in levels]
+    note = text["not_drawn"].format(n=f"{counts['overdue'] - drawn:,}") if counts.get("overdue", 0) > drawn else None
+    Legend(text["legend"], items, dots=True, note=note).add_to(group)
     return group

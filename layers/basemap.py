@@ -101,8 +101,9 @@ def blank_map(*, tiles: list[folium.TileLayer] | None = None, background: str = 
 
 
 class _ExpandOnResize(MacroElement):
-    """Re-measures an expanded layer control when the map is resized: streamlit-folium gives the map its size
-    after the control is added, and Leaflet would otherwise keep the scroll bar it chose for a 0-px map.
+    """Re-measures an expanded layer control when the map is resized or the control's box changes size:
+    streamlit-folium gives the map its size, and leaflet.css its styles, after the control is added, and Leaflet
+    would otherwise keep the scroll bar it chose for a 0-px map or an unstyled list.
     """
 
     _template = Template(
@@ -111,6 +112,13 @@ class _ExpandOnResize(MacroElement):
         (function () {
             var control = {{ this._parent.get_name() }};
             {{ this._parent._parent.get_name() }}.on("resize", function () { control.expand(); });
+            if (window.ResizeObserver && control.getContainer()) {
+                var width = null;
+                new ResizeObserver(function () {
+                    var now = control.getContainer().offsetWidth;  // expand() sets heights only: no loop
+                    if (now !== width) { width = now; control.expand(); }
+                }).observe(control.getContainer());
+            }
         })();
         {% endmacro %}
         """

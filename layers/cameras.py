@@ -14,7 +14,7 @@ import folium
 import numpy as np
 import pandas as pd
 
-from ._classes import SEQUENTIAL, classify
+from ._classes import ALARM_SEQUENTIAL, classify
 from ._labels import required
 from ._legend import Legend
 from ._points import PointMarkers
@@ -61,7 +61,7 @@ def camera_markers(
     *,
     name: str,
     labels: Mapping[str, str],
-    palette: Sequence[str] = SEQUENTIAL,
+    palette: Sequence[str] = ALARM_SEQUENTIAL,
     k: int = 4,
     show: bool = True,
 ) -> folium.FeatureGroup:

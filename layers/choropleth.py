@@ -36,6 +36,7 @@ def area_choropleth(
     k: int = 5,
     palette: Sequence[str] = SEQUENTIAL,
     no_data_colour: str = "#cccccc",
+    zero_colour: str | None = None,
     line_colour: str = "#ffffff",
     fill_opacity: float = 0.75,
     show: bool = True,
@@ -45,6 +46,7 @@ def area_choropleth(
     by ``measure`` in at most ``k`` classes (``scheme``, see ``layers._classes``), as a FeatureGroup named
     ``name`` holding the areas and a legend titled ``title``. Hovering shows the area's name (under
     ``level_label``) and its value. ``features``: the ``AreaFeatures`` of this frame when shared.
+    ``zero_colour``: for a count, the colour of the areas where it is 0 (nothing happened: not the worst class).
     """
     missing = [column for column in (*REQUIRED_COLUMNS, measure) if column not in frame.columns]
     if missing:
@@ -54,7 +56,7 @@ def area_choropleth(
     elif features.size != len(frame):
         raise ValueError(f"features hold {features.size} areas but the frame has {len(frame)} rows")
     values = pd.to_numeric(frame[measure], errors="coerce").to_numpy(dtype=np.float64)
-    classes = classify(values, k=k, scheme=scheme, palette=palette, value_format=value_format)
+    classes = classify(values, k=k, scheme=scheme, palette=palette, value_format=value_format, zero_colour=zero_colour)
     texts = [html.escape(value_format(v) if np.isfinite(v) else no_data_label) for v in values]
     colours = [*classes.colours, no_data_colour]  # class -1 (no data) is the last colour
     fills = [int(i) if i >= 0 else len(colours) - 1 for i in classes.index]

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("lon", "lat", "weight")
+#: Light blue to dark blue: leaflet.heat's default ends in red, which on this map means past the deadline.
+GRADIENT: dict[float, str] = {0.2: "#d0d1e6", 0.4: "#a6bddb", 0.6: "#74a9cf", 0.8: "#2b8cbe", 1.0: "#045a8d"}
 
 
 def heat_layer(
@@ -32,4 +34,6 @@ def heat_layer(
     lon = cells["lon"].to_numpy(np.float64).round(5).tolist()
     weight = cells["weight"].tolist()
     data = [[a, b, w] for a, b, w in zip(lat, lon, weight, strict=True)]
-    return folium.plugins.HeatMap(data, name=name, radius=radius, blur=blur, min_opacity=min_opacity, show=show)
+    return folium.plugins.HeatMap(
+        data, name=name, radius=radius, blur=blur, min_opacity=min_opacity, gradient=GRADIENT, show=show
+    )

@@ -11,7 +11,14 @@ from .cases import (
     overdue_pending,
     summary_counts,
 )
-from .dictionaries import category_names, channel_names, department_names, level_names, state_names
+from .dictionaries import (
+    category_names,
+    channel_names,
+    dataset_facts,
+    department_names,
+    level_names,
+    state_names,
+)
 from .export import case_export
 from .filters import FILTER_NAMES, GRID_LEVEL_COLUMNS, case_filters, grid_level_column
 from .grids import area_tree, grid_level_counts, grid_polygons
@@ -28,7 +35,7 @@ from .map_layers import (
     hex_bins,
 )
 from .meta import data_version
-from .panel import area_figures, top_categories
+from .panel import area_figures, category_coverage, top_categories
 from .trends import (
     TREND_QUERIES,
     area_category_days,
@@ -45,6 +52,7 @@ from .trends import (
 
 #: The sidebar's, the panel's and the export's queries.
 PAGE_QUERIES = (
+    dataset_facts,
     area_tree,
     category_names,
     channel_names,
@@ -53,6 +61,7 @@ PAGE_QUERIES = (
     state_names,
     area_figures,
     top_categories,
+    category_coverage,
     case_export,
 )
 
@@ -98,12 +107,14 @@ __all__ = [
     "cases_by_channel",
     "cases_by_level",
     "cases_by_status",
+    "category_coverage",
     "category_names",
     "channel_names",
     "chronic_places",
     "daily_counts",
     "data_extent",
     "data_version",
+    "dataset_facts",
     "deadline_alerts",
     "department_names",
     "facilities",

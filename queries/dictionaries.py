@@ -9,6 +9,17 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from core.catalog import DEMO_MARKER
+
+
+def dataset_facts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row: ``demo`` (whether the database holds the generated demo city: ``demo.build_demo`` says so in the
+    database itself) and ``demo_detail`` (how it was generated, JSON; NULL for a city's own data)."""
+    sql = "SELECT max(value) AS demo_detail FROM schema_meta WHERE key = $key"
+    facts = con.execute(sql, {"key": DEMO_MARKER}).df()
+    facts.insert(0, "demo", facts["demo_detail"].notna())
+    return facts
+
 
 def channel_names(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """``channel``, ``name_zh``, ``name_en``, by code."""

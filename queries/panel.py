@@ -63,3 +63,16 @@ def top_categories(con: duckdb.DuckDBPyConnection, *, limit: int = 5, **filters:
         ORDER BY t.cases DESC, t.category_code NULLS LAST
     """
     return con.execute(sql, {**params, "limit": limit}).df()
+
+
+def category_coverage(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
+    """One row: ``cases`` and ``unclassified``, those without a GB/T class (a code the city's mapping table
+    lacks, or a hotline topic outside the standard): the flag the panel keeps in sight when it is not in the top.
+    """
+    counts, params = counts_sql(con, group=("category_code",), measures=("cases",), **filters)
+    sql = f"""
+        SELECT coalesce(sum(cases), 0)::BIGINT AS cases,
+               coalesce(sum(cases) FILTER (WHERE category_code IS NULL), 0)::BIGINT AS unclassified
+        FROM ({counts})
+    """
+    return con.execute(sql, params).df()

@@ -94,7 +94,9 @@ def page(*, width: int = 1600, height: int = 1200, extra: tuple[str, ...] = ()) 
             target = next(t for t in targets if t["type"] == "page")
             with client.connect(target["webSocketDebuggerUrl"], max_size=None) as ws:
                 tab = Page(ws)
-                tab.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+                tab.call(
+                    "Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False
+                )
                 yield tab
         finally:
             process.terminate()

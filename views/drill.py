@@ -56,10 +56,13 @@ def implicit_root(tree: pd.DataFrame) -> Area | None:
 
 def normalise_area(tree: pd.DataFrame, code: str | None) -> str | None:
     """``code`` if it names a grid below the implicit root, else ``None`` (everything): the implicit root
-    itself, and codes missing from the tree (e.g. a grid that did not exist yet at the chosen date).
+    itself, the city outline (depth 0, which holds every case of the city), and codes missing from the tree
+    (e.g. a grid that did not exist yet at the chosen date).
     """
     _check(tree)
     if code is None or not (tree["code"] == code).any():
+        return None
+    if (tree.loc[tree["code"] == code, "depth"] < 1).any():  # the city outline: the whole jurisdiction
         return None
     root = implicit_root(tree)
     return None if root is not None and root.code == code else code

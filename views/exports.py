@@ -7,7 +7,11 @@ Pure functions, frames in and bytes out; the map page wires them to download but
   keep as text: otherwise they drop leading zeros and round codes longer than 15 digits. Strip it elsewhere.
 * GeoJSON (RFC 7946): a FeatureCollection in WGS-84 lon/lat as stored (never the basemap's display shift), no
   ``crs`` member, counter-clockwise exterior rings, coordinates rounded to 7 decimals (about 1 cm), properties
-  of plain JSON types (times ISO 8601 with their UTC offset), UTF-8 without a BOM.
+  of plain JSON types (times ISO 8601 with their UTC offset), UTF-8 without a BOM. Property keys are the CSV's
+  headers in the same language (`header`), so the two files of one export read alike; the collection's
+  foreign member ``onemap`` maps each key back to its field name. A case without coordinates is left out of
+  the case GeoJSON (GIS tools cannot place it), and ``onemap`` says how many were (the CSV holds them all).
+* Coordinates in the CSV are rounded to 7 decimals (about 1 cm), as in the GeoJSON.
 * Personal data: a case export holds only the columns in ``CASE_COLUMNS`` (the masked contact, never more),
   and phone and ID numbers that citizens typed into free text are masked again on the way out by the one rule
   of ``core.privacy`` (138****5678).
@@ -90,7 +94,13 @@ def case_table(frame: pd.DataFrame, *, lang: str) -> pd.DataFrame:
     table = table.loc[:, list(CASE_COLUMNS)].copy()
     for column in _FREE_TEXT:
         table[column] = table[column].map(lambda v: mask_text(v) if isinstance(v, str) else v)
-    return table
+    # converted coordinates carry 14 decimals of arithmetic: 7 is a centimetre, more than any source resolves
+    return table.round({"lon": PRECISION, "lat": PRECISION})
+
+
+def header(column: str, lang: str) -> str:
+    """The heading of export column ``column`` in ``lang``: a measure's label, else the label ``col.<name>``."""
+    return t(REGISTRY[column].label_key if column in REGISTRY else f"col.{column}", lang)
 
 
 def area_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -161,40 +171,58 @@ def _rounded(geometries: np.ndarray) -> np.ndarray:
     return shapely.transform(geometries, lambda xy: np.round(xy, PRECISION))
 
 
-def _collection(geometries: Iterable[Any], properties: pd.DataFrame, utc_offset: dt.timedelta) -> bytes:
+def _collection(
+    geometries: Iterable[Any],
+    properties: pd.DataFrame,
+    utc_offset: dt.timedelta,
+    *,
+    lang: str,
+    about: dict[str, Any] | None = None,
+) -> bytes:
+    """The FeatureCollection: keys the columns' headers in ``lang``; its ``onemap`` member the language, the
+    key → field map and ``about``."""
+    keys = [header(column, lang) for column in properties.columns]
     features = []
-    for geometry, row in zip(geometries, properties.to_dict("records"), strict=True):
+    for geometry, values in zip(geometries, properties.itertuples(index=False, name=None), strict=True):
         features.append(
             {
                 "type": "Feature",
                 "geometry": None if geometry is None else mapping(geometry),
-                "properties": {key: json_value(value, utc_offset=utc_offset) for key, value in row.items()},
+                "properties": {
+                    key: json_value(value, utc_offset=utc_offset) for key, value in zip(keys, values, strict=True)
+                },
             }
         )
-    collection = {"type": "FeatureCollection", "features": features}
+    onemap = {"language": lang, "fields": dict(zip(keys, properties.columns, strict=True)), **(about or {})}
+    collection = {"type": "FeatureCollection", "onemap": onemap, "features": features}
     return json.dumps(collection, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
 def cases_geojson(frame: pd.DataFrame, *, lang: str, utc_offset: dt.timedelta = dt.timedelta(hours=8)) -> bytes:
-    """A ``case_export`` frame as a GeoJSON FeatureCollection of points; cases without coordinates get a null
-    geometry. Property keys are the export column names, names in ``lang``; times carry ``utc_offset``
-    (the data's naive China Standard Time is UTC+8).
+    """A ``case_export`` frame as a GeoJSON FeatureCollection of the points of its located cases; those without
+    coordinates are left out, and counted in the collection's ``onemap`` member (``cases``, ``features``,
+    ``without_coordinates`` and a ``note`` in ``lang``). Property keys are the CSV's headers in ``lang``; times
+    carry ``utc_offset`` (the data's naive China Standard Time is UTC+8).
     """
     table = case_table(frame, lang=lang)
-    located = table["lon"].notna() & table["lat"].notna()
-    points = np.full(len(table), None, dtype=object)
-    points[located.to_numpy()] = _rounded(
+    located = (table["lon"].notna() & table["lat"].notna()).to_numpy()
+    points = _rounded(
         shapely.points(table.loc[located, "lon"].to_numpy(float), table.loc[located, "lat"].to_numpy(float))
     )
-    return _collection(points, table.drop(columns=["lon", "lat"]), utc_offset)
+    unplaced = int((~located).sum())
+    about: dict[str, Any] = {"cases": len(table), "features": int(located.sum()), "without_coordinates": unplaced}
+    if unplaced:
+        about["note"] = t("export.without_coordinates", lang, n=f"{unplaced:,}")
+    return _collection(points, table.loc[located].drop(columns=["lon", "lat"]), utc_offset, lang=lang, about=about)
 
 
-def areas_geojson(frame: pd.DataFrame, *, utc_offset: dt.timedelta = dt.timedelta(hours=8)) -> bytes:
+def areas_geojson(frame: pd.DataFrame, *, lang: str, utc_offset: dt.timedelta = dt.timedelta(hours=8)) -> bytes:
     """An ``area_measures`` frame as a GeoJSON FeatureCollection of its (multi)polygons with the area table's
-    columns as properties; exterior rings counter-clockwise, holes clockwise.
+    columns as properties, keyed by the CSV's headers in ``lang``; exterior rings counter-clockwise, holes
+    clockwise.
     """
     _require(frame, ("geom_wkb",), "area")
     geometries = shapely.from_wkb([bytes(wkb) for wkb in frame["geom_wkb"]])
     # Round first: rounding can flip a sliver's orientation, orienting afterwards cannot be undone by it.
     geometries = shapely.orient_polygons(_rounded(geometries), exterior_cw=False)
-    return _collection(geometries, area_table(frame), utc_offset)
+    return _collection(geometries, area_table(frame), utc_offset, lang=lang)

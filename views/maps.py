@@ -66,22 +66,40 @@ class MapView:
     camera_events: pd.DataFrame = field(default_factory=_empty)
     facilities: pd.DataFrame = field(default_factory=_empty)
     alerts: pd.DataFrame = field(default_factory=_empty)
+    #: overdue_pending's ``overdue`` for the same filters: all overdue cases, also those not drawn (no coordinates,
+    #: over the cap), so that the legend and the panel beside the map say the same number. None: not known.
+    overdue_total: int | None = None
     lang: str = "zh"
     level_label: str | None = None  # None: "grids" in the view's language
     layers: tuple[str, ...] = DEFAULT_LAYERS
     bin_size_m: float = 500.0  # the size_m hex_bins was called with
     colour_points_by: str = "category"  # "category" or "status"
+    basemap: str | None = None  # one of offered_basemaps(settings); None: the configured one
 
 
-def map_crs(settings: Settings) -> str:
-    """The coordinate system the map's vectors are drawn in (that of the configured basemap's tiles)."""
-    return display_crs(settings.basemap, tile_crs=settings.tile_crs)
+def offered_basemaps(settings: Settings) -> tuple[str, ...]:
+    """The basemaps the map page offers: none (the grids alone), the configured one, and ``settings.basemaps``.
+
+    Raises ValueError naming a basemap that is not one of ``layers.BASEMAPS``, or one whose configuration is
+    incomplete (custom without ``tile_url``, 天地图 without ``tile_token``)."""
+    offered = tuple(dict.fromkeys(("none", settings.basemap, *settings.basemaps)))
+    for basemap in offered:
+        tile_layers(  # checks the name and the configuration it needs
+            basemap, tile_url=settings.tile_url, token=settings.tile_token, tile_crs=settings.tile_crs
+        )
+    return offered
 
 
-def new_map(settings: Settings) -> folium.Map:
-    """An empty map with the configured basemap (none by default)."""
+def map_crs(settings: Settings, basemap: str | None = None) -> str:
+    """The coordinate system the map's vectors are drawn in: that of the tiles of ``basemap`` (default: the
+    configured one)."""
+    return display_crs(basemap or settings.basemap, tile_crs=settings.tile_crs)
+
+
+def new_map(settings: Settings, basemap: str | None = None) -> folium.Map:
+    """An empty map with ``basemap`` (default: the configured one, none unless configured)."""
     tiles = tile_layers(
-        settings.basemap,
+        basemap or settings.basemap,
         tile_url=settings.tile_url,
         token=settings.tile_token,
         attribution=settings.tile_attribution,
@@ -161,6 +179,8 @@ def _areas(m: folium.Map, view: MapView, areas: pd.DataFrame, settings: Settings
             level_label=level,
             value_format=value_format(view.measure),
             no_data_label=t("layer.no_data", lang),
+            # a count of 0 (or 0 per resident or km²) is nothing happened: drawn as none, not as a class
+            zero_colour=layers.ZERO_COLOUR if measure(view.measure).kind in ("count", "density") else None,
             features=features,
         ).add_to(m)
     return _boundaries(areas, level=level, lang=lang, settings=settings, filled=not coloured, features=features).add_to(
@@ -180,7 +200,7 @@ def build_map(view: MapView, *, settings: Settings) -> folium.Map:
     if view.measure not in AREA_MEASURES:
         raise ValueError(f"unknown measure {view.measure!r}; choose one of {list(AREA_MEASURES)}")
     lang, shown = view.lang, set(view.layers)
-    crs = map_crs(settings)
+    crs = map_crs(settings, view.basemap)
     cap = settings.max_points
     areas = simplify_frame(shift_frame(view.areas, crs))
     points = shift_frame(_located(view.points).head(cap), crs)
@@ -190,7 +210,7 @@ def build_map(view: MapView, *, settings: Settings) -> folium.Map:
     cameras = shift_frame(_busiest(_located(view.cameras), view.camera_events, cap), crs)
     facilities = shift_frame(_located(view.facilities).head(cap), crs)
 
-    m = new_map(settings)
+    m = new_map(settings, view.basemap)
     fitted: list[folium.Element] = []
     if not areas.empty:
         fitted.append(_areas(m, view, areas, settings))
@@ -242,6 +262,7 @@ def build_map(view: MapView, *, settings: Settings) -> folium.Map:
             alerts,
             name=t("layer.alerts", lang),
             labels=labels(lang, "layer.alerts", layers.alerts.LABELS),
+            overdue_total=view.overdue_total,
             show="alerts" in shown,
         )
         fitted.append(layer.add_to(m))

@@ -25,6 +25,12 @@ def level_label(levels: pd.DataFrame, depth: int, lang: str) -> str:
     return str(named.get(depth, t("level.fallback", lang, depth=depth)))
 
 
+def shown_levels(levels: pd.DataFrame) -> pd.DataFrame:
+    """The grid levels worth a figure (a ``grid_level_counts`` frame): every level of the city's chain, and the
+    city outline (depth 0) only when one is loaded."""
+    return levels[(levels["depth"] > 0) | (levels["grids"] > 0)].reset_index(drop=True)
+
+
 # ---------------------------------------------------------------- the map page
 def map_calls(scope: Scope, *, settings: Settings, now: dt.datetime) -> dict[str, QueryCall]:
     """Every query the map page runs for ``scope`` at ``now``, but the case points (``points_call``)."""
@@ -49,7 +55,10 @@ def map_calls(scope: Scope, *, settings: Settings, now: dt.datetime) -> dict[str
             **scope.case_filters(dates=False),
         ),
         "figures": QueryCall.of(queries.area_figures, as_of=as_of, **cases),
+        # overdue is a state at as_of, whenever the case was reported: the panel's figure and the alerts' legend
+        "overdue": QueryCall.of(queries.overdue_pending, as_of=as_of, **scope.case_filters(dates=False)),
         "top": QueryCall.of(queries.top_categories, limit=5, **cases),
+        "coverage": QueryCall.of(queries.category_coverage, **cases),
         "trend": QueryCall.of(queries.daily_counts, **cases),
         "levels": QueryCall.of(queries.level_names),
     }
@@ -65,17 +74,22 @@ def points_call(scope: Scope, *, total: int, settings: Settings) -> QueryCall | 
 @dataclass(frozen=True)
 class MapPage:
     """The map page's content: the ``view`` to draw, the area's ``figures`` (an ``area_figures`` row), its
-    ``top`` categories and daily ``trend``, and whether the points were over the cap."""
+    ``top`` categories, how many of its cases have no GB/T class (``unclassified``), its daily ``trend``,
+    whether the points were over the cap, and how many of its cases are ``overdue`` (pending past their deadline
+    at the period's end or now, whenever reported: the number the alerts' legend shows)."""
 
     view: MapView
     figures: pd.Series
     top: pd.DataFrame
     trend: pd.DataFrame
     points_capped: bool
+    unclassified: int = 0
+    overdue: int = 0
 
 
-def map_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime) -> MapPage:
-    """The map page of ``scope`` at ``now``, its frames read through ``run``."""
+def map_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, basemap: str | None = None) -> MapPage:
+    """The map page of ``scope`` at ``now``, its frames read through ``run``, on ``basemap`` (one of
+    ``views.maps.offered_basemaps``; None: the configured one)."""
     calls = map_calls(scope, settings=settings, now=now)
     frames = {name: run(call) for name, call in calls.items()}
     total = int(frames["points_total"].iloc[0]["cases"])
@@ -91,10 +105,12 @@ def map_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime)
         camera_events=frames["camera_events"],
         facilities=frames["facilities"],
         alerts=frames["alerts"],
+        overdue_total=int(frames["overdue"].iloc[0]["overdue"]),
         lang=scope.lang,
         level_label=level_label(frames["levels"], scope.map_depth, scope.lang),
         layers=scope.state.layers,
         bin_size_m=settings.hex_size_m,
+        basemap=basemap,
     )
     return MapPage(
         view=view,
@@ -102,6 +118,8 @@ def map_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime)
         top=frames["top"],
         trend=frames["trend"],
         points_capped=points is None,
+        unclassified=int(frames["coverage"].iloc[0]["unclassified"]),
+        overdue=int(frames["overdue"].iloc[0]["overdue"]),
     )
 
 

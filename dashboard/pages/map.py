@@ -7,7 +7,7 @@ from core.clock import local_minute
 from dashboard import cache, context, panel, sidebar
 from dashboard.map_widget import show_map
 from views.i18n import translator
-from views.maps import build_map
+from views.maps import build_map, offered_basemaps
 from views.pages import map_page
 
 settings = context.settings()
@@ -24,9 +24,11 @@ def one_map() -> None:
     st.caption(t("period.range", start=scope.start, end=scope.end))
     map_column, panel_column = st.columns([3, 1], gap="medium")
     with map_column:
-        pick, note = st.columns([1, 2], vertical_alignment="bottom")
+        choice = len(offered_basemaps(settings)) > 1  # a basemap box only when there is a choice
+        pick, *base, note = st.columns([1, 1, 2] if choice else [1, 2], vertical_alignment="bottom")
         scope = sidebar.draw_measure(scope, settings, t, pick)
-        page = map_page(scope, run, settings=settings, now=now)
+        basemap = sidebar.draw_basemap(settings, t, base[0], lang=scope.lang) if base else None
+        page = map_page(scope, run, settings=settings, now=now, basemap=basemap)
         total, shown = page.view.points_total, len(page.view.points)
         note.caption(
             t("map.points_over", total=f"{total:,}", cap=f"{settings.max_points:,}")
@@ -42,7 +44,14 @@ def one_map() -> None:
     with panel_column:
         as_of = scope.as_of(now)
         panel.show_figures(
-            page.figures, page.top, page.trend, lang=scope.lang, as_of=as_of, colour=settings.chart_colour
+            page.figures,
+            page.top,
+            page.trend,
+            lang=scope.lang,
+            as_of=as_of,
+            colour=settings.chart_colour,
+            unclassified=page.unclassified,
+            overdue=page.overdue,
         )
         stem = f"{scope.area or 'all'}_{scope.start:%Y%m%d}-{scope.end:%Y%m%d}"
         panel.show_downloads(

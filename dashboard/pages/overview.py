@@ -9,7 +9,7 @@ from views import charts
 from views.formats import measure_text
 from views.i18n import translator
 from views.maps import grid_map
-from views.pages import level_label, overview_calls
+from views.pages import level_label, overview_calls, shown_levels
 
 settings, scope = context.settings(), context.scope()
 t, lang = translator(scope.lang), scope.lang
@@ -36,7 +36,7 @@ kpis[3].metric(
     help=t("overview.overdue_help", as_of=f"{now:%Y-%m-%d %H:%M}", pending=f"{overdue['pending']:,}"),
 )
 
-levels = frames["levels"]
+levels = shown_levels(frames["levels"])
 st.subheader(t("overview.levels"))
 for column, level in zip(st.columns(len(levels) or 1), levels.to_dict("records"), strict=False):
     column.metric(level[f"name_{lang}"], f"{level['grids']:,}")

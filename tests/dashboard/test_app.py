@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from tiny_db import EAST, WEST, build_tiny_db
 
 from core.clock import local_now
+from dashboard.sidebar import widget_key
 
 ROOT = Path(__file__).resolve().parents[2]
 MAP, OVERVIEW = "dashboard/pages/map.py", "dashboard/pages/overview.py"
@@ -79,7 +80,7 @@ def test_overview_shows_the_fixture_numbers(tiny_app: AppTest) -> None:
     overview(tiny_app)
     assert not tiny_app.exception
     # The data's last report day is 2024-05-30, so the default "last 30 days" is 2024-05-01 … 2024-05-30.
-    assert tiny_app.sidebar.selectbox(key="period").value == "last_n_days"
+    assert tiny_app.sidebar.selectbox(key=widget_key("period", "zh")).value == "last_n_days"
     assert "上报日期 2024-05-01 至 2024-05-30" in [caption.value for caption in tiny_app.sidebar.caption]
     assert any("数据截至 2024-05-30" in caption.value for caption in tiny_app.sidebar.caption)
     shown = metrics(tiny_app)
@@ -96,13 +97,14 @@ def test_overview_shows_the_fixture_numbers(tiny_app: AppTest) -> None:
         "网格": "1",
         "微网格": "0",
     }
+    assert "市" not in shown  # no city outline loaded: its level is not a figure
     assert len(tiny_app.get("plotly_chart")) == 2
     assert "智慧一张图 OneMap" in [title.value for title in tiny_app.sidebar.title]
 
 
 def test_overview_follows_a_custom_range(tiny_app: AppTest) -> None:
     overview(tiny_app)
-    tiny_app.sidebar.selectbox(key="period").set_value("custom").run()
+    tiny_app.sidebar.selectbox(key=widget_key("period", "zh")).set_value("custom").run()
     assert tiny_app.sidebar.date_input[0].value == (dt.date(2024, 5, 1), dt.date(2024, 5, 30))
     tiny_app.sidebar.date_input[0].set_value((dt.date(2024, 5, 1), dt.date(2024, 5, 5))).run()
     assert not tiny_app.exception
@@ -139,18 +141,20 @@ def test_map_page_is_the_default_and_shows_the_area_figures(tiny_app: AppTest) -
     assert not tiny_app.exception
     assert tiny_app.subheader[0].value == "测试区"
     shown = metrics(tiny_app)
-    # May: 8 cases, closed 3 of 7 due (all on time), overdue at the range's end: t:3.
+    # May: 8 cases, closed 3 of 7 due (all on time); overdue at the range's end, whenever reported: t:3, t:7.
     assert {label: shown[label] for label in ("上报案件", "结案率", "按期结案率", "超期待处置")} == {
         "上报案件": "8",
         "结案率": "42.9%",
         "按期结案率": "42.9%",
-        "超期待处置": "1",
+        "超期待处置": "2",
     }
     assert map_names(tiny_app, "东街道", "西街道", "一社区") == [True, True, False]
-    assert tiny_app.selectbox(key="measure").value == "cases"
+    assert tiny_app.selectbox(key=widget_key("measure", "zh")).value == "cases"
     assert [chart.proto.spec for chart in tiny_app.get("plotly_chart")]  # the sparkline
     (top,) = tiny_app.dataframe
     assert top.value["cases"].tolist() == [3, 2, 1, 1, 1]
+    # the cases without a GB/T class are said, whether or not they are among the top classes (t:8)
+    assert any(c.value.startswith("未归入国标类别 1 件（12.5%）") for c in tiny_app.caption)
 
 
 @pytest.mark.parametrize(
@@ -166,7 +170,7 @@ def test_map_page_is_the_default_and_shows_the_area_figures(tiny_app: AppTest) -
 def test_a_preset_changes_the_numbers(tiny_app: AppTest, preset: str, cases: str, caption: str) -> None:
     tiny_app.run()
     assert metrics(tiny_app)["上报案件"] == "8"
-    tiny_app.sidebar.selectbox(key="period").set_value(preset).run()
+    tiny_app.sidebar.selectbox(key=widget_key("period", "zh")).set_value(preset).run()
     assert not tiny_app.exception
     assert metrics(tiny_app)["上报案件"] == cases
     assert caption in [c.value for c in tiny_app.sidebar.caption]
@@ -214,7 +218,7 @@ def test_a_wall_screen_url_names_the_view(tiny_app: AppTest) -> None:
     tiny_app.run()
     assert not tiny_app.exception
     assert crumbs(tiny_app) == ["测试区", "东街道"]
-    assert tiny_app.sidebar.selectbox(key="period").value == "last_week"
+    assert tiny_app.sidebar.selectbox(key=widget_key("period", "en")).value == "last_week"
     assert metrics(tiny_app)["Cases"] == "0"  # the east street had nothing reported 05-20 … 05-26
 
 
@@ -223,8 +227,8 @@ def test_switching_to_english_changes_the_labels(tiny_app: AppTest) -> None:
     tiny_app.sidebar.radio(key="lang").set_value("en").run()
     assert not tiny_app.exception
     assert set(metrics(tiny_app)) >= {"Cases", "Closure rate", "On-time closure", "Overdue pending"}
-    assert tiny_app.sidebar.selectbox(key="period").label == "Period"
-    assert tiny_app.selectbox(key="measure").label == "Shade areas by"
+    assert tiny_app.sidebar.selectbox(key=widget_key("period", "en")).label == "Period"
+    assert tiny_app.selectbox(key=widget_key("measure", "en")).label == "Shade areas by"
     assert "Reported 2024-05-01 to 2024-05-30" in [c.value for c in tiny_app.sidebar.caption]
     assert [button.label for button in tiny_app.get("download_button")] == [
         "Cases CSV",
@@ -232,7 +236,7 @@ def test_switching_to_english_changes_the_labels(tiny_app: AppTest) -> None:
         "Areas CSV",
         "Areas GeoJSON",
     ]
-    assert tiny_app.sidebar.multiselect(key="onemap_status").options[:2] == ["Reported", "Rejected"]
+    assert tiny_app.sidebar.multiselect(key=widget_key("onemap_status", "en")).options[:2] == ["Reported", "Rejected"]
     tiny_app.switch_page(OVERVIEW).run()
     assert not tiny_app.exception
     assert set(metrics(tiny_app)) >= {"Cases", "Closed", "Closure rate", "Overdue pending now", "District"}
@@ -240,10 +244,10 @@ def test_switching_to_english_changes_the_labels(tiny_app: AppTest) -> None:
 
 def test_the_filters_narrow_the_map_page(tiny_app: AppTest) -> None:
     tiny_app.run()
-    tiny_app.sidebar.multiselect(key="onemap_channel").set_value(["hotline"]).run()
+    tiny_app.sidebar.multiselect(key=widget_key("onemap_channel", "zh")).set_value(["hotline"]).run()
     assert metrics(tiny_app)["上报案件"] == "2"
-    tiny_app.sidebar.multiselect(key="onemap_channel").set_value([]).run()
-    tiny_app.sidebar.multiselect(key="onemap_status").set_value(["closed", "evaluated"]).run()
+    tiny_app.sidebar.multiselect(key=widget_key("onemap_channel", "zh")).set_value([]).run()
+    tiny_app.sidebar.multiselect(key=widget_key("onemap_status", "zh")).set_value(["closed", "evaluated"]).run()
     assert metrics(tiny_app)["上报案件"] == "3"
     assert metrics(tiny_app)["结案率"] == "100.0%"
 
@@ -310,7 +314,69 @@ def test_first_start_builds_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyP
     import demo
 
     monkeypatch.setattr(demo, "build_demo", build_demo)
-    app = _app(db_path, monkeypatch, tmp_path).run()
+    app = _app(db_path, monkeypatch, tmp_path, demo_on_first_start="true").run()
     assert not app.exception
     assert calls == [(db_path, db_path.parent / "demo", False)]
     assert metrics(app)["上报案件"] == "8"
+
+
+def test_a_missing_database_at_a_configured_path_is_named_not_replaced_by_the_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import demo
+
+    monkeypatch.setattr(demo, "build_demo", lambda *args, **kwargs: pytest.fail("the demo must not be built"))
+    db_path = tmp_path / "typo" / "onemap.duckdb"
+    app = _app(db_path, monkeypatch, tmp_path).run()
+    assert not app.exception
+    (error,) = app.error
+    assert f"找不到数据库：there is no database at {db_path}" in error.value
+    assert "demo_on_first_start" in error.value
+    assert not db_path.exists() and not app.metric  # nothing built, nothing drawn
+
+
+def badges(app: AppTest) -> list[str]:
+    return [m.value for m in app.markdown if "badge[" in m.value]
+
+
+def test_a_demo_database_says_so_on_every_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _app(build_tiny_db(tmp_path / "real.duckdb"), monkeypatch, tmp_path).run()
+    assert badges(app) == []  # a city's own data: no label
+    db_path = build_tiny_db(tmp_path / "onemap.duckdb")
+    with duckdb.connect(str(db_path)) as con:  # what demo.build_demo writes in the commit that loads the demo
+        con.execute("""INSERT INTO schema_meta VALUES ('demo', '{"seed": 42}')""")
+    for page in PAGES:
+        app = _app(db_path, monkeypatch, tmp_path).run()
+        app.switch_page(page).run()
+        assert not app.exception
+        assert len([b for b in badges(app) if "演示数据" in b]) == 2  # in the sidebar and above the page
+        assert any("演示数据" in b for b in (m.value for m in app.sidebar.markdown))
+
+
+def test_one_overdue_number_on_the_map_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # t:3 and t:7 are overdue at the end of May; t:7 was reported in April (and t:8 has no coordinates)
+    app = _app(located_db(tmp_path / "onemap.duckdb"), monkeypatch, tmp_path).run()
+    assert not app.exception
+    assert metrics(app)["超期待处置"] == "2"  # before: 1, the cases reported in May only
+    assert map_names(app, "已超期 2", "即将超期 0") == [True, True]  # the legend counts the same cases
+    unlocated = located_db(tmp_path / "other.duckdb")
+    with duckdb.connect(str(unlocated)) as con:  # one of them without coordinates
+        con.execute("UPDATE cases SET lon = NULL, lat = NULL WHERE case_uid = 't:7'")
+    app = _app(unlocated, monkeypatch, tmp_path).run()
+    assert metrics(app)["超期待处置"] == "2"
+    assert map_names(app, "已超期 2", "其中 1 件无坐标或超出点数上限，未画出") == [True, True]
+
+
+def test_the_configured_basemaps_are_offered_on_the_map_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _app(build_tiny_db(tmp_path / "onemap.duckdb"), monkeypatch, tmp_path).run()
+    assert not [box for box in app.selectbox if (box.key or "").startswith("onemap_basemap")]  # one: no box
+    app = _app(build_tiny_db(tmp_path / "b.duckdb"), monkeypatch, tmp_path, basemaps="osm").run()
+    box = app.selectbox(key=widget_key("onemap_basemap", "zh"))
+    assert (box.label, box.options, box.value) == ("底图", ["无底图（仅网格）", "OpenStreetMap"], "none")
+    assert map_names(app, "tile.openstreetmap.org") == [False]
+    box.set_value("osm").run()
+    assert not app.exception
+    assert map_names(app, "tile.openstreetmap.org") == [True]
+    app.sidebar.radio(key="lang").set_value("en").run()  # the choice survives a language switch
+    assert app.selectbox(key=widget_key("onemap_basemap", "en")).value == "osm"
+    assert map_names(app, "tile.openstreetmap.org") == [True]

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from tiny_db import build_tiny_db
 
@@ -102,9 +103,28 @@ def test_leaves_machine(url: str, leaves: bool) -> None:
 
 
 @pytest.fixture
-def app_url(tmp_path: Path) -> Iterator[str]:
+def app_env() -> dict[str, str]:
+    """Settings of the app under test, as ``ONEMAP_*`` environment variables (a test may override it)."""
+    return {}
+
+
+def _located(db: Path) -> Path:
+    """The tiny database with its cases placed in their communities (alerts and points need coordinates)."""
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE cases SET lon = 117.12, lat = 31.05 WHERE grid_l3 = '340102001001'")
+        con.execute("UPDATE cases SET lon = 117.17, lat = 31.05 WHERE grid_l3 = '340102001002'")
+        con.execute("UPDATE cases SET lon = 117.05, lat = 31.05 WHERE grid_l3 = '340102002001'")
+    return db
+
+
+@pytest.fixture
+def app_url(tmp_path: Path, app_env: dict[str, str]) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "ONEMAP_DB_PATH": str(build_tiny_db(tmp_path / "onemap.duckdb"))}
+    db = build_tiny_db(tmp_path / "onemap.duckdb")
+    if app_env.get("located"):
+        db = _located(db)
+    settings = {name: value for name, value in app_env.items() if name.startswith("ONEMAP_")}
+    env = {**os.environ, "ONEMAP_DB_PATH": str(db), **settings}
     command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true"]
     log = (tmp_path / "streamlit.log").open("wb")  # a file, not a pipe nobody reads: a full pipe blocks the server
     server = subprocess.Popen(
@@ -227,3 +247,97 @@ def test_map_page_draws_offline(browser: DevTools, app_url: str, capsys: pytest.
             print(f"\nscreenshot: {screenshot}")
     assert any(u.startswith(app_url) for u in browser.requested)  # the recording works
     assert [u for u in browser.requested if _leaves_machine(u)] == []
+
+
+# Each open name label: [text, its box's centre minus where its area's label point is, in px (x, y)].
+_LABEL_OFFSETS = f"""(() => {{ const d = {_MAP_DOC}, w = d?.defaultView;
+    const map = w && w.L && Object.values(w).find(v => v instanceof w.L.Map); if (!map) return null;
+    const box = map.getContainer().getBoundingClientRect(), out = [];
+    map.eachLayer(l => {{ const t = l.getTooltip && l.getTooltip();
+        if (!t || !l.isTooltipOpen() || !(t.options.className || '').includes('onemap-grid-label')) return;
+        const want = map.latLngToContainerPoint(t.getLatLng()), r = t.getElement().getBoundingClientRect();
+        out.push([t.getContent(), r.left + r.width / 2 - box.left - want.x, r.top + r.height / 2 - box.top - want.y]);
+    }});
+    return out.length ? out : null; }})()"""
+
+
+@pytest.mark.parametrize("page", ["", "overview"])  # the overview's map is below the fold
+def test_area_names_sit_on_their_areas_on_a_full_page_load(browser: DevTools, app_url: str, page: str) -> None:
+    browser.call("Page.navigate", url=app_url + page)
+    labels = _poll(lambda: browser.evaluate(_LABEL_OFFSETS), timeout=90, what="the area names on the map")
+    _poll(lambda: browser.evaluate(_APP_IDLE), timeout=60, what="the page to finish running")
+    time.sleep(2)  # leaflet.css and the frame's layout have arrived: nothing may move a name after this
+    labels = browser.evaluate(_LABEL_OFFSETS)
+    assert {name for name, _, _ in labels} == {"东街道", "西街道"}
+    for name, dx, dy in labels:
+        assert abs(dx) <= 2 and abs(dy) <= 2, f"{name} is drawn {dx:.0f}, {dy:.0f} px off its area"
+
+
+def _text_of(testid: str, label: str) -> str | None:
+    """The text a labelled box (``stSelectbox``) shows, found by its label."""
+    return f"""[...document.querySelectorAll('[data-testid="{testid}"]')]
+        .find(w => w.querySelector('label')?.innerText.trim() === {json.dumps(label)})
+        ?.querySelector('input[role=combobox]')?.value ?? null"""
+
+
+def _click_language(name: str) -> str:
+    return f"[...document.querySelectorAll('label')].find(l => l.innerText.trim() === {json.dumps(name)}).click()"
+
+
+def _open_page(browser: DevTools, app_url: str) -> None:
+    browser.call("Page.navigate", url=app_url)
+    _poll(lambda: browser.evaluate(_text_of("stSelectbox", "时间范围")), timeout=90, what="the period box")
+    _poll(lambda: browser.evaluate(_APP_IDLE), timeout=60, what="the page to finish running")
+
+
+def test_a_filter_list_offers_its_values_only(browser: DevTools, app_url: str) -> None:
+    _open_page(browser, app_url)
+    # no "Select all" (English whatever the language, and no use: an empty filter is all of them)
+    browser.evaluate(
+        """[...document.querySelectorAll('[data-testid="stMultiSelect"]')]
+            .find(w => w.querySelector('label')?.innerText.trim() === '来源渠道')
+            .querySelector('input').click()"""
+    )
+    options = _poll(
+        lambda: browser.evaluate("[...document.querySelectorAll('[role=option]')].map(o => o.innerText.trim())"),
+        timeout=10,
+        what="the channel list",
+    )
+    assert "12345热线" in options and not [o for o in options if "Select all" in o]
+
+
+def test_the_boxes_follow_the_language(browser: DevTools, app_url: str) -> None:
+    _open_page(browser, app_url)
+    assert browser.evaluate(_text_of("stSelectbox", "时间范围")) == "近30天"
+    assert browser.evaluate(_text_of("stSelectbox", "分级设色指标")) == "案件数"
+    browser.evaluate(_click_language("English"))
+    _poll(lambda: browser.evaluate(_text_of("stSelectbox", "Period")), timeout=60, what="the English boxes")
+    _poll(lambda: browser.evaluate(_APP_IDLE), timeout=60, what="the page to finish running")
+    assert browser.evaluate(_text_of("stSelectbox", "Period")) == "Last 30 days"
+    assert browser.evaluate(_text_of("stSelectbox", "Shade areas by")) == "Cases"
+
+
+# Every legend's visible box and every control's box, and which legends meet a control.
+_LEGEND_OVERLAPS = f"""(() => {{ const d = {_MAP_DOC};
+    const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const controls = [...d.querySelectorAll('.leaflet-control-layers, .leaflet-control-zoom')]
+        .map(e => e.getBoundingClientRect());
+    const legends = [...d.querySelectorAll('.onemap-legend')].map(e => {{
+        const r = e.getBoundingClientRect(), c = e.parentElement.getBoundingClientRect();  // what its corner shows
+        return {{left: r.left, right: r.right, top: Math.max(r.top, c.top), bottom: Math.min(r.bottom, c.bottom)}};
+    }});
+    return [legends.length, legends.filter(l => l.bottom > l.top && controls.some(c => hit(l, c))).length];
+}})()"""
+_ALL_LAYERS_ON = f"""{_MAP_DOC}.querySelectorAll('.leaflet-control-layers-overlays input[type=checkbox]')
+    .forEach(box => {{ if (!box.checked) box.click(); }})"""
+
+
+# a small map of located cases (alerts, points): the legends would reach the controls
+@pytest.mark.parametrize("app_env", [{"ONEMAP_MAP_HEIGHT": "300", "located": "yes"}])
+def test_legends_never_cover_the_controls(browser: DevTools, app_url: str) -> None:
+    browser.call("Page.navigate", url=app_url)
+    _poll(lambda: browser.evaluate(_LABEL_OFFSETS), timeout=90, what="the map")
+    browser.evaluate(_ALL_LAYERS_ON)
+    time.sleep(1)
+    legends, overlapping = browser.evaluate(_LEGEND_OVERLAPS)
+    assert legends >= 2 and overlapping == 0

@@ -229,3 +229,37 @@ def test_gcj02_matches_the_published_check() -> None:
     lon, lat = wgs84_to_gcj02(np.array([121.5272106]), np.array([31.1774276]))
     assert lon[0] == pytest.approx(121.531541859215, abs=1e-9)
     assert lat[0] == pytest.approx(31.17530398364597, abs=1e-9)
+
+
+def test_the_demo_database_says_it_is_the_demo_and_maps_almost_every_case(tmp_path: Path) -> None:
+    import dataclasses
+    import datetime as dt
+
+    import duckdb
+
+    import queries
+    from demo import build_demo
+    from settings import load_settings
+
+    settings = dataclasses.replace(load_settings(), db_path=tmp_path / "demo.duckdb")
+    build_demo(settings, cases=20_000, days=60, seed=7, out_dir=tmp_path / "files", end=dt.date(2026, 11, 20))
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        facts = queries.dataset_facts(con).iloc[0]
+        assert bool(facts["demo"])
+        assert json.loads(facts["demo_detail"]) == {"cases": 20_000, "days": 60, "end": "2026-11-20", "seed": 7}
+        coverage = queries.category_coverage(con).iloc[0]
+        top = queries.top_categories(con, limit=5)
+    # a real city maps almost all of its codes: a few percent without a GB/T class, and never the top class
+    assert 0.01 < coverage["unclassified"] / coverage["cases"] < 0.05
+    assert top["category_code"].notna().all()
+
+
+def test_a_demo_database_path_that_is_a_folder_is_refused_before_generating(tmp_path: Path, capsys) -> None:
+    from demo.cli import main
+
+    assert main(["--db", str(tmp_path), "--cases", "10", "--days", "2", "--out", str(tmp_path / "files")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: the database path {tmp_path} is a folder, not a file; name a file in it, e.g. "
+        f"{tmp_path / 'onemap.duckdb'}"
+    )
+    assert not (tmp_path / "files").exists()  # nothing generated

@@ -74,3 +74,71 @@ def test_second_writer_waits_or_fails_clearly(city) -> None:
         store.writing(city.db_path, wait=False),
     ):
         pass
+
+
+def test_a_waiting_load_says_what_it_waits_for(city, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", [case(1)])
+    with store.writing(city.db_path, what="cases 12345工单.csv"):
+        waiting = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "etl",
+                "--db",
+                str(city.db_path),
+                "cases",
+                str(path),
+                "--source",
+                "dcs",
+                "--channel",
+                "patrol",
+            ],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(3)  # long enough to start, find the lock held and say so
+        assert waiting.poll() is None  # it waits
+    _, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, err
+    assert f"waiting for another load to finish writing {city.db_path}: pid" in err
+    assert "cases 12345工单.csv" in err
+
+
+def test_copies_left_by_killed_loads_are_removed_and_said(city, tmp_path: Path, caplog) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid whose process is gone
+    copy = city.db_path.with_name(f"{city.db_path.name}.loading-{dead.pid}")
+    copy.write_bytes(b"x" * 2_000_000)
+    copy.with_name(copy.name + ".wal").write_bytes(b"w")
+    spill = city.db_path.with_name(f"{city.db_path.name}.tmp-{dead.pid}")
+    spill.mkdir()
+    (spill / "block").write_bytes(b"s")
+    alive = city.db_path.with_name(f"{city.db_path.name}.loading-1")  # pid 1 runs: not ours to judge
+    alive.write_bytes(b"a")
+    with caplog.at_level("WARNING", logger="onemap.etl"):
+        api.load("cases", write_csv(tmp_path / "a.csv", [case(1)]), OPTIONS, settings=city)
+    assert not copy.exists() and not copy.with_name(copy.name + ".wal").exists() and not spill.exists()
+    assert alive.exists()
+    said = caplog.text
+    assert f"removed {copy} (2.0 MB), left behind by load process {dead.pid}, which is no longer running" in said
+
+
+@pytest.mark.parametrize("where", ["folder", "below a file"])
+def test_a_db_path_that_cannot_hold_a_database_is_a_one_line_error(city, tmp_path: Path, capsys, where: str) -> None:
+    from etl.cli import main
+
+    if where == "folder":
+        db = tmp_path / "a folder"
+        db.mkdir()
+        expected = f"error: the database path {db} is a folder, not a file"
+    else:
+        (tmp_path / "plain").write_text("x")
+        db = tmp_path / "plain" / "onemap.duckdb"
+        expected = f"error: the database path {db} cannot be created: {tmp_path / 'plain'} is a file, not a folder"
+    path = write_csv(tmp_path / "a.csv", [case(1)])
+    for argv in (["init"], ["cases", str(path), "--source", "dcs"], ["runs"]):
+        assert main(["--db", str(db), *argv]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(expected) and "\n" not in err

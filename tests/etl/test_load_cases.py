@@ -135,8 +135,9 @@ def test_coordinate_problems(city, tmp_path: Path) -> None:
     ]
     assert report.flagged["coords_swapped"] == 1
     assert report.flagged["outside_grid"] == 1
-    swapped = query(city, "SELECT lon, lat, coords_swapped, grid_l2 FROM cases WHERE source_id = 'C0004'")
-    assert swapped == [(WEST_POINT[0], WEST_POINT[1], True, "340104001")]
+    swapped = query(city, "SELECT lon, lat, coords_swapped, grid_l2, src_x, src_y FROM cases WHERE source_id = 'C0004'")
+    # put right for the map; the source coordinates stay as the file has them
+    assert swapped == [(WEST_POINT[0], WEST_POINT[1], True, "340104001", WEST_POINT[1], WEST_POINT[0])]
     outside = query(city, "SELECT outside_grid, grid_code FROM cases WHERE source_id = 'C0006'")
     assert outside == [(True, None)]
 
@@ -423,3 +424,183 @@ def test_a_batch_reaches_duckdb_as_one_record_batch_in_time_blocks(monkeypatch: 
     kept = load_cases._in_time_blocks(in_order)
     assert len(kept.to_batches()) == 1
     assert kept.column("_row").to_pylist() == in_order.column("_row").to_pylist()
+
+
+# ---------------------------------------------------------------- channels are a dictionary with aliases
+
+
+def test_channels_are_found_by_their_aliases_and_the_dictionary_can_grow(city, tmp_path: Path) -> None:
+    rows = [case(i, 来源=name) for i, name in enumerate(["雪亮工程", "天网", "市民热线", "一键报事", "APP", "无人机"])]
+    path = write_csv(tmp_path / "cases.csv", rows)
+    report = load(path, city, dataclasses.replace(OPTIONS, channel=None))
+    assert (report.loaded, report.rejected) == (5, 1)
+    assert query(city, "SELECT channel FROM cases ORDER BY source_id") == [
+        ("camera_ai",),
+        ("camera_ai",),
+        ("hotline",),
+        ("citizen_app",),
+        ("citizen_app",),
+    ]
+    assert "unknown channel 无人机" in rejects(city, report.run_id)[0][2]
+
+    channels = write_csv(
+        tmp_path / "channels.csv", [{"渠道编码": "drone", "渠道名称": "无人机巡查", "英文名称": "Drone"}]
+    )
+    aliases = write_csv(
+        tmp_path / "aliases.csv", [{"别名": "无人机", "渠道编码": "无人机巡查"}, {"别名": "天网", "渠道编码": "drone"}]
+    )
+    api.load("channels", channels, SourceOptions(source="city"), settings=city)
+    alias_report = api.load("channel_aliases", aliases, SourceOptions(source="city"), settings=city)
+    assert (alias_report.loaded, alias_report.rejected) == (2, 0)  # 天网 moves to drone: the city's word wins
+    report = load(path, city, dataclasses.replace(OPTIONS, channel=None))
+    assert (report.loaded, report.rejected, report.inserted, report.unchanged) == (6, 0, 1, 5)
+    assert query(city, "SELECT channel, count(*) FROM cases GROUP BY 1 ORDER BY 1") == [
+        ("camera_ai", 2),  # a row loaded before is not read again (unchanged): a new one from 天网 is a drone's
+        ("citizen_app", 2),
+        ("drone", 1),
+        ("hotline", 1),
+    ]
+    bad = write_csv(
+        tmp_path / "bad.csv", [{"别名": "12345热线", "渠道编码": "patrol"}, {"别名": "x", "渠道编码": "nope"}]
+    )
+    report = api.load("channel_aliases", bad, SourceOptions(source="city"), settings=city)
+    assert [r[2] for r in rejects(city, report.run_id)] == [
+        "alias 12345热线 is already a name of channel hotline",
+        "unknown channel nope; valid: ['camera_ai', 'citizen_app', 'drone', 'hotline', 'iot', 'other', 'patrol', "
+        "'rider', 'supervision']",
+    ]
+
+
+# ---------------------------------------------------------------- the headers of real exports
+
+
+def test_a_digital_city_management_export_loads_by_its_own_headers(city, tmp_path: Path) -> None:
+    row = {
+        "案卷编号": "AJ2025060300001",
+        "问题来源": "监督员上报",
+        "事件类型": "暴露垃圾",
+        "问题描述": "路口东侧暴露垃圾",
+        "事发地址": "西街道1号",
+        "经度": WEST_POINT[0],
+        "纬度": WEST_POINT[1],
+        "发现时间": "2025-06-03 09:00:00",
+        "立案时间": "2025-06-03 09:10:00",
+        "转办时间": "2025-06-03 09:20:00",
+        "处置反馈时间": "2025-06-03 10:00:00",
+        "处置单位": "城管局",
+        "案卷状态": "已处置",
+        "紧急程度": "一般",
+    }
+    path = write_csv(tmp_path / "数字城管案卷.csv", [row, {**row, "案卷编号": "AJ2", "事件类型": "不存在的类型"}])
+    report = load(path, city, dataclasses.replace(OPTIONS, channel=None))
+    assert (report.loaded, report.rejected) == (2, 0)
+    assert query(
+        city,
+        "SELECT source_id, channel, category_src_code, category_code, category_unmapped, address, registered_at,"
+        " dispatched_at, handled_at, status FROM cases ORDER BY source_id",
+    ) == [
+        (
+            "AJ2",
+            "patrol",
+            "不存在的类型",
+            None,
+            True,
+            "西街道1号",
+            *[pd.Timestamp(f"2025-06-03 {t}") for t in ("09:10", "09:20", "10:00")],
+            "handled",
+        ),
+        (
+            "AJ2025060300001",
+            "patrol",
+            "暴露垃圾",
+            "06010",
+            False,
+            "西街道1号",
+            *[pd.Timestamp(f"2025-06-03 {t}") for t in ("09:10", "09:20", "10:00")],
+            "handled",
+        ),
+    ]
+
+
+def test_a_12345_export_loads_by_its_own_headers(city, tmp_path: Path) -> None:
+    topics = write_csv(
+        tmp_path / "topics.csv",
+        [
+            {
+                "诉求分类编码": "090001",
+                "大类编码": "09",
+                "大类名称": "城市管理",
+                "小类名称": "占道经营",
+                "国标编码": "09006",
+            },
+            {
+                "诉求分类编码": "050001",
+                "大类编码": "05",
+                "大类名称": "劳动社保",
+                "小类名称": "拖欠工资",
+                "国标编码": "",
+            },
+        ],
+    )
+    api.load("hotline_topics", topics, SourceOptions(source="hotline12345"), settings=city)
+    row = {
+        "工单编号": "RX1",
+        "来电时间": "2025-06-03 09:00:00",
+        "诉求类型": "投诉",
+        "诉求分类": "占道经营",
+        "诉求内容": "早市占道",
+        "诉求地址": "东街道",
+        "经度": EAST_POINT[0],
+        "纬度": EAST_POINT[1],
+        "承办单位": "城管局",
+        "办结时间": "2025-06-04 09:00:00",
+        "回访满意度": "满意",
+        "来电号码": "13812345678",
+    }
+    path = write_csv(tmp_path / "12345.csv", [row, {**row, "工单编号": "RX2", "诉求分类": "拖欠工资"}])
+    options = dataclasses.replace(OPTIONS, source="hotline12345", channel="hotline", category_system="hotline")
+    report = load(path, city, options)
+    assert (report.loaded, report.rejected) == (2, 0)
+    assert query(
+        city,
+        "SELECT source_id, request_nature, topic_code, category_code, category_unmapped, satisfaction, contact_masked"
+        " FROM cases ORDER BY source_id",
+    ) == [
+        ("RX1", "投诉", "090001", "09006", False, "满意", "138****5678"),
+        ("RX2", "投诉", "050001", None, False, "满意", "138****5678"),  # a known topic with no GB/T class
+    ]
+
+
+def test_an_id_excel_rounded_to_15_digits_is_rejected_not_stored_as_a_number(city, tmp_path: Path) -> None:
+    import openpyxl
+
+    path = tmp_path / "cases.xlsx"
+    workbook = openpyxl.Workbook()
+    headers = list(case(1))
+    workbook.active.append(headers)
+    for source_id in (12345678901234567890.0, 12345678901234567891.0, "12345678901234567892", 42.0):
+        workbook.active.append([source_id if h == "事件编号" else v for h, v in case(1).items()])
+    workbook.save(path)
+    report = load(path, city)
+    assert (report.loaded, report.rejected) == (2, 2)  # the two rounded ids would have collided
+    assert query(city, "SELECT source_id FROM cases ORDER BY 1") == [("12345678901234567892",), ("42",)]
+    reasons = rejects(city, report.run_id)
+    assert [r[:2] for r in reasons] == [(1, "bad_id"), (2, "bad_id")]
+    assert "Excel keeps 15 digits" in reasons[0][2] and "format the column as text" in reasons[0][2]
+    csv_path = write_csv(tmp_path / "cases.csv", [case(1, 事件编号="1.23457E+19")])  # as Excel saves it to CSV
+    assert load(csv_path, city).reasons == {"bad_id": 1}
+
+
+def test_implausible_times_are_rejected(city, tmp_path: Path) -> None:
+    rows = [
+        case(1),
+        case(2, 上报时间="1899-12-30 00:00:00"),  # Excel's day zero: an empty date cell
+        case(3, 上报时间="2025-06-03 09:00:00", 结案时间="2099-01-01 00:00:00"),
+        case(4, 上报时间="2000-01-01 00:00:00", 派遣时间=None, 处置时间=None, 结案时间=None, 状态=None),
+    ]
+    report = load(write_csv(tmp_path / "cases.csv", rows), city)
+    assert (report.loaded, report.rejected) == (2, 2)
+    reasons = rejects(city, report.run_id)
+    assert [r[:2] for r in reasons] == [(2, "implausible_time"), (3, "implausible_time")]
+    assert "1899-12-30 00:00:00 is before 2000-01-01 (setting earliest_time)" in reasons[0][2]
+    assert "2099-01-01 00:00:00 is after" in reasons[1][2] and "future_tolerance_hours" in reasons[1][2]

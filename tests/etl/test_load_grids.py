@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
 from pathlib import Path
 
 import duckdb
@@ -10,11 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import EAST_POINT, WEST_POINT, tiny_grids
+from conftest import EAST_POINT, WEST_POINT, tiny_grids, write_csv
 
+import queries
 from etl import api
 from etl.assign import GridAssigner
+from etl.columns import MissingColumnsError
 from etl.sources import SourceOptions
+from views import drill
 
 GRIDS = SourceOptions(source="survey")
 
@@ -128,3 +134,87 @@ def test_case_loads_reuse_the_index_built_at_grid_load(city, tmp_path: Path, mon
     report = api.load("cases", write_csv(tmp_path / "c.csv", [case(1)]), OPTIONS, settings=city)
     assert report.loaded == 1
     assert query(city, "SELECT grid_code FROM cases") == [("340104001001",)]
+
+
+# ---------------------------------------------------------------- one bad polygon costs one row
+
+
+def _feature(code: str, ring: list[list[float]], **properties: object) -> dict:
+    props = {"网格编码": code, "网格名称": f"网格{code}", "层级": 1, **properties}
+    return {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+def _geojson(path: Path, features: list[dict]) -> Path:
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), "utf-8")
+    return path
+
+
+SQUARE = [[117.20, 31.80], [117.25, 31.80], [117.25, 31.85], [117.20, 31.85], [117.20, 31.80]]
+
+
+def test_each_bad_polygon_is_rejected_with_its_reason_and_the_others_load(settings, tmp_path: Path) -> None:
+    features = [
+        _feature("GOOD", SQUARE),
+        _feature("OPEN", SQUARE[:-1]),  # a ring that is not closed
+        _feature("SWAP", [[y, x] for x, y in SQUARE]),  # latitude first
+        _feature("PROJ", [[517000.0 + 100 * x, 3520000.0 + 100 * y] for x, y in SQUARE]),  # metres, no CRS said
+        _feature("GOOD2", [[x + 0.05, y] for x, y in SQUARE]),
+    ]
+    path = _geojson(tmp_path / "grids.geojson", features)
+    with pytest.warns(RuntimeWarning, match="Non closed ring"):
+        report = api.load("grids", path, GRIDS, settings=settings)
+    assert (report.read, report.loaded, report.rejected) == (5, 2, 3)
+    assert [r[0] for r in query(settings, "SELECT code FROM grid ORDER BY code")] == ["GOOD", "GOOD2"]
+    reasons = dict(
+        query(settings, f"SELECT row_number, reason FROM rejected_row WHERE run_id = {report.run_id} ORDER BY 1")
+    )
+    assert "not form a closed linestring" in reasons[2]
+    assert "latitude and longitude are swapped" in reasons[3]
+    assert "coordinates out of range" in reasons[4] and "--crs" in reasons[4]
+
+
+def test_a_file_of_one_level_may_name_it_with_level(settings, tmp_path: Path) -> None:
+    features = [_feature("A", SQUARE), _feature("B", [[x + 0.05, y] for x, y in SQUARE])]
+    for f in features:
+        del f["properties"]["层级"]
+    path = _geojson(tmp_path / "districts.geojson", features)
+    with pytest.raises(MissingColumnsError, match=r"level \(层级\)"):
+        api.load("grids", path, GRIDS, settings=settings)
+    report = api.load("grids", path, dataclasses.replace(GRIDS, level="区县"), settings=settings)
+    assert (report.loaded, report.rejected) == (2, 0)
+    assert query(settings, "SELECT code, depth FROM grid ORDER BY code") == [("A", 1), ("B", 1)]
+
+
+def test_a_city_outline_loads_at_its_own_level_above_its_districts(settings, tmp_path: Path) -> None:
+    city = [[117.0, 31.7], [117.5, 31.7], [117.5, 32.0], [117.0, 32.0], [117.0, 31.7]]
+    east = [[x + 0.05, y] for x, y in SQUARE]
+    features = [
+        _feature("340100", city, 网格名称="合肥市", 层级="市"),  # the whole-city feature: no parent
+        _feature("340104", SQUARE, 网格名称="蜀山区", 层级="区县", 上级编码="340100"),
+        _feature("340102", east, 网格名称="瑶海区", 层级="区县", 上级编码="340100"),
+    ]
+    path = _geojson(tmp_path / "admin.geojson", features)
+    report = api.load("grids", path, GRIDS, settings=settings)
+    assert (report.loaded, report.rejected) == (3, 0)
+    assert query(settings, "SELECT code, depth, parent_code FROM grid ORDER BY depth, code") == [
+        ("340100", 0, None),
+        ("340102", 1, "340100"),
+        ("340104", 1, "340100"),
+    ]
+    cases = write_csv(
+        tmp_path / "cases.csv",
+        [
+            {"事件编号": "1", "上报时间": "2025-06-03 09:00", "经度": 117.22, "纬度": 31.82},
+            {"事件编号": "2", "上报时间": "2025-06-03 09:00", "经度": 117.40, "纬度": 31.90},  # in the city only
+        ],
+    )
+    api.load("cases", cases, SourceOptions(source="dcs", channel="patrol"), settings=settings)
+    assert query(settings, "SELECT source_id, grid_l1, grid_code, outside_grid FROM cases ORDER BY 1") == [
+        ("1", "340104", "340104", False),
+        ("2", None, None, True),  # no district holds it: outside every grid, as before
+    ]
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        tree = queries.area_tree(con, at=dt.datetime(2025, 6, 3))
+    assert drill.implicit_root(tree).name == "合肥市"  # the root of the drill-down
+    assert drill.normalise_area(tree, "340100") is None  # the city is everything
+    assert drill.children(tree, None)["code"].tolist() == ["340102", "340104"]

@@ -77,12 +77,20 @@ def test_a_release1_database_is_migrated_in_place_with_its_data_intact(release1:
     api.init_db(release1)
     after = tables(release1.db_path)
     added = set(after) - set(before)
-    assert "schema_migration" in added and added - {"schema_migration"} <= set(derived_tables())  # nothing dropped
+    # nothing dropped; besides derived tables, the migration history (0002) and the channel aliases (0003)
+    assert {"schema_migration", "channel_alias"} <= added
+    assert added - {"schema_migration", "channel_alias"} <= set(derived_tables())
     assert set(before) <= set(after)
     for name, rows in before.items():
-        if name == "schema_meta":
+        if name in ("schema_meta", "grid_level"):
             continue
         pd.testing.assert_frame_equal(after[name], rows, obj=name)
+    # 0003 adds the city above the levels release 1 had, and changes none of them
+    city = pd.DataFrame(
+        {"depth": [0], "level_key": ["city"], "name_zh": ["市"], "name_en": ["City"], "code_digits": [6]}
+    )
+    expected_levels = pd.concat([city, before["grid_level"]], ignore_index=True).astype(before["grid_level"].dtypes)
+    pd.testing.assert_frame_equal(after["grid_level"], expected_levels, obj="grid_level")
     assert after["schema_meta"].set_index("key")["value"].to_dict() == {"schema_version": str(schema.LATEST)}
     history = after["schema_migration"]
     assert history["version"].tolist() == list(range(1, schema.LATEST + 1))

@@ -3,6 +3,7 @@ system."""
 
 from __future__ import annotations
 
+import colorsys
 import json
 import math
 import re
@@ -32,8 +33,10 @@ from layer_frames import (
 
 from core.coords import from_wgs84
 from layers import heat_layer, shift_frame, simplify_frame
-from layers._classes import CATEGORICAL, SEQUENTIAL, categorise, classify
+from layers._classes import ALARM_SEQUENTIAL, CATEGORICAL, SEQUENTIAL, ZERO_COLOUR, categorise, classify
+from layers.alerts import LEVEL_COLOURS
 from layers.bins import hexagon_rings
+from layers.heat import GRADIENT
 
 
 # ---------------------------------------------------------------- class breaks
@@ -91,11 +94,42 @@ def test_choropleth_bounds_colours_and_legend() -> None:
     legend = re.search(r"div.innerHTML = (\".*?\");", html).group(1)
     assert json.loads(legend) == (
         '<div class="onemap-legend-title">案件数</div>'
-        '<div><i style="background:#fef0d9"></i>0</div>'  # three classes: palette ends and middle
-        '<div><i style="background:#fdbb84"></i>4</div>'
-        '<div><i style="background:#b30000"></i>10</div>'
+        f'<div><i style="background:{SEQUENTIAL[0]}"></i>0</div>'  # three classes: palette ends and middle
+        f'<div><i style="background:{SEQUENTIAL[2]}"></i>4</div>'
+        f'<div><i style="background:{SEQUENTIAL[-1]}"></i>10</div>'
     )
-    assert 'layer.on("remove", function () { legend.remove(); });' in html  # hidden with its layer
+    assert 'layer.on("remove", function () { var map = legend._map; legend.remove();' in html  # hidden with it
+
+
+def test_areas_with_no_cases_are_drawn_as_none_not_as_the_worst_class() -> None:
+    def legend_of(values: list[float], **options: object) -> tuple[str, list[tuple[str, str]]]:
+        html = rendered(area_choropleth(area_frame(values), measure="cases", title="案件数", name="专题图", **options))
+        fills = re.search(r"var fills = (\[.*?\]);", html).group(1)
+        legend = json.loads(re.search(r"div.innerHTML = (\".*?\");", html).group(1))
+        return fills, re.findall(r'background:(#\w+)"></i>(.*?)</div>', legend)
+
+    # every area without a case: one class, "0", in the colour of none (before: the darkest, as if the worst)
+    fills, items = legend_of([0, 0, 0], zero_colour=ZERO_COLOUR)
+    assert (fills, items) == ("[0,0,0]", [(ZERO_COLOUR, "0")])
+    # zeros apart from the rest, which keep the palette
+    fills, items = legend_of([0, 4, 10], zero_colour=ZERO_COLOUR)
+    assert (fills, items) == ("[0,1,2]", [(ZERO_COLOUR, "0"), (SEQUENTIAL[0], "4"), (SEQUENTIAL[-1], "10")])
+    # a rate of 0 % is a value like any other (no zero colour); one value everywhere is not the darkest class
+    assert legend_of([0, 0, 0])[1] == [(SEQUENTIAL[len(SEQUENTIAL) // 2], "0")]
+
+
+def _reddish(colour: str) -> bool:
+    """A saturated colour whose hue is within ~15° of red."""
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    hue, _, saturation = colorsys.rgb_to_hls(r, g, b)
+    return saturation > 0.35 and (hue < 0.04 or hue > 0.96)
+
+
+def test_red_means_overdue_and_nothing_else() -> None:
+    assert _reddish(LEVEL_COLOURS["overdue"]) and not _reddish(LEVEL_COLOURS["warning"])
+    # before: areas and bins in OrRd (ending in #b30000), camera alarms likewise, a red case category
+    for palette in (SEQUENTIAL, ALARM_SEQUENTIAL, CATEGORICAL, tuple(GRADIENT.values())):
+        assert not [colour for colour in palette if _reddish(colour)], palette
 
 
 def test_choropleth_ranges_and_no_data() -> None:

@@ -157,6 +157,7 @@ def test_every_query_gives_the_same_answer_from_the_rollups(tmp_path: Path, filt
         "cases_by_level": {"depth": 2},
         "daily_counts": {},
         "top_categories": {"limit": 5},
+        "category_coverage": {},
         "area_figures": {"as_of": as_of},
         "area_measures": {"depth": 2, "at": at, "as_of": as_of},
         "overdue_pending": {"as_of": as_of},

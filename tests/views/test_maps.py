@@ -193,3 +193,17 @@ def test_a_full_map_stays_under_two_megabytes(demo_view: maps.MapView) -> None:
 def test_every_frame_reaches_the_map_in_wgs84_without_a_basemap() -> None:
     m = maps.build_map(view_of(points=case_frame(1), points_total=1), settings=Settings())
     assert rows_of(m.get_root().render())[0][:2] == [31.05, 117.05]
+
+
+def test_the_offered_basemaps_are_checked_when_they_are_offered() -> None:
+    import dataclasses
+
+    from settings import Settings
+    from views.maps import offered_basemaps
+
+    assert offered_basemaps(Settings()) == ("none",)
+    assert offered_basemaps(Settings(basemap="osm", basemaps=("none", "osm", "amap"))) == ("none", "osm", "amap")
+    with pytest.raises(ValueError, match="unknown basemap 'google'"):
+        offered_basemaps(Settings(basemaps=("google",)))
+    with pytest.raises(ValueError, match="basemap 'tianditu' needs tile_token"):
+        offered_basemaps(dataclasses.replace(Settings(), basemaps=("tianditu",)))

@@ -100,6 +100,11 @@ def test_top_categories(con: duckdb.DuckDBPyConnection) -> None:
         queries.top_categories(con, limit=0)
 
 
+def test_the_unclassified_cases_are_counted_for_the_panel(con: duckdb.DuckDBPyConnection) -> None:
+    assert queries.category_coverage(con, **MAY).iloc[0].tolist() == [8, 1]  # t:8 has no GB/T class
+    assert queries.category_coverage(con, area=WEST, **MAY).iloc[0].tolist() == [3, 0]
+
+
 def test_sparkline_is_tiny_and_bare() -> None:
     days = pd.DataFrame({"day": pd.date_range("2024-05-01", periods=3), "cases": [1, 0, 4]})
     figure = charts.sparkline(days, colour="#123456", height=60)

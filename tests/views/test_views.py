@@ -223,3 +223,13 @@ def test_the_label_table_refuses_a_key_defined_twice() -> None:
     assert join([{"a.b": {"zh": "甲", "en": "A"}}, {"a.c": {"zh": "乙", "en": "B"}}])["a.c"]["en"] == "B"
     with pytest.raises(ValueError, match=r"label 'a\.b' is defined twice"):
         join([{"a.b": {"zh": "甲", "en": "A"}}, {"a.b": {"zh": "乙", "en": "B"}}])
+
+
+def test_the_city_level_is_a_figure_only_when_its_outline_is_loaded() -> None:
+    import pandas as pd
+
+    from views.pages import shown_levels
+
+    levels = pd.DataFrame({"depth": [0, 1, 2], "name_zh": ["市", "区县", "街道"], "grids": [0, 1, 6]})
+    assert shown_levels(levels)["name_zh"].tolist() == ["区县", "街道"]
+    assert shown_levels(levels.assign(grids=[1, 3, 6]))["name_zh"].tolist() == ["市", "区县", "街道"]

@@ -11,6 +11,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "当前筛选和区域下的全部 {rows} 件案件（不只地图上的点），联系人已脱敏",
         "en": "All {rows} cases of the current filters and area (not only the points on the map); contacts masked",
     },
+    "export.without_coordinates": {
+        "zh": "{n} 件案件没有坐标，不在本文件中（CSV 导出包含全部案件）",
+        "en": "{n} cases without coordinates are not in this file (the CSV export holds every case)",
+    },
+    "export.geojson_help": {
+        "zh": "当前筛选和区域下有坐标的案件（共 {rows} 件中，无坐标的不在文件中，文件内注明件数），联系人已脱敏",
+        "en": "The located cases of the current filters and area ({rows} in all; those without coordinates are "
+        "left out and counted in the file); contacts masked",
+    },
     "export.capped": {
         "zh": "共 {total} 件，超过导出上限：只导出最早的 {cap} 件，请缩小时间范围或区域",
         "en": "{total} cases, more than the export limit: only the first {cap} are exported; narrow the period or area",

@@ -12,6 +12,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{total} located cases, more than the {cap} limit: the map shows aggregates (choropleth; hexagon and "
         "heat layers in the layer control), not single cases",
     },
+    # the basemap box beside the map (only when settings.basemaps offers more than one)
+    "map.basemap": {"zh": "底图", "en": "Basemap"},
+    "basemap.none": {"zh": "无底图（仅网格）", "en": "None (grids only)"},
+    "basemap.osm": {"zh": "OpenStreetMap", "en": "OpenStreetMap"},
+    "basemap.tianditu": {"zh": "天地图", "en": "Tianditu"},
+    "basemap.amap": {"zh": "高德地图", "en": "Amap"},
+    "basemap.custom": {"zh": "本地瓦片底图", "en": "Local tiles"},
     # map layers: names in the layer control, legends (views.maps)
     "layer.boundaries": {"zh": "{level}边界", "en": "{level} boundaries"},
     "layer.choropleth": {"zh": "专题图", "en": "Thematic map"},
@@ -36,6 +43,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "layer.alerts.overdue": {"zh": "已超期", "en": "Overdue"},
     "layer.alerts.warning": {"zh": "即将超期", "en": "Due soon"},
     "layer.alerts.legend": {"zh": "处置时限预警", "en": "Handling deadlines"},
+    "layer.alerts.not_drawn": {
+        "zh": "其中 {n} 件无坐标或超出点数上限，未画出",
+        "en": "{n} of them without coordinates or over the point cap: not drawn",
+    },
     "layer.alerts.category": {"zh": "类别", "en": "Category"},
     "layer.alerts.status": {"zh": "状态", "en": "Status"},
     "layer.alerts.dept": {"zh": "处置部门", "en": "Department"},
