@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.clock import local_now
+from core.privacy import mask_record
 
 
 class Verdicts:
@@ -53,16 +54,21 @@ class Verdicts:
             self.text[mask] = np.asarray(text, dtype=object)[mask]
 
 
-def originals_json(frame: pd.DataFrame) -> list[str]:
-    """Each row's original values as a JSON object (Chinese kept readable)."""
+def originals_json(frame: pd.DataFrame, mapping: dict[str, str]) -> list[str]:
+    """Each row's original values as a JSON object (Chinese kept readable), personal data masked by the one rule
+    (``core.privacy.mask_record``: names and phone numbers, free text and unmapped columns; the identifiers,
+    codes and times the loader maps are kept, so the row can still be found and fixed). ``mapping``: field →
+    header, as ``map_columns`` gives it."""
     if frame.empty:
         return []
-    text = frame.astype(object).where(frame.notna(), None).to_json(orient="records", force_ascii=False, lines=True)
-    return text.rstrip("\n").split("\n")
+    fields = {header: field for field, header in mapping.items()}
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return [json.dumps(mask_record(record, fields), ensure_ascii=False, default=str) for record in records]
 
 
-def rejects_frame(raw: pd.DataFrame, first_row: int, verdicts: Verdicts) -> pd.DataFrame:
-    """Rows of ``rejected_row`` (without run bookkeeping) for the rejected rows of a chunk."""
+def rejects_frame(raw: pd.DataFrame, first_row: int, verdicts: Verdicts, mapping: dict[str, str]) -> pd.DataFrame:
+    """Rows of ``rejected_row`` (without run bookkeeping) for the rejected rows of a chunk (``mapping``: field →
+    header, for ``originals_json``)."""
     bad = ~verdicts.ok
     rows = raw.loc[bad]
     return pd.DataFrame(
@@ -70,7 +76,7 @@ def rejects_frame(raw: pd.DataFrame, first_row: int, verdicts: Verdicts) -> pd.D
             "row_number": np.flatnonzero(bad) + first_row,
             "reason_code": verdicts.code[bad].astype(str),
             "reason": verdicts.text[bad].astype(str),
-            "original": originals_json(rows),
+            "original": originals_json(rows, mapping),
         }
     )
 
