@@ -3,8 +3,13 @@
 Pure functions, frames in and bytes out; the map page wires them to download buttons.
 
 * CSV: UTF-8 with a byte-order mark, so Excel opens Chinese text correctly; headers in the interface language.
-  Identifiers made of digits (category 01003, grid 34010400100700401) get a leading tab, which Excel and WPS
-  keep as text: otherwise they drop leading zeros and round codes longer than 15 digits. Strip it elsewhere.
+  Every text cell is defused against formula injection as OWASP advises (CSV Injection; ASVS 1.2.10): a cell
+  that starts with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or NUL gets a leading ``'``, so Excel,
+  WPS and LibreOffice show it as text instead of running it (``csv_text``). Identifiers made of digits (category
+  01003, grid 34010400100700401) are written as Excel's text constant ``="01003"``: Excel and WPS show 01003,
+  as text, with nothing visible added (read as numbers they would lose the leading zero, and codes longer than
+  15 digits would be rounded). The constant is built here from digits only, never from what a user typed, so it
+  cannot carry a formula; other readers see ``="01003"`` (GeoJSON keeps plain strings).
 * GeoJSON (RFC 7946): a FeatureCollection in WGS-84 lon/lat as stored (never the basemap's display shift), no
   ``crs`` member, counter-clockwise exterior rings, coordinates rounded to 7 decimals (about 1 cm), properties
   of plain JSON types (times ISO 8601 with their UTC offset), UTF-8 without a BOM.
@@ -101,27 +106,43 @@ def area_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- CSV
-def _csv_cell(value: Any, lang: str) -> Any:
-    if isinstance(value, bool | np.bool_):
-        return t("bool.yes" if value else "bool.no", lang)
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV Injection, ASVS 1.2.10).
+FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def csv_text(value: Any) -> Any:
+    """A text cell as a spreadsheet must read it: with a leading ``'`` when it starts like a formula
+    (``=HYPERLINK(…)`` → ``'=HYPERLINK(…)``); anything not text as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
     return value
 
 
-def _excel_text(value: Any) -> Any:
-    return f"\t{value}" if isinstance(value, str) and value.isdigit() else value
+def excel_identifier(value: Any) -> Any:
+    """An identifier of ASCII digits as Excel's text constant (``01003`` → ``="01003"``), other text defused by
+    ``csv_text``."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return f'="{value}"'
+    return csv_text(value)
+
+
+def _csv_cell(value: Any, lang: str) -> Any:
+    if isinstance(value, bool | np.bool_):
+        return t("bool.yes" if value else "bool.no", lang)
+    return csv_text(value)
 
 
 def csv_bytes(table: pd.DataFrame, *, lang: str) -> bytes:
     """``table`` as CSV in UTF-8 with a BOM, headers translated (a measure's label, else ``col.<name>``), times
-    to the second."""
+    to the second, text cells defused (``csv_text``) and digit identifiers kept as text (``excel_identifier``)."""
     out = table.copy()
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M:%S")
         elif column in _IDENTIFIERS:
-            out[column] = out[column].map(_excel_text)
-        elif pd.api.types.is_bool_dtype(out[column]) or out[column].dtype == object:
-            out[column] = out[column].map(lambda v: _csv_cell(v, lang))
+            out[column] = out[column].map(excel_identifier)
+        elif not pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_bool_dtype(out[column]):
+            out[column] = out[column].map(lambda v: _csv_cell(v, lang))  # text (any dtype), yes/no
     out.columns = [t(REGISTRY[c].label_key if c in REGISTRY else f"col.{c}", lang) for c in out.columns]
     return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
