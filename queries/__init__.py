@@ -14,7 +14,7 @@ from .cases import (
 from .dictionaries import category_names, channel_names, department_names, level_names, state_names
 from .export import case_export
 from .filters import FILTER_NAMES, GRID_LEVEL_COLUMNS, case_filters, grid_level_column
-from .grids import area_tree, grid_level_counts, grid_polygons
+from .grids import area_tree, areas_within, grid_level_counts, grid_polygons
 from .map_layers import (
     MAP_QUERIES,
     area_measures,
@@ -32,6 +32,7 @@ from .panel import area_figures, top_categories
 #: The sidebar's, the panel's and the export's queries.
 PAGE_QUERIES = (
     area_tree,
+    areas_within,
     category_names,
     channel_names,
     department_names,
@@ -68,6 +69,7 @@ __all__ = [
     "area_figures",
     "area_measures",
     "area_tree",
+    "areas_within",
     "camera_event_scenes",
     "cameras",
     "case_count",
