@@ -215,9 +215,9 @@ def _record_calls(calls: list[Any]) -> Iterator[None]:
 
     original = cache.frame
 
-    def recording(settings: Settings, call: Any) -> pd.DataFrame:
+    def recording(settings: Settings, call: Any, access: Any = None) -> pd.DataFrame:
         calls.append(call)
-        return original(settings, call)
+        return original(settings, call, access)
 
     cache.frame = recording
     try:

@@ -18,9 +18,11 @@ import pandas as pd
 import streamlit as st
 
 import queries
+from core.clock import local_minute
 from core.measures import AREA_MEASURES
 from settings import Settings
 from views import drill
+from views.access import Access
 from views.calls import QueryCall, Runner
 from views.i18n import LANGUAGE_NAMES, LANGUAGES, Translate, name_column, translator
 from views.periods import DEFAULT_PRESET, PRESETS, anchor_day, preset_range
@@ -184,7 +186,9 @@ def _area(scope: Scope, run: Runner, lang: str, t: Translate) -> None:
     """The breadcrumb up to the scope's area and the pick list of the areas below it."""
     tree = run(QueryCall.of(queries.area_tree, at=scope.at))
     levels = run(QueryCall.of(queries.level_names)).set_index("depth")[name_column(lang)]
-    if scope.area_reset:
+    if scope.area_denied:
+        st.caption(t("access.area_denied", area=scope.chain[0].name if scope.chain else scope.access.area))
+    elif scope.area_reset:
         st.caption(t("area.reset", day=scope.end))
     st.subheader(t("area.label"))
     # The breadcrumb: every step up is a link-like button, the area itself plain bold text.
@@ -216,16 +220,22 @@ def _area(scope: Scope, run: Runner, lang: str, t: Translate) -> None:
         st.caption(t("area.no_grids", day=scope.end))
 
 
-def draw_sidebar(settings: Settings, *, lang: str, today: dt.date) -> Scope:
+def draw_sidebar(settings: Settings, *, lang: str, today: dt.date, access: Access) -> Scope:
     """Draw the view's widgets in the sidebar (after ``draw_language``), commit the state they make, and
-    return its ``Scope`` for the pages."""
-    t, run = translator(lang), cache.runner(settings)
+    return its ``Scope`` for the pages: resolved for ``access`` (a bound user's area is the top of the tree, an
+    area outside it in the URL falls back to it, and the URL is rewritten)."""
+    t, run = translator(lang), cache.runner(settings, access)
     state = current_state(settings).replace(lang=lang)
     with st.sidebar:
         extent = run(QueryCall.of(queries.data_extent))
         state = _period(state, extent, settings, t, today=today)
         scope = resolve(
-            state, run, today=today, days=settings.default_range_days, overview_depth=settings.overview_map_depth
+            state,
+            run,
+            today=today,
+            days=settings.default_range_days,
+            overview_depth=settings.overview_map_depth,
+            access=access,
         )
         _extent_captions(extent, scope, t)
         _area(scope, run, lang, t)
@@ -233,6 +243,15 @@ def draw_sidebar(settings: Settings, *, lang: str, today: dt.date) -> Scope:
         state = _filters(scope.state.replace(area=scope.area), run, lang, t)
     commit(state, settings)
     return dataclasses.replace(scope, state=state)
+
+
+def area_name(settings: Settings, access: Access) -> str | None:
+    """The name of the area ``access`` is bound to (None: unbound, or no grid has the code now)."""
+    if not access.bound:
+        return None
+    tree = cache.runner(settings, access)(QueryCall.of(queries.area_tree, at=local_minute(settings.timezone)))
+    names = tree.loc[tree["code"] == access.area, "name"]
+    return str(names.iloc[0]) if len(names) else None
 
 
 def draw_measure(scope: Scope, settings: Settings, t: Translate, container: Any) -> Scope:

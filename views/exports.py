@@ -71,7 +71,7 @@ AREA_DECIMALS: dict[str, int] = {
     **{name: REGISTRY[name].decimals for name in AREA_COLUMNS if name in REGISTRY and REGISTRY[name].kind != "count"},
 }
 #: Identifier columns that Excel would read as numbers when they are all digits.
-_IDENTIFIERS = ("source_id", "category_code", "grid_code", "code", "parent_code")
+_IDENTIFIERS = ("source_id", "category_code", "grid_code", "code", "parent_code", "area")
 #: Names chosen per language in a case export: output column → the frame's column prefix.
 _NAMED = {"channel_name": "channel_name", "category_name": "category_name", "status_name": "status_name"}
 #: Free-text columns scanned for personal numbers.
