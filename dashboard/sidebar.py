@@ -81,10 +81,12 @@ def draw_language(settings: Settings) -> str:
     )
 
 
-def _period(state: ViewState, extent: pd.DataFrame, settings: Settings, t: Translate, *, today: dt.date) -> ViewState:
-    first, last = extent.iloc[0]["first"], last_report_day(extent)
+def _period(
+    state: ViewState, extent: pd.DataFrame, end: pd.DataFrame, settings: Settings, t: Translate, *, today: dt.date
+) -> ViewState:
+    first, last = extent.iloc[0]["first"], last_report_day(end)
     first = None if pd.isna(first) else pd.Timestamp(first).date()
-    anchor = anchor_day(today, last)
+    anchor = anchor_day(today, last)  # from the data's end (``data_end``), as ``resolve`` counts
     days = settings.default_range_days
     labels = {preset: t(f"period.{preset}", days=days) for preset in PRESETS}
     _seed(PERIOD_KEY, state.preset)
@@ -228,7 +230,7 @@ def draw_sidebar(settings: Settings, *, lang: str, today: dt.date, access: Acces
     state = current_state(settings).replace(lang=lang)
     with st.sidebar:
         extent = run(QueryCall.of(queries.data_extent))
-        state = _period(state, extent, settings, t, today=today)
+        state = _period(state, extent, run(QueryCall.of(queries.data_end)), settings, t, today=today)
         scope = resolve(
             state,
             run,
@@ -271,4 +273,4 @@ def period_moved(scope: Scope, run: Runner, *, today: dt.date) -> bool:
     newer data): a self-refreshing page then reruns the whole app so the period follows."""
     if scope.state.preset == "custom":
         return False
-    return anchor_day(today, last_report_day(run(QueryCall.of(queries.data_extent)))) != scope.anchor
+    return anchor_day(today, last_report_day(run(QueryCall.of(queries.data_end)))) != scope.anchor

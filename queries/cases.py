@@ -30,6 +30,12 @@ def data_extent(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
     return con.execute(sql, params).df()
 
 
+def data_end(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row: ``last``, the last report time of any case (NaT when there are none): the day the data reach,
+    from which the period presets count back whatever area a reader sees (no count, no place)."""
+    return con.execute("SELECT max(reported_at) AS last FROM cases").df()
+
+
 def summary_counts(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
     """One row: ``cases``, ``closed``, ``awaiting_closure`` and ``closure_rate`` (NaN when nothing is due)."""
     counts, params = counts_sql(con, group=(), measures=("cases", "closed", "awaiting_closure"), **filters)

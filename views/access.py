@@ -49,6 +49,7 @@ CONFINEMENT: dict[str, frozenset[str]] = {
     "category_names": frozenset({"free"}),
     "channel_names": frozenset({"free"}),
     "daily_counts": frozenset({"cases"}),
+    "data_end": frozenset({"free"}),  # the day the data reach: the presets' anchor, the same for every reader
     "data_extent": frozenset({"cases"}),
     "deadline_alerts": frozenset({"cases"}),
     "department_names": frozenset({"free"}),

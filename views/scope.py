@@ -87,7 +87,7 @@ def period(state: ViewState, *, today: dt.date, last_data_day: dt.date | None, d
 
 
 def last_report_day(extent: pd.DataFrame) -> dt.date | None:
-    """The last report day of a ``data_extent`` frame (None when there are no cases)."""
+    """The last report day of a ``data_end`` or ``data_extent`` frame (None when there are no cases)."""
     last = extent.iloc[0]["last"]
     return None if pd.isna(last) else pd.Timestamp(last).date()
 
@@ -109,7 +109,7 @@ def resolve(
     run = access.runner(run)
     denied = state.area is not None and not access.allows(state.area)
     state = dataclasses.replace(state, layers=access.layers(state.layers), area=None if denied else state.area)
-    last = last_report_day(run(QueryCall.of(queries.data_extent)))
+    last = last_report_day(run(QueryCall.of(queries.data_end)))  # the data's end, whatever area is shown
     anchor, start, end = period(state, today=today, last_data_day=last, days=days)
     at = dt.datetime.combine(end, dt.time.max)
     tree = run(QueryCall.of(queries.area_tree, at=at))
