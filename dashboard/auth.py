@@ -202,16 +202,17 @@ def require(settings: Settings, *, lang: str) -> Principal:
             password_change_form(settings, principal, t)
             st.stop()
         return principal
-    st.header(t("login.title"))
-    st.caption(t("login.intro"))
-    _note(t)
-    _first_start(settings, t)
-    if settings.auth_provider == "oidc":
-        _oidc(settings, t)
-    elif settings.auth_provider == "password":
-        _password_form(settings, t)
-    else:
-        st.error(f"auth_provider must be 'password' or 'oidc', got {settings.auth_provider!r}")
+    with st.columns([2, 3])[0]:  # a form of a sensible width
+        st.header(t("login.title"))
+        st.caption(t("login.intro"))
+        _note(t)
+        _first_start(settings, t)
+        if settings.auth_provider == "oidc":
+            _oidc(settings, t)
+        elif settings.auth_provider == "password":
+            _password_form(settings, t)
+        else:
+            st.error(f"auth_provider must be 'password' or 'oidc', got {settings.auth_provider!r}")
     st.stop()
     raise AssertionError("st.stop() returned")  # for the type checker: the run ends above
 
