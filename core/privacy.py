@@ -11,12 +11,13 @@ masked by an older one is masked again by the next load (``etl/remask.py``).
   than seven digits keep their last two;
 * in free text, digits are replaced by ``*`` in place, separators kept:
 
-  - mainland ID numbers (18 characters, the last may be X, a plausible birth date inside) keep the region and the
-    last four: 340104********123X. A number that fails the check digit and follows a work-order label
-    (工单号, 编号 …) is an identifier, not an ID number, and is kept. Old 15-digit ID numbers (invalid since 2013)
-    are not looked for: they cannot be told from 15-digit grid codes;
-  - bank card numbers (16–19 digits starting 3–6) keep the first and last four: 6222 **** **** ***0 123, when
-    they pass the Luhn check, are written in groups, or follow a card label (卡号, 账号 …);
+  - mainland ID numbers (18 characters, the last may be X, a plausible birth date inside, check digit or not: a
+    mistyped one is still someone's) keep the region and the last four: 340104********123X. A number right after
+    a work-order label (工单号, 编号 …) is an identifier and is kept. Old 15-digit ID numbers (invalid since
+    2013) are not looked for: they cannot be told from 15-digit grid codes;
+  - bank card numbers (16–19 digits starting 3–6) keep the first and last four: 6222 **** **** ***0 123, after a
+    card label (卡号, 账号 …), or when they pass the Luhn check or are written in groups and follow no
+    work-order label;
   - mobile numbers with or without separators and country code (138-1234-5678, +86 139 1234 5678,
     8613812345678) keep the first three and last four digits: +86 139 **** 5678;
   - landlines with an area code (0551-65123456, (0551)6512 3456) keep the area code and the last four digits,
@@ -85,7 +86,8 @@ _NAME = f"(?:{_COMPOUND}|[{_SURNAMES}]){_GIVEN}{{1,2}}"
 #: Labels that introduce a person; after the weak ones (市民文明 …) a name counts only when a verb of reporting or
 #: a pause follows it (市民张三来电).
 _PERSON_LABELS = (
-    "联系人|报案人|报警人|来电人|反映人|投诉人|举报人|上报人|诉求人|当事人|求助人|申请人|收件人|业主|户主|姓名"
+    "联系人|报案人|报警人|来电人|反映人|投诉人|举报人|上报人|诉求人|当事人|求助人|申请人|收件人|持卡人|开户人|户名|"
+    "业主|户主|姓名"
 )
 _WEAK_LABELS = "市民|居民|住户|本人|群众"
 _AFTER_WEAK = r"(?=来电|反映|称|投诉|举报|诉|报|说|表示|要求|[，,、。；;：:（(\s]|$)"
@@ -118,11 +120,11 @@ LABELLED_NAME = re.compile(
     rf"(?P<label>{_PERSON_LABELS})(?P<sep>\s*[:：]?\s*)(?P<name>{_NAME})"
     rf"|(?P<wlabel>{_WEAK_LABELS})(?P<wsep>\s*)(?P<wname>{_NAME}){_AFTER_WEAK}"
 )
-_BEFORE_PHONE = re.compile(rf"(?:{_PHONE_LABELS})?[\s,，、:：()（]*$")
+_BEFORE_PHONE = re.compile(rf"[\s,，、:：()（]*(?:{_PHONE_LABELS})?[\s,，、:：()（]*$")
 _NAME_AT_END = re.compile(rf"{_NAME}$")
 #: Texts that may hold anything above (a run of seven digits, allowing separators, or a person label): only these
 #: are searched with the exact patterns. RE2 syntax (no look-arounds), for Arrow and DuckDB alike.
-SUSPECT = rf"\d[\d \-]{{5,}}\d|{_PERSON_LABELS}|{_WEAK_LABELS}"
+SUSPECT = rf"\d[\d \-]{{5,}}\d|{_PERSON_LABELS}|(?:{_WEAK_LABELS})\s*[{_SURNAMES}]"
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -146,10 +148,14 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _work_order(text: str, start: int) -> bool:
+    """Whether the number at ``start`` follows a work-order label (工单号, 编号 …): an identifier."""
+    return _ID_LABEL_EXEMPT.search(text, 0, start) is not None
+
+
 def _mask_ids(text: str) -> str:
     def masked(m: re.Match[str]) -> str:
-        digits = m["region"] + m["birth"] + m["tail"]
-        if not _id_checksum_ok(digits) and _ID_LABEL_EXEMPT.search(text, 0, m.start()):
+        if _work_order(text, m.start()):
             return m[0]  # a work-order number that happens to look like an ID number
         return f"{m['region']}{m['s1']}{'*' * 8}{m['s2']}{m['tail']}"
 
@@ -161,7 +167,9 @@ def _mask_cards(text: str) -> str:
         number = m["number"]
         digits = re.sub(r"\D", "", number)
         grouped = digits != number
-        if _luhn_ok(digits) or grouped or _CARD_LABEL.search(text, 0, m.start()):
+        if _CARD_LABEL.search(text, 0, m.start()) or (
+            not _work_order(text, m.start()) and (grouped or _luhn_ok(digits))
+        ):
             return _stars(number, 4, 4)
         return number
 

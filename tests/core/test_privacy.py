@@ -56,6 +56,8 @@ MASKED = [
     ("张三 13812345678", "张* 138****5678"),
     ("张三13812345678", "张*138****5678"),
     ("李四电话13912345678", "李*电话139****5678"),
+    ("已回访戴诗琪，电话(0555)6512 3493", "已回访戴**，电话(0555)**** 3493"),
+    ("要求退还押金，银行卡号6214021234567897，持卡人万梓涵", "要求退还押金，银行卡号6214********7897，持卡人万**"),
     ("姓名：欧阳娜娜", "姓名：欧***"),
     ("已电话联系当事人刘德明（13912345678），告知处理结果", "已电话联系当事人刘**（139****5678），告知处理结果"),
     # an address keeps the place (and the room) and loses the person
@@ -68,7 +70,9 @@ MASKED = [
 #: Texts that hold no personal data and must come back unchanged: case ids, dates, amounts, coordinates, rooms.
 KEPT = [
     "工单号20240501123456789012",  # a 20-digit number is neither
-    "工单号340104202405010001",  # looks like an ID number but fails its check digit after a work-order label
+    "工单号340104202405010001",  # looks like an ID number, but follows a work-order label
+    "原工单号340121202608024465",
+    "关联工单340104199001011234",  # a valid ID number's shape and check digit, after a work-order label
     "RX202605120000123",
     "GJ2026051200000123",
     "12345热线",
