@@ -76,7 +76,7 @@ class Planter:
 
     def landline(self) -> str:
         area = self._choice(_AREA_CODES)
-        local = str(self.rng.integers(5, 9)) + self._digits(7 if len(area) == 4 else 7)
+        local = str(self.rng.integers(5, 9)) + self._digits(7)  # eight digits, as most cities have
         forms = (f"{area}-{local}", f"({area}){local[:4]} {local[4:]}", f"（{area}）{local}", f"{area} {local}")
         return self._choice(forms)
 
