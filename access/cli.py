@@ -13,6 +13,7 @@ from pathlib import Path
 
 from core.access import AUDIT_ACTIONS, ROLES
 from core.clock import local_now
+from core.spreadsheet import csv_text
 from settings import Settings, load_settings
 
 from . import accounts
@@ -102,8 +103,8 @@ def _run(args: argparse.Namespace, settings: Settings, store: AccessStore) -> in
         rows = store.audit(
             start=args.since, actions=args.action, username=args.user, limit=None if args.csv else args.limit
         )
-        if args.csv:
-            rows.to_csv(args.csv, index=False, encoding="utf-8-sig")
+        if args.csv:  # usernames of failed sign-ins are anyone's text: every cell defused for Excel
+            rows.map(csv_text).to_csv(args.csv, index=False, encoding="utf-8-sig")
             print(f"{len(rows)} rows written to {args.csv}")
         else:
             print(rows.drop(columns="id").to_string(index=False) if len(rows) else "(no audit rows)")

@@ -3,13 +3,10 @@
 Pure functions, frames in and bytes out; the map page wires them to download buttons.
 
 * CSV: UTF-8 with a byte-order mark, so Excel opens Chinese text correctly; headers in the interface language.
-  Every text cell is defused against formula injection as OWASP advises (CSV Injection; ASVS 1.2.10): a cell
-  that starts with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or NUL gets a leading ``'``, so Excel,
-  WPS and LibreOffice show it as text instead of running it (``csv_text``). Identifiers made of digits (category
-  01003, grid 34010400100700401) are written as Excel's text constant ``="01003"``: Excel and WPS show 01003,
-  as text, with nothing visible added (read as numbers they would lose the leading zero, and codes longer than
-  15 digits would be rounded). The constant is built here from digits only, never from what a user typed, so it
-  cannot carry a formula; other readers see ``="01003"`` (GeoJSON keeps plain strings).
+  Every text cell is defused against formula injection and digit identifiers stay text in Excel without a
+  visible tab, by the one rule of ``core.spreadsheet`` (``csv_text``: a leading ``'`` before ``=``, ``+``,
+  ``-``, ``@``, tab, CR, NUL, as OWASP advises; ``excel_identifier``: ``="01003"``). GeoJSON keeps plain
+  strings.
 * GeoJSON (RFC 7946): a FeatureCollection in WGS-84 lon/lat as stored (never the basemap's display shift), no
   ``crs`` member, counter-clockwise exterior rings, coordinates rounded to 7 decimals (about 1 cm), properties
   of plain JSON types (times ISO 8601 with their UTC offset), UTF-8 without a BOM.
@@ -33,6 +30,7 @@ from shapely.geometry import mapping
 
 from core.measures import AREA_FIGURES, REGISTRY
 from core.privacy import mask_text
+from core.spreadsheet import csv_text, excel_identifier
 
 from .i18n import name_column, t
 
@@ -106,26 +104,6 @@ def area_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- CSV
-#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV Injection, ASVS 1.2.10).
-FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\0")
-
-
-def csv_text(value: Any) -> Any:
-    """A text cell as a spreadsheet must read it: with a leading ``'`` when it starts like a formula
-    (``=HYPERLINK(…)`` → ``'=HYPERLINK(…)``); anything not text as it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
-def excel_identifier(value: Any) -> Any:
-    """An identifier of ASCII digits as Excel's text constant (``01003`` → ``="01003"``), other text defused by
-    ``csv_text``."""
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return f'="{value}"'
-    return csv_text(value)
-
-
 def _csv_cell(value: Any, lang: str) -> Any:
     if isinstance(value, bool | np.bool_):
         return t("bool.yes" if value else "bool.no", lang)
