@@ -109,7 +109,30 @@ class Settings:
     tile_attribution: str = ""
     #: Interface language: "zh" or "en".
     language: str = "zh"
+    #: Access: the user store and audit log (an SQLite file); empty = ``access.sqlite3`` beside the database.
+    access_db_path: str = ""
+    #: Access: minutes without a click after which a session signs out (0 = never); the wall screen's own.
+    session_idle_minutes: int = 30
+    screen_idle_minutes: int = 0
+    #: Access: this many failed sign-ins for one username, or from one client, within the window lock it for
+    #: the rest of the window (every attempt is in the audit log).
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    #: Access: the shortest password accepted.
+    password_min_length: int = 10
+    #: Access: "password" (the user store) or "oidc" (the intranet's single sign-on through Streamlit's st.login,
+    #: configured in .streamlit/secrets.toml); with OIDC the user store still holds each user's role and area.
+    auth_provider: str = "password"
+    #: Access, OIDC: the provider's name in secrets.toml ([auth.<name>]; empty: [auth] alone) and the claim of
+    #: the identity token that is the username in the user store.
+    oidc_provider: str = ""
+    oidc_username_claim: str = "email"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def access_path(self) -> Path:
+        """The user store's file: ``access_db_path``, else ``access.sqlite3`` beside the database."""
+        return Path(self.access_db_path) if self.access_db_path else self.db_path.with_name("access.sqlite3")
 
 
 def _coerce(value: str, like: Any) -> Any:

@@ -1,13 +1,15 @@
-"""OneMap (智慧一张图): the frame. Settings once per run, page config, the demo database on first start, the shared
-sidebar, navigation."""
+"""OneMap (智慧一张图): the frame. Settings once per run, page config, the login (nothing past it without a signed-in
+user), the demo database on first start, what the user may see, the pages their role allows, the shared sidebar,
+navigation."""
 
 import streamlit as st
 
 from core.clock import local_minute
-from dashboard import context
+from dashboard import auth, cache, context
 from dashboard.first_start import NoDatabaseError, draw_dataset_label, ensure_database
-from dashboard.sidebar import draw_language, draw_sidebar
+from dashboard.sidebar import area_name, draw_language, draw_sidebar
 from settings import load_settings
+from views.access import EVERYTHING, Access
 from views.i18n import translator
 
 st.set_page_config(page_title="智慧一张图 OneMap", page_icon="🗺️", layout="wide", initial_sidebar_state="expanded")
@@ -15,7 +17,9 @@ settings = load_settings()
 context.begin(settings)
 st.sidebar.title("智慧一张图 OneMap")
 lang = draw_language(settings)
+context.set_language(lang)
 t = translator(lang)
+principal = auth.require(settings, lang=lang)  # the login page, and the run stops, until someone signs in
 
 try:
     if not settings.db_path.is_file():
@@ -24,15 +28,25 @@ try:
 except NoDatabaseError as problem:
     st.error(t("dataset.missing", problem=problem, path=settings.db_path))
     st.stop()
-demo = draw_dataset_label(settings, t)
 
-page = st.navigation(
-    [
-        st.Page("dashboard/pages/map.py", title=t("page.map"), icon=":material/map:", default=True),
-        st.Page("dashboard/pages/overview.py", title=t("page.overview"), icon=":material/dashboard:"),
-        st.Page("dashboard/pages/trends.py", title=t("page.trends"), icon=":material/trending_up:"),
-    ]
-)
+access = Access.of(principal, cache.runner(settings, EVERYTHING))
+context.set_access(principal, access)
+demo = draw_dataset_label(settings, t)
+data_pages = [
+    st.Page("dashboard/pages/map.py", title=t("page.map"), icon=":material/map:", default=True),
+    st.Page("dashboard/pages/overview.py", title=t("page.overview"), icon=":material/dashboard:"),
+    st.Page("dashboard/pages/trends.py", title=t("page.trends"), icon=":material/trending_up:"),
+]
+own_pages = [st.Page("dashboard/pages/account.py", title=t("page.account"), icon=":material/person:")]
+if access.can("audit"):
+    own_pages.append(st.Page("dashboard/pages/audit.py", title=t("page.audit"), icon=":material/history:"))
+if access.can("users"):
+    own_pages.append(st.Page("dashboard/pages/users.py", title=t("page.users"), icon=":material/group:"))
+if access.can("settings"):
+    own_pages.append(st.Page("dashboard/pages/settings.py", title=t("page.settings"), icon=":material/settings:"))
+page = st.navigation(data_pages + own_pages)
 st.set_page_config(page_title=" · ".join([page.title, t("app.title"), *([t("dataset.demo")] if demo else [])]))
-context.set_scope(draw_sidebar(settings, lang=lang, today=local_minute(settings.timezone).date()))
+if page in data_pages:
+    context.set_scope(draw_sidebar(settings, lang=lang, today=local_minute(settings.timezone).date(), access=access))
+auth.draw_account(settings, principal, area_name=area_name(settings, access), lang=lang)
 page.run()

@@ -215,9 +215,9 @@ def _record_calls(calls: list[Any]) -> Iterator[None]:
 
     original = cache.frame
 
-    def recording(settings: Settings, call: Any) -> pd.DataFrame:
+    def recording(settings: Settings, call: Any, access: Any = None) -> pd.DataFrame:
         calls.append(call)
-        return original(settings, call)
+        return original(settings, call, access)
 
     cache.frame = recording
     try:
@@ -250,13 +250,30 @@ def _drill_into(at: Any, area: str) -> bool:
     return bool(boxes)
 
 
+def _signed_in(at: Any) -> Any:
+    """``at`` signed in as an administrator (every page, the whole city), from a user store in a temporary
+    folder: the database's own folder may be read-only (the 10M-case database is)."""
+    import tempfile
+
+    from access import AccessStore
+    from core.clock import local_now
+    from dashboard.auth import SESSION_KEY, Session
+
+    default = str(Path(tempfile.mkdtemp(prefix="onemap_bench_")) / "access.sqlite3")
+    store = AccessStore(Path(os.environ.setdefault("ONEMAP_ACCESS_DB_PATH", default)))
+    if store.user("bench") is None:
+        store.create_user("bench", role="admin", password_hash=None, must_change_password=False)
+    at.session_state[SESSION_KEY] = Session("bench", "password", local_now("Asia/Shanghai"))
+    return at
+
+
 def filter_change(db: LiveDatabase, page: str | None, changes: int, *, area: str | None = None) -> FilterChange:
     """Seconds of ``AppTest.run()`` after moving the sidebar's date range (in ``area`` when given, after drilling
     into it), and of the page's queries alone."""
     from streamlit.testing.v1 import AppTest
 
     label = f"{page or 'default page'}, {area or 'whole city'}"
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
+    at = _signed_in(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600))
     at.run()
     if page:
         at.switch_page(page)

@@ -4,6 +4,10 @@ A result is keyed by its ``QueryCall`` (the query's name and frozen keyword argu
 ``ViewState``: ``views.pages``), the database path and the database file's version, so a load that replaces the
 file shows on the next rerun and two databases never share an entry. Maps and figures are built fresh on every
 run and never cached.
+
+Every call is confined to the signed-in user's area and role first (``views.access``: the session's ``Access``,
+or the one a caller outside a script run passes), so the key of a cached frame is always a call its reader was
+allowed to make, and no page can read past its user by building a call of its own.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ import streamlit as st
 
 from queries.db import LiveDatabase, db_version
 from settings import Settings
+from views.access import Access
 from views.calls import QueryCall, Runner
+
+from . import context
 
 #: Most query results kept; old versions' entries age out.
 MAX_ENTRIES = 512
@@ -35,19 +42,24 @@ def _cached_frame(query: str, kwargs: tuple[tuple[str, Any], ...], db_path: str,
         return QueryCall(query, kwargs).run(con)
 
 
-def frame(settings: Settings, call: QueryCall) -> pd.DataFrame:
-    """The frame of ``call`` on the configured database, cached per database version."""
+def frame(settings: Settings, call: QueryCall, access: Access | None = None) -> pd.DataFrame:
+    """The frame of ``call`` confined to ``access`` (default: the signed-in user's), on the configured database,
+    cached per database version."""
+    call = (access or context.access()).confine(call)
     db_path = settings.db_path
     return _cached_frame(call.query, call.kwargs, str(db_path), db_version(db_path))
 
 
-def runner(settings: Settings) -> Runner:
-    """``frame`` bound to ``settings``: what ``views`` take to read the database through this cache."""
-    return lambda call: frame(settings, call)
+def runner(settings: Settings, access: Access | None = None) -> Runner:
+    """``frame`` bound to ``settings`` (and ``access``, default the signed-in user's): what ``views`` take to read
+    the database through this cache."""
+    return lambda call: frame(settings, call, access)
 
 
-def fresh_frame(settings: Settings, call: QueryCall) -> pd.DataFrame:
-    """The frame of ``call`` on the configured database, read now and not cached: for large one-off reads
-    (exports) that would crowd the cache. Safe outside a script run (a download's callable)."""
+def fresh_frame(settings: Settings, call: QueryCall, *, access: Access) -> pd.DataFrame:
+    """The frame of ``call`` confined to ``access``, on the configured database, read now and not cached: for
+    large one-off reads (exports) that would crowd the cache. Safe outside a script run (a download's callable,
+    which is why ``access`` is passed, not read from the session)."""
+    call = access.confine(call)
     with live_database(str(settings.db_path)).cursor() as con:
         return call.run(con)

@@ -1,24 +1,25 @@
 """The panel beside the map: the chosen area's figures (``queries.panel``), its top categories and daily trend,
-and the download buttons for what the screen shows (``views.exports``).
+and the download buttons for what the screen shows (``views.exports``), each download confined to the user's
+area and written to the audit log when it is built.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 import queries
 from settings import Settings
-from views import charts, exports
+from views import audit, charts, exports
 from views.calls import QueryCall
 from views.formats import measure_text
 from views.i18n import name_column, translator
+from views.scope import Scope
 
-from . import cache
+from . import auth, cache
 
 
 def show_figures(
@@ -87,31 +88,70 @@ def show_figures(
         st.caption(t("panel.unclassified", cases=f"{unclassified:,}", share=share))
 
 
-def show_downloads(
-    *, areas: pd.DataFrame, filters: dict[str, Any], total: int, lang: str, settings: Settings, stem: str
-) -> None:
-    """Download buttons: the cases matching ``filters`` (all ``total`` of them, up to ``settings.max_export_rows``)
-    and the ``areas`` table, each as CSV and GeoJSON. Case files are built when a button is pressed.
+def _audited(
+    build: Callable[[pd.DataFrame], bytes], rows: Callable[[], pd.DataFrame], record: Callable[[int], None]
+) -> Callable[[], bytes]:
+    """A download's callable: reads ``rows``, writes the audit row (with their number), builds the file."""
+
+    def built() -> bytes:
+        frame = rows()
+        record(len(frame))
+        return build(frame)
+
+    return built
+
+
+def show_downloads(*, areas: pd.DataFrame, scope: Scope, total: int, settings: Settings, stem: str) -> None:
+    """Download buttons: the cases of ``scope`` (all ``total`` of them, up to ``settings.max_export_rows``) and
+    the ``areas`` table, each as CSV and GeoJSON, for a user who may export. Files are built when a button is
+    pressed (outside the script run: what they need is captured here), confined to the user's area, and each
+    build is written to the audit log with its rows.
     """
+    access, lang = scope.access, scope.lang
+    if not access.can("export"):
+        return
     t = translator(lang)
     cap = settings.max_export_rows
+    store, client = auth.store(settings), auth.client()
+    call = QueryCall.of(queries.case_export, limit=cap, **scope.case_filters())
 
     def case_rows() -> pd.DataFrame:
-        return cache.fresh_frame(settings, QueryCall.of(queries.case_export, limit=cap, **filters))
+        return cache.fresh_frame(settings, call, access=access)
 
-    builders: dict[str, tuple[Callable[[], bytes], str, str]] = {
-        "cases_csv": (lambda: exports.cases_csv(case_rows(), lang=lang), "cases.csv", "text/csv"),
+    def recorder(file_name: str) -> Callable[[int], None]:
+        def record(rows: int) -> None:
+            event = audit.event(
+                "export",
+                access,
+                scope=scope,
+                default_lang=settings.language,
+                rows=rows,
+                detail=file_name,
+                client=client,
+            )
+            store.record(event)
+
+        return record
+
+    files: dict[str, tuple[Callable[[pd.DataFrame], bytes], Callable[[], pd.DataFrame], str, str]] = {
+        "cases_csv": (lambda f: exports.cases_csv(f, lang=lang), case_rows, "cases.csv", "text/csv"),
         "cases_geojson": (
-            lambda: exports.cases_geojson(case_rows(), lang=lang),
+            lambda f: exports.cases_geojson(f, lang=lang),
+            case_rows,
             "cases.geojson",
             "application/geo+json",
         ),
-        "areas_csv": (lambda: exports.areas_csv(areas, lang=lang), "areas.csv", "text/csv"),
+        "areas_csv": (lambda f: exports.areas_csv(f, lang=lang), lambda: areas, "areas.csv", "text/csv"),
         "areas_geojson": (
-            lambda: exports.areas_geojson(areas, lang=lang),
+            lambda f: exports.areas_geojson(f, lang=lang),
+            lambda: areas,
             "areas.geojson",
             "application/geo+json",
         ),
+    }
+    builders: dict[str, tuple[Callable[[], bytes], str, str]] = {
+        key: (_audited(build, rows, recorder(f"onemap_{stem}_{suffix}")), suffix, mime)
+        for key, (build, rows, suffix, mime) in files.items()
     }
     st.markdown(f"**{t('export.title')}**")
     if total > cap:

@@ -18,9 +18,11 @@ import pandas as pd
 import streamlit as st
 
 import queries
+from core.clock import local_minute
 from core.measures import AREA_MEASURES
 from settings import Settings
 from views import drill
+from views.access import Access
 from views.calls import QueryCall, Runner
 from views.i18n import LANGUAGE_NAMES, LANGUAGES, Translate, name_column, translator
 from views.maps import offered_basemaps
@@ -98,10 +100,12 @@ def draw_language(settings: Settings) -> str:
     )
 
 
-def _period(state: ViewState, extent: pd.DataFrame, settings: Settings, t: Translate, *, today: dt.date) -> ViewState:
-    first, last = extent.iloc[0]["first"], last_report_day(extent)
+def _period(
+    state: ViewState, extent: pd.DataFrame, end: pd.DataFrame, settings: Settings, t: Translate, *, today: dt.date
+) -> ViewState:
+    first, last = extent.iloc[0]["first"], last_report_day(end)
     first = None if pd.isna(first) else pd.Timestamp(first).date()
-    anchor = anchor_day(today, last)
+    anchor = anchor_day(today, last)  # from the data's end (``data_end``), as ``resolve`` counts
     days = settings.default_range_days
     labels = {preset: t(f"period.{preset}", days=days) for preset in PRESETS}
     key = _language_key(PERIOD_KEY, state.lang)
@@ -208,7 +212,9 @@ def _area(scope: Scope, run: Runner, lang: str, t: Translate) -> None:
     """The breadcrumb up to the scope's area and the pick list of the areas below it."""
     tree = run(QueryCall.of(queries.area_tree, at=scope.at))
     levels = run(QueryCall.of(queries.level_names)).set_index("depth")[name_column(lang)]
-    if scope.area_reset:
+    if scope.area_denied:
+        st.caption(t("access.area_denied", area=scope.chain[0].name if scope.chain else scope.access.area))
+    elif scope.area_reset:
         st.caption(t("area.reset", day=scope.end))
     st.subheader(t("area.label"))
     # The breadcrumb: every step up is a link-like button, the area itself plain bold text.
@@ -240,16 +246,22 @@ def _area(scope: Scope, run: Runner, lang: str, t: Translate) -> None:
         st.caption(t("area.no_grids", day=scope.end))
 
 
-def draw_sidebar(settings: Settings, *, lang: str, today: dt.date) -> Scope:
+def draw_sidebar(settings: Settings, *, lang: str, today: dt.date, access: Access) -> Scope:
     """Draw the view's widgets in the sidebar (after ``draw_language``), commit the state they make, and
-    return its ``Scope`` for the pages."""
-    t, run = translator(lang), cache.runner(settings)
+    return its ``Scope`` for the pages: resolved for ``access`` (a bound user's area is the top of the tree, an
+    area outside it in the URL falls back to it, and the URL is rewritten)."""
+    t, run = translator(lang), cache.runner(settings, access)
     state = current_state(settings).replace(lang=lang)
     with st.sidebar:
         extent = run(QueryCall.of(queries.data_extent))
-        state = _period(state, extent, settings, t, today=today)
+        state = _period(state, extent, run(QueryCall.of(queries.data_end)), settings, t, today=today)
         scope = resolve(
-            state, run, today=today, days=settings.default_range_days, overview_depth=settings.overview_map_depth
+            state,
+            run,
+            today=today,
+            days=settings.default_range_days,
+            overview_depth=settings.overview_map_depth,
+            access=access,
         )
         _extent_captions(extent, scope, t)
         _area(scope, run, lang, t)
@@ -257,6 +269,15 @@ def draw_sidebar(settings: Settings, *, lang: str, today: dt.date) -> Scope:
         state = _filters(scope.state.replace(area=scope.area), run, lang, t)
     commit(state, settings)
     return dataclasses.replace(scope, state=state)
+
+
+def area_name(settings: Settings, access: Access) -> str | None:
+    """The name of the area ``access`` is bound to (None: unbound, or no grid has the code now)."""
+    if not access.bound:
+        return None
+    tree = cache.runner(settings, access)(QueryCall.of(queries.area_tree, at=local_minute(settings.timezone)))
+    names = tree.loc[tree["code"] == access.area, "name"]
+    return str(names.iloc[0]) if len(names) else None
 
 
 def draw_measure(scope: Scope, settings: Settings, t: Translate, container: Any) -> Scope:
@@ -291,4 +312,4 @@ def period_moved(scope: Scope, run: Runner, *, today: dt.date) -> bool:
     newer data): a self-refreshing page then reruns the whole app so the period follows."""
     if scope.state.preset == "custom":
         return False
-    return anchor_day(today, last_report_day(run(QueryCall.of(queries.data_extent)))) != scope.anchor
+    return anchor_day(today, last_report_day(run(QueryCall.of(queries.data_end)))) != scope.anchor

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import itertools
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1083,8 +1084,11 @@ class CaseWriter:
         )
 
     # ---------------------------------------------------------------- all of it
-    def write(self, out_dir: Path, cases: int, *, progress: bool = False) -> dict[str, int]:
-        """Generate ``cases`` cases chunk by chunk of days and append them to the files; rows written per file."""
+    def write(
+        self, out_dir: Path, cases: int, *, progress: bool = False, edit: Callable[[dict], None] | None = None
+    ) -> dict[str, int]:
+        """Generate ``cases`` cases chunk by chunk of days and append them to the files; rows written per file.
+        ``edit``: called with each chunk's tables before they are written (another module's planting)."""
         counts = daily_counts(self.kinds, self.start, self.days, cases, np.random.default_rng([self.seed, 3]))
         bounds, acc = [0], 0
         for d, c in enumerate(counts.sum(1)):
@@ -1101,6 +1105,8 @@ class CaseWriter:
         try:
             for i, (d0, d1) in enumerate(itertools.pairwise(bounds)):
                 out = self.chunk(i, d0, counts[d0:d1])
+                if edit is not None:
+                    edit(out)
                 for (source, part), sink in sinks.items():
                     sink.write(out[source][part])
                 if progress:

@@ -28,6 +28,7 @@ from .city import (
     routing,
     to_lonlat,
 )
+from .personal import Planter
 from .trend_plants import PLANT_FILE, PLANT_SOURCE, write_plants
 
 DEFAULT_END = dt.date(2026, 11, 20)
@@ -91,7 +92,11 @@ def generate_demo(
         out_dir / "cameras.csv", index=False, encoding="utf-8"
     )
     write_facilities(city, out_dir / "facilities.geojson", np.random.default_rng([seed, 4]))
-    CaseWriter(city, depts, rules, cameras, start, days, seed).write(out_dir, cases, progress=progress)
+    planter = Planter(seed)  # personal data in the hotline's free texts, and its truth (demo/personal.py)
+    CaseWriter(city, depts, rules, cameras, start, days, seed).write(
+        out_dir, cases, progress=progress, edit=planter.plant
+    )
+    planter.write_truth(out_dir)
     write_plants(city, out_dir, start=start, days=days, cases=cases, seed=seed)
     manifest = build_manifest()
     (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

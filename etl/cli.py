@@ -19,6 +19,7 @@ from . import api
 from .columns import MissingColumnsError
 from .membound import MemoryBoundError
 from .readers import SourceFileError
+from .remask import masked_original
 from .schema import SchemaVersionError
 from .sources import SourceOptions
 from .store import DatabasePathError, LoadLockedError, connect_readonly
@@ -158,12 +159,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "rejects":
             with connect_readonly(settings.db_path) as con:
                 rows = con.execute(
-                    "SELECT row_number, reason_code, reason, original FROM rejected_row"
+                    "SELECT row_number, entity, reason_code, reason, original FROM rejected_row"
                     " WHERE run_id = ? ORDER BY row_number LIMIT ?",
                     [args.run_id, args.limit],
                 ).df()
                 for row in rows.itertuples(index=False):
-                    print(f"row {row.row_number}: [{row.reason_code}] {row.reason}\n    {row.original}")
+                    # masked again on the way out: a database loaded before the rule masked originals shows none
+                    original = masked_original(row.original, row.entity)
+                    print(f"row {row.row_number}: [{row.reason_code}] {row.reason}\n    {original}")
         else:
             report = api.load(args.command, args.file, _options(args), settings=settings, progress=True)
             print(report.summary())

@@ -322,6 +322,7 @@ def map_columns(
     overrides: Mapping[str, str] = MappingProxyType({}),
     *,
     optional: Iterable[str] = (),
+    require: bool = True,
 ) -> dict[str, str]:
     """Map the canonical fields of ``entity`` to the headers that hold them, as ``{field: header}``.
 
@@ -332,7 +333,8 @@ def map_columns(
     when ``--level`` is given).
 
     Raises `MissingColumnsError` when a required field has no header or an override names a header the file
-    lacks, and `ValueError` for an unknown entity or an override naming an unknown field.
+    lacks (``require=False``: the fields found are returned instead), and `ValueError` for an unknown entity or an
+    override naming an unknown field.
     """
     fields = _fields_of(entity)
     found = [str(h) for h in headers]
@@ -373,7 +375,7 @@ def map_columns(
 
     absent_names = {name for name, _ in absent} | set(optional)
     required = [s for s in fields if s.required and s.name not in mapping and s.name not in absent_names]
-    if absent or required:
+    if require and (absent or required):
         raise MissingColumnsError(
             _missing_message(entity, required, absent, found),
             missing=[s.name for s in required] + [name for name, _ in absent],

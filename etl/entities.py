@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow as pa
 
 from core.clock import local_now
+from core.privacy import mask_names, mask_text_column
 
 from .assign import GridAssigner
 from .keyed_load import Batch, EntitySpec
@@ -213,7 +214,7 @@ def prepare_cameras(b: Batch) -> pd.DataFrame:
                     "camera_id": req["camera_id"],
                     "name": req["name"],
                     "vendor": column(b.raw, b.mapping, "vendor"),
-                    "address": column(b.raw, b.mapping, "address"),
+                    "address": mask_text_column(column(b.raw, b.mapping, "address")),
                     "src_crs": b.options.crs,
                     "scenes": column(b.raw, b.mapping, "scenes"),
                     "installed_at": installed,
@@ -240,7 +241,7 @@ def prepare_facilities(b: Batch) -> pd.DataFrame:
                     "facility_id": req["facility_id"],
                     "kind": req["kind"],
                     "name": req["name"],
-                    "address": column(b.raw, b.mapping, "address"),
+                    "address": mask_text_column(column(b.raw, b.mapping, "address")),
                     "service_radius_m": radius,
                 }
             ),
@@ -357,10 +358,26 @@ def prepare_flow(b: Batch) -> pd.DataFrame:
             "to_state": to_state,
             "at_time": at,
             "dept_code": column(b.raw, b.mapping, "dept_code"),
-            "operator": column(b.raw, b.mapping, "operator"),
-            "note": column(b.raw, b.mapping, "note"),
+            "operator": _operators(
+                column(b.raw, b.mapping, "operator"), from_state if "from_state" in b.mapping else None, to_state
+            ),
+            "note": mask_text_column(column(b.raw, b.mapping, "note")),
         }
     )
+
+
+def _operators(operator: pd.Series, from_state: pd.Series | None, to_state: pd.Series) -> pd.Series:
+    """Operators as stored: the one who made the report (a step into ``reported``, or the first step: no state
+    before it in a file that names them) is often a citizen and is masked as a name (张*); the staff who handled
+    the later steps keep their names."""
+    report = (to_state == "reported").fillna(False).to_numpy(bool)
+    if from_state is not None:
+        report |= from_state.isna().to_numpy(bool)
+    if not report.any():
+        return operator
+    out = operator.astype(STRING).copy()
+    out[report] = mask_names(out[report]).astype(STRING)
+    return out
 
 
 SPECS = {

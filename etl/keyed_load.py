@@ -115,7 +115,7 @@ def load_keyed(
         _reject_undecodable(raw, mapping, chunk, v)
         batch = Batch(chunk, raw, mapping, v, flags, options, settings, con, report.run_id, state, crs, path)
         rows = spec.prepare(batch) if len(raw) else pd.DataFrame(columns=columns)
-        stage_rejects(con, rejects_frame(raw, chunk.first_row, v, chunk.malformed))
+        stage_rejects(con, rejects_frame(raw, chunk.first_row, v, mapping, chunk.malformed))
         ok = np.flatnonzero(v.ok)
         if len(ok):
             staged = rows.iloc[ok].reset_index(drop=True)
@@ -128,7 +128,7 @@ def load_keyed(
         bar.update(len(raw))
         check_memory()
     bar.close()
-    _reject_duplicates(con, path, spec, options)
+    _reject_duplicates(con, path, spec, options, mapping or {})
     _merge(con, spec, columns, report)
     report.flagged = flags
     finish_run(con, report, path=path, started_at=started, timezone=settings.timezone)
@@ -143,7 +143,9 @@ def _reject_undecodable(raw: pd.DataFrame, mapping: dict[str, str], chunk: RawCh
     v.reject(bad, "undecodable_text", f"text not decodable as UTF-8 or GB18030 ({chunk.encoding})")
 
 
-def _reject_duplicates(con: duckdb.DuckDBPyConnection, path: Path, spec: EntitySpec, options: SourceOptions) -> None:
+def _reject_duplicates(
+    con: duckdb.DuckDBPyConnection, path: Path, spec: EntitySpec, options: SourceOptions, mapping: dict[str, str]
+) -> None:
     key = ", ".join(spec.key)
     dups = con.execute(
         f"SELECT _row, last_row, concat_ws(' / ', {key}) AS key FROM ("
@@ -159,7 +161,7 @@ def _reject_duplicates(con: duckdb.DuckDBPyConnection, path: Path, spec: EntityS
         hit = np.isin(rows, wanted)
         if hit.any():
             originals.update(
-                zip(rows[hit].tolist(), originals_json(chunk.frame.iloc[np.flatnonzero(hit)]), strict=True)
+                zip(rows[hit].tolist(), originals_json(chunk.frame.iloc[np.flatnonzero(hit)], mapping), strict=True)
             )
     stage_rejects(
         con,

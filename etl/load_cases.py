@@ -213,7 +213,7 @@ def prepare_chunk(
     flag_values, counts, satisfaction = _small_values(raw, mapping, v)
 
     ok = v.ok
-    rejects = rejects_frame(raw, chunk.first_row, v, chunk.malformed)
+    rejects = rejects_frame(raw, chunk.first_row, v, mapping, chunk.malformed)
     if not ok.any():
         return pd.DataFrame(), rejects
 
@@ -225,9 +225,9 @@ def prepare_chunk(
     out["channel"] = kept(channel)
     cats = _categories(raw_ok, mapping, ctx)
     out = pd.concat([out, cats], axis=1)
-    for name in ("request_nature", "address"):
-        out[name] = _column(raw_ok, mapping, name)
-    out["description"] = mask_text_column(_column(raw_ok, mapping, "description"))
+    out["request_nature"] = _column(raw_ok, mapping, "request_nature")
+    for name in ("address", "description"):  # free text: the place stays, the person goes (core.privacy)
+        out[name] = mask_text_column(_column(raw_ok, mapping, name))
     out = pd.concat([out, coords], axis=1)
     out = pd.concat([out, times], axis=1)
     with _timed(ctx.timings, "assign_grids"):
@@ -629,8 +629,9 @@ def _reject_duplicates(con: duckdb.DuckDBPyConnection, path: Path, options: Sour
         rows = np.arange(len(chunk.frame)) + chunk.first_row
         hit = np.isin(rows, list(wanted))
         if hit.any():
+            mapping = map_columns(list(chunk.frame.columns), "cases", options.columns)
             originals.update(
-                zip(rows[hit].tolist(), originals_json(chunk.frame.iloc[np.flatnonzero(hit)]), strict=True)
+                zip(rows[hit].tolist(), originals_json(chunk.frame.iloc[np.flatnonzero(hit)], mapping), strict=True)
             )
     rejects = pd.DataFrame(
         {

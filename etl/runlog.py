@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.clock import local_now
+from core.privacy import mask_record, mask_text
 
 from .readers import RawChunk
 
@@ -55,18 +56,27 @@ class Verdicts:
             self.text[mask] = np.asarray(text, dtype=object)[mask]
 
 
-def originals_json(frame: pd.DataFrame) -> list[str]:
-    """Each row's original values as a JSON object (Chinese kept readable)."""
+def originals_json(frame: pd.DataFrame, mapping: dict[str, str]) -> list[str]:
+    """Each row's original values as a JSON object (Chinese kept readable), personal data masked by the one rule
+    (``core.privacy.mask_record``: names and phone numbers, free text and unmapped columns; the identifiers,
+    codes and times the loader maps are kept, so the row can still be found and fixed). ``mapping``: field →
+    header, as ``map_columns`` gives it."""
     if frame.empty:
         return []
-    text = frame.astype(object).where(frame.notna(), None).to_json(orient="records", force_ascii=False, lines=True)
-    return text.rstrip("\n").split("\n")
+    fields = {header: field for field, header in mapping.items()}
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return [json.dumps(mask_record(record, fields), ensure_ascii=False, default=str) for record in records]
 
 
 def rejects_frame(
-    raw: pd.DataFrame, first_row: int, verdicts: Verdicts, malformed: Mapping[int, tuple[str, str]] | None = None
+    raw: pd.DataFrame,
+    first_row: int,
+    verdicts: Verdicts,
+    mapping: dict[str, str],
+    malformed: Mapping[int, tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
-    """Rows of ``rejected_row`` (without run bookkeeping) for the rejected rows of a chunk.
+    """Rows of ``rejected_row`` (without run bookkeeping) for the rejected rows of a chunk (``mapping``: field →
+    header, for ``originals_json``).
 
     ``malformed``: the chunk's rows the reader could not split (`RawChunk.malformed`), whose original is the
     list of their fields rather than the empty row that stands in for them.
@@ -74,9 +84,11 @@ def rejects_frame(
     bad = ~verdicts.ok
     rows = raw.loc[bad]
     numbers = np.flatnonzero(bad) + first_row
-    originals = originals_json(rows)
-    if malformed:
-        originals = [malformed[n][1] if n in malformed else text for n, text in zip(numbers, originals, strict=True)]
+    originals = originals_json(rows, mapping)
+    if malformed:  # the fields of a row that could not be split: masked as free text (no header names them)
+        originals = [
+            mask_text(malformed[n][1]) if n in malformed else text for n, text in zip(numbers, originals, strict=True)
+        ]
     return pd.DataFrame(
         {
             "row_number": numbers,

@@ -23,6 +23,7 @@ import duckdb
 
 from core.clock import local_now
 
+from .remask import remask_stored
 from .schema import apply_schema
 
 #: Where loads say what they did to files that are not theirs (stale copies removed, waiting for another load).
@@ -149,7 +150,8 @@ def writing(
     """Yield a connection to a private copy of ``db_path``; on success it replaces ``db_path`` atomically.
 
     Everything done through the connection becomes visible at once, or not at all; the schema is migrated first
-    (``etl.schema``), in the same transaction. ``timezone``: that of the times recorded (``settings.timezone``).
+    (``etl.schema``), and text masked by an older masking rule masked again (``etl.remask``), in the same
+    transaction. ``timezone``: that of the times recorded (``settings.timezone``).
     DuckDB keeps within ``memory_limit`` and spills larger intermediate results to a temp directory beside the
     database. ``what``: the load, as a waiting load is told it (e.g. "cases 12345.csv"). Copies left behind by
     killed loads are removed first (`remove_stale_copies`).
@@ -167,6 +169,7 @@ def writing(
         con = duckdb.connect(str(work), config={"memory_limit": memory_limit, "temp_directory": str(spill)})
         try:
             apply_schema(con, now=local_now(timezone))
+            remask_stored(con)  # text masked by an older rule is masked again (core.privacy.RULE_VERSION)
             yield con
             con.execute("CHECKPOINT")
         except BaseException:

@@ -7,6 +7,7 @@ from .cases import (
     cases_by_level,
     cases_by_status,
     daily_counts,
+    data_end,
     data_extent,
     overdue_pending,
     summary_counts,
@@ -21,7 +22,7 @@ from .dictionaries import (
 )
 from .export import case_export
 from .filters import FILTER_NAMES, GRID_LEVEL_COLUMNS, case_filters, grid_level_column
-from .grids import area_tree, grid_level_counts, grid_polygons
+from .grids import area_tree, areas_within, grid_level_counts, grid_polygons
 from .map_layers import (
     MAP_QUERIES,
     area_measures,
@@ -54,6 +55,7 @@ from .trends import (
 PAGE_QUERIES = (
     dataset_facts,
     area_tree,
+    areas_within,
     category_names,
     channel_names,
     department_names,
@@ -73,6 +75,7 @@ QUERIES = {
         cases_by_level,
         cases_by_status,
         daily_counts,
+        data_end,
         data_extent,
         data_version,
         grid_level_counts,
@@ -98,6 +101,7 @@ __all__ = [
     "area_period_counts",
     "area_tree",
     "area_week_counts",
+    "areas_within",
     "camera_event_scenes",
     "cameras",
     "case_count",
@@ -112,6 +116,7 @@ __all__ = [
     "channel_names",
     "chronic_places",
     "daily_counts",
+    "data_end",
     "data_extent",
     "data_version",
     "dataset_facts",

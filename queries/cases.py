@@ -17,12 +17,23 @@ import pandas as pd
 from core.catalog import grid_level_column
 from core.measures import select_sql
 
+from .filters import case_filters
+from .grids import within_sql
 from .source import clock_counts_sql, counts_sql
 
 
-def data_extent(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row: ``first`` and ``last`` report time and the number of ``cases`` (times NaT when empty)."""
-    return con.execute("SELECT min(reported_at) AS first, max(reported_at) AS last, count(*) AS cases FROM cases").df()
+def data_extent(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
+    """One row: ``first`` and ``last`` report time and the number of ``cases`` matching ``filters`` (in
+    practice an area: ``case_filters``; times NaT when there are none)."""
+    where, params = case_filters(**filters)
+    sql = f"SELECT min(reported_at) AS first, max(reported_at) AS last, count(*) AS cases FROM cases c WHERE {where}"
+    return con.execute(sql, params).df()
+
+
+def data_end(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row: ``last``, the last report time of any case (NaT when there are none): the day the data reach,
+    from which the period presets count back whatever area a reader sees (no count, no place)."""
+    return con.execute("SELECT max(reported_at) AS last FROM cases").df()
 
 
 def summary_counts(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
@@ -66,8 +77,11 @@ def cases_by_status(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFr
     return con.execute(sql, params).df()
 
 
-def cases_by_level(con: duckdb.DuckDBPyConnection, *, depth: int, **filters: Any) -> pd.DataFrame:
-    """``code``, ``name``, ``parent_code`` and ``cases`` for every grid at ``depth``, zero counts included.
+def cases_by_level(
+    con: duckdb.DuckDBPyConnection, *, depth: int, within: str | None = None, **filters: Any
+) -> pd.DataFrame:
+    """``code``, ``name``, ``parent_code`` and ``cases`` for every grid at ``depth`` (``within`` an area when
+    given), zero counts included.
 
     Names are those of each code's latest version. Cases in no grid at that depth are not counted.
     """
@@ -76,7 +90,7 @@ def cases_by_level(con: duckdb.DuckDBPyConnection, *, depth: int, **filters: Any
     sql = f"""
         WITH names AS (
             SELECT code, arg_max(name, valid_from) AS name, arg_max(parent_code, valid_from) AS parent_code
-            FROM grid WHERE depth = $depth GROUP BY code
+            FROM grid WHERE depth = $depth AND code IN ({within_sql(at=False)}) GROUP BY code
         ), counts AS (
             SELECT {column} AS code, cases FROM ({counts})
         )
@@ -84,7 +98,7 @@ def cases_by_level(con: duckdb.DuckDBPyConnection, *, depth: int, **filters: Any
         FROM names n FULL JOIN counts k USING (code)
         ORDER BY cases DESC, code
     """
-    return con.execute(sql, {**params, "depth": depth}).df()
+    return con.execute(sql, {**params, "depth": depth, "within": within}).df()
 
 
 def daily_counts(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:

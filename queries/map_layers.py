@@ -26,6 +26,7 @@ from core.states import ALERT_LEVELS
 from core.workcal import calendar_days_sql, day_seconds, working_seconds_sql
 
 from .filters import case_filters
+from .grids import within_sql
 from .source import MEASURES, bin_source, clock_counts_sql, counts_sql, fresh_rollups, pending_cases
 
 #: Interface language → the dictionary column holding names in it.
@@ -59,9 +60,11 @@ def area_measures(
     parent: str | None = None,
     at: dt.datetime,
     as_of: dt.datetime | None = None,
+    within: str | None = None,
     **filters: Any,
 ) -> pd.DataFrame:
-    """One row per grid at ``depth`` valid at ``at`` (under ``parent`` when given), zero-count grids included:
+    """One row per grid at ``depth`` valid at ``at`` (under ``parent`` when given; at or under ``within``, an
+    area a user is bound to, when given), zero-count grids included:
     ``code``, ``name``, ``parent_code``, ``population``, ``area_km2``, ``geom_wkb``, ``label_lon``/``label_lat``
     (the stored centroid), ``cases``, ``per_1000`` (per 1,000 residents), ``per_km2``, ``closed``,
     ``closure_rate``, ``on_time_closure_rate``, ``overdue``, ``satisfaction_rate``; by code.
@@ -89,6 +92,7 @@ def area_measures(
                    centroid_lon AS label_lon, centroid_lat AS label_lat
             FROM grid
             WHERE depth = $depth AND {_VALID_AT} AND ($parent IS NULL OR parent_code = $parent)
+              AND code IN ({within_sql(at=True)})
         ), overdue AS (
             SELECT {column} AS code, overdue FROM ({clock})
         ), counts AS (
@@ -99,7 +103,7 @@ def area_measures(
         FROM areas a LEFT JOIN counts k USING (code) LEFT JOIN overdue o USING (code)
         ORDER BY a.code
     """
-    bound = {**params, **clock_params, "depth": depth, "parent": parent, "at": at}
+    bound = {**params, **clock_params, "depth": depth, "parent": parent, "at": at, "within": within}
     frame = con.execute(sql, bound).df()
     rates = ["per_1000", "per_km2", "closure_rate", "on_time_closure_rate", "satisfaction_rate"]
     frame[rates] = frame[rates].astype("float64")

@@ -19,6 +19,7 @@ import pandas as pd
 from core.catalog import ADJACENCY_STATE, ADJACENCY_TABLE, EPOCH_AT_SQL, grid_level_column
 
 from .filters import case_filters
+from .grids import within_sql
 from .source import counts_sql
 
 _VALID_AT = "g.valid_from <= $at AND (g.valid_to IS NULL OR g.valid_to > $at)"
@@ -66,21 +67,26 @@ def level_areas(
     return con.execute(sql, {"at": at, **({"area": codes} if codes else {})}).df()
 
 
-def area_neighbours(con: duckdb.DuckDBPyConnection, *, depth: int, at: dt.datetime) -> pd.DataFrame:
+def area_neighbours(
+    con: duckdb.DuckDBPyConnection, *, depth: int, at: dt.datetime, within: str | None = None
+) -> pd.DataFrame:
     """The neighbouring grids at ``depth`` valid at ``at`` (queen contiguity, derived by the ETL): ``code``,
-    ``neighbour``, both directions of each pair. A ``LookupError`` when the database has none derived yet (one
-    written by an older release, before its next load or ``init``)."""
+    ``neighbour``, both directions of each pair; pairs of grids ``within`` an area only, when given. A
+    ``LookupError`` when the database has none derived yet (one written by an older release, before its next
+    load or ``init``)."""
     derived = con.execute(f"SELECT 1 FROM duckdb_tables() WHERE table_name = '{ADJACENCY_STATE}'").fetchall()
     if not derived or not con.execute(f"SELECT count(*) FROM {ADJACENCY_STATE}").fetchall()[0][0]:
         raise LookupError(
             "the grids' neighbours have not been derived in this database yet: run `python -m etl --db FILE init`"
         )
+    inside = within_sql(at=True)
     sql = f"""
         SELECT code, neighbour FROM {ADJACENCY_TABLE}
         WHERE depth = $depth AND epoch_start = {EPOCH_AT_SQL}
+          AND ($within IS NULL OR (code IN ({inside}) AND neighbour IN ({inside})))
         ORDER BY code, neighbour
     """
-    return con.execute(sql, {"depth": _level(depth), "at": at}).df()
+    return con.execute(sql, {"depth": _level(depth), "at": at, "within": within}).df()
 
 
 def area_period_counts(con: duckdb.DuckDBPyConnection, *, depth: int, at: dt.datetime, **filters: Any) -> pd.DataFrame:

@@ -3,8 +3,10 @@
 Pure functions, frames in and bytes out; the map page wires them to download buttons.
 
 * CSV: UTF-8 with a byte-order mark, so Excel opens Chinese text correctly; headers in the interface language.
-  Identifiers made of digits (category 01003, grid 34010400100700401) get a leading tab, which Excel and WPS
-  keep as text: otherwise they drop leading zeros and round codes longer than 15 digits. Strip it elsewhere.
+  Every text cell is defused against formula injection and digit identifiers stay text in Excel without a
+  visible tab, by the one rule of ``core.spreadsheet`` (``csv_text``: a leading ``'`` before ``=``, ``+``,
+  ``-``, ``@``, tab, CR, NUL, as OWASP advises; ``excel_identifier``: ``="01003"``). GeoJSON keeps plain
+  strings.
 * GeoJSON (RFC 7946): a FeatureCollection in WGS-84 lon/lat as stored (never the basemap's display shift), no
   ``crs`` member, counter-clockwise exterior rings, coordinates rounded to 7 decimals (about 1 cm), properties
   of plain JSON types (times ISO 8601 with their UTC offset), UTF-8 without a BOM. Property keys are the CSV's
@@ -32,6 +34,7 @@ from shapely.geometry import mapping
 
 from core.measures import AREA_FIGURES, REGISTRY
 from core.privacy import mask_text
+from core.spreadsheet import csv_text, excel_identifier
 
 from .i18n import name_column, t
 
@@ -70,7 +73,7 @@ AREA_DECIMALS: dict[str, int] = {
     **{name: REGISTRY[name].decimals for name in AREA_COLUMNS if name in REGISTRY and REGISTRY[name].kind != "count"},
 }
 #: Identifier columns that Excel would read as numbers when they are all digits.
-_IDENTIFIERS = ("source_id", "category_code", "grid_code", "code", "parent_code")
+_IDENTIFIERS = ("source_id", "category_code", "grid_code", "code", "parent_code", "area")
 #: Names chosen per language in a case export: output column → the frame's column prefix.
 _NAMED = {"channel_name": "channel_name", "category_name": "category_name", "status_name": "status_name"}
 #: Free-text columns scanned for personal numbers.
@@ -114,24 +117,20 @@ def area_table(frame: pd.DataFrame) -> pd.DataFrame:
 def _csv_cell(value: Any, lang: str) -> Any:
     if isinstance(value, bool | np.bool_):
         return t("bool.yes" if value else "bool.no", lang)
-    return value
-
-
-def _excel_text(value: Any) -> Any:
-    return f"\t{value}" if isinstance(value, str) and value.isdigit() else value
+    return csv_text(value)
 
 
 def csv_bytes(table: pd.DataFrame, *, lang: str) -> bytes:
     """``table`` as CSV in UTF-8 with a BOM, headers translated (a measure's label, else ``col.<name>``), times
-    to the second."""
+    to the second, text cells defused (``csv_text``) and digit identifiers kept as text (``excel_identifier``)."""
     out = table.copy()
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M:%S")
         elif column in _IDENTIFIERS:
-            out[column] = out[column].map(_excel_text)
-        elif pd.api.types.is_bool_dtype(out[column]) or out[column].dtype == object:
-            out[column] = out[column].map(lambda v: _csv_cell(v, lang))
+            out[column] = out[column].map(excel_identifier)
+        elif not pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_bool_dtype(out[column]):
+            out[column] = out[column].map(lambda v: _csv_cell(v, lang))  # text (any dtype), yes/no
     out.columns = [t(REGISTRY[c].label_key if c in REGISTRY else f"col.{c}", lang) for c in out.columns]
     return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 

@@ -33,10 +33,11 @@ def shown_levels(levels: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- the map page
 def map_calls(scope: Scope, *, settings: Settings, now: dt.datetime) -> dict[str, QueryCall]:
-    """Every query the map page runs for ``scope`` at ``now``, but the case points (``points_call``)."""
+    """Every query the map page runs for ``scope`` at ``now``, but the case points (``points_call``); the
+    deadline alerts (single cases) only for a reader who may see case details."""
     cases, as_of = scope.case_filters(), scope.as_of(now)
     level = {"depth": scope.map_depth, "parent": scope.map_parent, "at": scope.at, "as_of": as_of}
-    return {
+    calls = {
         # the areas drawn are the children of the chosen area (for a leaf: it and its siblings)
         "areas": QueryCall.of(queries.area_measures, **level, **scope.case_filters(area=False)),
         "points_total": QueryCall.of(queries.case_count, **cases),
@@ -62,11 +63,15 @@ def map_calls(scope: Scope, *, settings: Settings, now: dt.datetime) -> dict[str
         "trend": QueryCall.of(queries.daily_counts, **cases),
         "levels": QueryCall.of(queries.level_names),
     }
+    if not scope.access.can("case_details"):
+        del calls["alerts"]
+    return calls
 
 
 def points_call(scope: Scope, *, total: int, settings: Settings) -> QueryCall | None:
-    """The case points to draw when there are at most ``settings.max_points`` of them (``total``), else None."""
-    if total > settings.max_points:
+    """The case points to draw when there are at most ``settings.max_points`` of them (``total``) and the
+    reader may see case details, else None."""
+    if total > settings.max_points or not scope.access.can("case_details"):
         return None
     return QueryCall.of(queries.case_points, limit=total, lang=scope.lang, **scope.case_filters())
 
@@ -104,7 +109,7 @@ def map_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime,
         cameras=frames["cameras"],
         camera_events=frames["camera_events"],
         facilities=frames["facilities"],
-        alerts=frames["alerts"],
+        alerts=frames.get("alerts", pd.DataFrame()),
         overdue_total=int(frames["overdue"].iloc[0]["overdue"]),
         lang=scope.lang,
         level_label=level_label(frames["levels"], scope.map_depth, scope.lang),
@@ -117,13 +122,19 @@ def map_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime,
         figures=frames["figures"].iloc[0],
         top=frames["top"],
         trend=frames["trend"],
-        points_capped=points is None,
+        points_capped=points is None and scope.access.can("case_details"),
         unclassified=int(frames["coverage"].iloc[0]["unclassified"]),
         overdue=int(frames["overdue"].iloc[0]["overdue"]),
     )
 
 
 # ---------------------------------------------------------------- the overview
+def overview_depth(scope: Scope, settings: Settings) -> int:
+    """The level of the overview map: ``settings.overview_map_depth``, or the reader's own area's level when
+    they are bound to one below it (only their area exists for them)."""
+    return max(settings.overview_map_depth, scope.access.area_depth or 0)
+
+
 def overview_calls(scope: Scope, *, settings: Settings, now: dt.datetime) -> dict[str, QueryCall]:
     """Every query the overview runs for ``scope`` at ``now``: what came in, what is overdue now (whenever
     reported), the grid levels, channels, states and the boundaries of the overview level."""
@@ -134,5 +145,5 @@ def overview_calls(scope: Scope, *, settings: Settings, now: dt.datetime) -> dic
         "levels": QueryCall.of(queries.grid_level_counts, at=scope.at),
         "channels": QueryCall.of(queries.cases_by_channel, **cases),
         "states": QueryCall.of(queries.cases_by_status, **cases),
-        "grids": QueryCall.of(queries.grid_polygons, depth=settings.overview_map_depth, at=scope.at),
+        "grids": QueryCall.of(queries.grid_polygons, depth=overview_depth(scope, settings), at=scope.at),
     }

@@ -7,14 +7,16 @@ resolving the same state on the same database and day get the same ``Scope``, an
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 import queries
 
+from .access import EVERYTHING, Access
 from .calls import QueryCall, Runner
 from .drill import Area, MapLevel, map_level, normalise_area, parent_chain
 from .periods import DEFAULT_PRESET, anchor_day, preset_range
@@ -27,7 +29,9 @@ class Scope:
     (the day the presets start from: today, or the last report day when the data end before it); ``area``
     (``None`` = everything) at level ``area_depth`` with its path ``chain`` from the top; the map draws the
     grids at ``map_depth`` under ``map_parent``. ``area_reset``: the state named an area that did not exist
-    at the end of the period, so everything is shown instead."""
+    at the end of the period, so everything is shown instead. ``access``: what the reader may see (their area
+    is then the top of the tree, and everything means all of it); ``area_denied``: the state named an area
+    outside it, so the reader's own area is shown instead."""
 
     state: ViewState
     today: dt.date
@@ -40,6 +44,8 @@ class Scope:
     map_depth: int
     map_parent: str | None
     area_reset: bool = False
+    access: Access = field(default=EVERYTHING, compare=False)
+    area_denied: bool = False
 
     @property
     def at(self) -> dt.datetime:
@@ -81,16 +87,29 @@ def period(state: ViewState, *, today: dt.date, last_data_day: dt.date | None, d
 
 
 def last_report_day(extent: pd.DataFrame) -> dt.date | None:
-    """The last report day of a ``data_extent`` frame (None when there are no cases)."""
+    """The last report day of a ``data_end`` or ``data_extent`` frame (None when there are no cases)."""
     last = extent.iloc[0]["last"]
     return None if pd.isna(last) else pd.Timestamp(last).date()
 
 
-def resolve(state: ViewState, run: Runner, *, today: dt.date, days: int, overview_depth: int) -> Scope:
-    """The ``Scope`` of ``state`` on the database ``run`` reads, on ``today`` (in the data's time zone).
-    ``days``: ``settings.default_range_days``; ``overview_depth``: the level drawn when there are no grids
-    to drill (``settings.overview_map_depth``)."""
-    last = last_report_day(run(QueryCall.of(queries.data_extent)))
+def resolve(
+    state: ViewState,
+    run: Runner,
+    *,
+    today: dt.date,
+    days: int,
+    overview_depth: int,
+    access: Access = EVERYTHING,
+) -> Scope:
+    """The ``Scope`` of ``state`` on the database ``run`` reads, on ``today`` (in the data's time zone), for a
+    reader with ``access`` (``views.access``: every call is confined to their area, an area outside it falls
+    back to theirs, layers showing single cases are dropped unless they may see them). ``days``:
+    ``settings.default_range_days``; ``overview_depth``: the level drawn when there are no grids to drill
+    (``settings.overview_map_depth``)."""
+    run = access.runner(run)
+    denied = state.area is not None and not access.allows(state.area)
+    state = dataclasses.replace(state, layers=access.layers(state.layers), area=None if denied else state.area)
+    last = last_report_day(run(QueryCall.of(queries.data_end)))  # the data's end, whatever area is shown
     anchor, start, end = period(state, today=today, last_data_day=last, days=days)
     at = dt.datetime.combine(end, dt.time.max)
     tree = run(QueryCall.of(queries.area_tree, at=at))
@@ -109,4 +128,6 @@ def resolve(state: ViewState, run: Runner, *, today: dt.date, days: int, overvie
         map_depth=level.depth,
         map_parent=level.parent,
         area_reset=state.area is not None and not (tree["code"] == state.area).any(),
+        access=access,
+        area_denied=denied,
     )

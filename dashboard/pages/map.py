@@ -4,7 +4,7 @@ alerts on top; the area's figures and the exports beside it. Redraws itself ever
 import streamlit as st
 
 from core.clock import local_minute
-from dashboard import cache, context, panel, sidebar
+from dashboard import audit_log, auth, cache, context, panel, sidebar
 from dashboard.map_widget import show_map
 from views.i18n import translator
 from views.maps import build_map, offered_basemaps
@@ -17,8 +17,8 @@ settings = context.settings()
 def one_map() -> None:
     scope, run = context.scope(), cache.runner(settings)
     now = local_minute(settings.timezone)
-    if sidebar.period_moved(scope, run, today=now.date()):
-        st.rerun(scope="app")  # midnight passed, or newer data arrived: the period itself moves
+    if not auth.still_signed_in(settings) or sidebar.period_moved(scope, run, today=now.date()):
+        st.rerun(scope="app")  # signed out (idle), midnight passed, or newer data: the whole app runs again
     t = translator(scope.lang)
     st.subheader(" › ".join(area.name for area in scope.chain) or t("area.all"))
     st.caption(t("period.range", start=scope.start, end=scope.end))
@@ -30,11 +30,13 @@ def one_map() -> None:
         basemap = sidebar.draw_basemap(settings, t, base[0], lang=scope.lang) if base else None
         page = map_page(scope, run, settings=settings, now=now, basemap=basemap)
         total, shown = page.view.points_total, len(page.view.points)
-        note.caption(
-            t("map.points_over", total=f"{total:,}", cap=f"{settings.max_points:,}")
-            if page.points_capped
-            else t("map.points_shown", shown=f"{shown:,}", total=f"{total:,}")
-        )
+        if not scope.access.can("case_details"):
+            note.caption(t("access.no_details"))
+        elif page.points_capped:
+            note.caption(t("map.points_over", total=f"{total:,}", cap=f"{settings.max_points:,}"))
+        else:
+            note.caption(t("map.points_shown", shown=f"{shown:,}", total=f"{total:,}"))
+            audit_log.case_view(settings, scope, rows=shown)
         clicked = show_map(
             build_map(page.view, settings=settings), settings=settings, key=f"map_{scope.area}", clickable=True
         )
@@ -55,12 +57,7 @@ def one_map() -> None:
         )
         stem = f"{scope.area or 'all'}_{scope.start:%Y%m%d}-{scope.end:%Y%m%d}"
         panel.show_downloads(
-            areas=page.view.areas,
-            filters=scope.case_filters(),
-            total=int(page.figures["cases"]),
-            lang=scope.lang,
-            settings=settings,
-            stem=stem,
+            areas=page.view.areas, scope=scope, total=int(page.figures["cases"]), settings=settings, stem=stem
         )
 
 

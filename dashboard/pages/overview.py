@@ -9,7 +9,7 @@ from views import charts
 from views.formats import measure_text
 from views.i18n import translator
 from views.maps import grid_map
-from views.pages import level_label, overview_calls, shown_levels
+from views.pages import level_label, overview_calls, overview_depth, shown_levels
 
 settings, scope = context.settings(), context.scope()
 t, lang = translator(scope.lang), scope.lang
@@ -50,7 +50,7 @@ right.plotly_chart(
     width="stretch",
 )
 
-label = level_label(levels, settings.overview_map_depth, lang)
+label = level_label(levels, overview_depth(scope, settings), lang)
 st.subheader(t("overview.boundaries", level=label))
 if frames["grids"].empty:
     st.info(t("area.no_grids", day=scope.end))

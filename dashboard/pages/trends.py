@@ -29,6 +29,8 @@ depth = st.selectbox(
 label = level_label(levels, depth, scope.lang)
 # One analysis a run (a segmented control, not tabs: tabs would run every analysis on every change).
 sections = ("series", "rising", "spikes", "hotspots", "emerging", "recurrence", "playback")
+if not scope.access.can("case_details"):  # recurrence lists addresses and single reports
+    sections = tuple(s for s in sections if s != "recurrence")
 section = (
     st.segmented_control(
         t("page.trends"),

@@ -1,5 +1,6 @@
-"""The whole app in Streamlit's AppTest against the tiny database: every page runs and shows its numbers, the
-sidebar's presets, drill-down and language switch change what the pages show.
+"""The whole app in Streamlit's AppTest against the tiny database, signed in as an administrator (who sees
+everything; the roles are ``test_access_app.py``'s): every page runs and shows its numbers, the sidebar's
+presets, drill-down and language switch change what the pages show.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from signed_in import signed_in
 from streamlit.testing.v1 import AppTest
 from tiny_db import EAST, WEST, build_tiny_db
 
@@ -30,7 +32,7 @@ def _app(db_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: 
     for name, value in env.items():
         monkeypatch.setenv(f"ONEMAP_{name.upper()}", value)
     monkeypatch.chdir(ROOT)  # .streamlit/config.toml: static serving for the map's scripts
-    return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    return signed_in(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60), db_path)
 
 
 @pytest.fixture
@@ -306,7 +308,7 @@ def test_first_start_builds_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
     def build_demo(settings: object, *, out_dir: Path, progress: bool = False) -> list:
         calls.append((settings.db_path, out_dir, progress))  # type: ignore[attr-defined]
-        db_path.parent.mkdir()
+        db_path.parent.mkdir(exist_ok=True)  # the access store beside it is there already
         build_tiny_db(db_path)
         return []
 

