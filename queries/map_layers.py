@@ -177,7 +177,7 @@ def _binned(
     rollup = bin_source(con, kind, frame, bins.BIN_KINDS[kind], **filters)
     keys = ", ".join(_BIN_KEYS[kind])
     if rollup is not None:
-        where, params = case_filters(day_column="c.day", **filters)
+        where, params = case_filters(day_column="c.day", duplicate_column="c.duplicate", **filters)
         source = f"SELECT {keys}, sum(c.cases) AS n FROM {rollup.table} c WHERE {where} GROUP BY ALL"
     else:
         select = bins.hex_select if kind == "hex" else bins.heat_select

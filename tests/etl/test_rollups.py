@@ -72,7 +72,8 @@ def direct(settings, table: str) -> list[tuple]:
                sum(CASE WHEN satisfaction IS NOT NULL THEN 1 ELSE 0 END),
                sum(CASE WHEN satisfaction IN ('满意', '基本满意') THEN 1 ELSE 0 END),
                sum(CASE WHEN lon IS NOT NULL AND lat IS NOT NULL THEN 1 ELSE 0 END)
-        FROM cases GROUP BY ALL
+        FROM (SELECT *, case_uid IN (SELECT case_uid FROM case_incident WHERE NOT is_lead) AS duplicate FROM cases)
+        GROUP BY ALL
     """
     return sorted(query(settings, sql), key=repr)
 
