@@ -86,7 +86,9 @@ CASE_ROLLUPS: tuple[CaseRollup, ...] = (
         source="case_daily_street_kind",
     ),
     CaseRollup(
-        "case_daily_street_channel", (*GRID_COLUMNS[:2], "channel", "status", "duplicate"), source="case_daily_street_kind"
+        "case_daily_street_channel",
+        (*GRID_COLUMNS[:2], "channel", "status", "duplicate"),
+        source="case_daily_street_kind",
     ),
 )
 BIN_ROLLUPS: tuple[BinRollup, ...] = (

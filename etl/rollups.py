@@ -135,7 +135,8 @@ def _binned(rollup: BinRollup, where: str) -> str:
     keep = ", ".join(["day", *rollup.dimensions])
     dimensions = "".join(f", c.{name}" for name in rollup.dimensions)
     day = "CAST(c.reported_at AS DATE)" if rollup.grain == "day" else "CAST(date_trunc('month', c.reported_at) AS DATE)"
-    return select(f"SELECT {day} AS day{dimensions}, c.lon, c.lat FROM {CASES_WITH_DUPLICATE} c WHERE {where}", keep=keep)
+    cases = f"SELECT {day} AS day{dimensions}, c.lon, c.lat FROM {CASES_WITH_DUPLICATE} c WHERE {where}"
+    return select(cases, keep=keep)
 
 
 def _bin_rollup_rows(rollup: BinRollup, where: str, params: dict, frame: dict[str, float]) -> tuple[str, dict]:
@@ -471,9 +472,7 @@ def refresh_after_loads(
     return days
 
 
-def _union(
-    a: tuple[dt.date, dt.date] | None, b: tuple[dt.date, dt.date] | None
-) -> tuple[dt.date, dt.date] | None:
+def _union(a: tuple[dt.date, dt.date] | None, b: tuple[dt.date, dt.date] | None) -> tuple[dt.date, dt.date] | None:
     if a is None or b is None:
         return a or b
     return min(a[0], b[0]), max(a[1], b[1])
