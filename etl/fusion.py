@@ -94,8 +94,7 @@ def candidate_pairs(frame: pd.DataFrame) -> np.ndarray:
     geodesic distance ≤ D and ``0 ≤ t_j − t_i ≤ T``. Columns: ``lon``, ``lat``, ``t`` (µs), ``family``,
     ``radius_m``, ``window_us``. An (m, 2) int64 array, sorted by ``j`` then ``i``."""
     found = []
-    families = frame["family"].to_numpy()
-    codes, groups = np.unique(families, return_inverse=True)
+    groups, codes = pd.factorize(frame["family"])  # hashed: sorting a million strings costs seconds
     order = np.argsort(groups, kind="stable")
     bounds = np.searchsorted(groups[order], np.arange(len(codes) + 1))
     lon, lat = frame["lon"].to_numpy(np.float64), frame["lat"].to_numpy(np.float64)
@@ -185,24 +184,23 @@ def forward_closure(n: int, pairs: np.ndarray, seeds: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- the derived table
-def _incident_rows(frame: pd.DataFrame, incident: np.ndarray, is_lead: np.ndarray, keep: np.ndarray) -> pa.Table:
-    """Rows of ``case_incident`` for the incidents (rows of their leads) in ``keep`` that have ≥ 2 reports."""
-    member = np.isin(incident, keep)
+def _incident_rows(frame: pd.DataFrame, incident: np.ndarray, is_lead: np.ndarray, keep: np.ndarray | None) -> pa.Table:
+    """The reports of the incidents (rows of their leads) in ``keep`` (None: all) that have ≥ 2 reports, with
+    their ``channel`` (``_write`` folds the channels per incident)."""
+    member = incident >= 0 if keep is None else np.isin(incident, keep)
     sizes = np.bincount(incident[member], minlength=len(frame))
     member[member] = sizes[incident[member]] >= 2
     lead = incident[member]
     uids = frame["case_uid"].to_numpy()
-    channel = frame["channel"].to_numpy()[member]
-    channels = pd.Series(channel).groupby(lead).agg(lambda c: ",".join(sorted(set(c))))
     return pa.table(
         {
-            "case_uid": pa.array(uids[member].astype(str), pa.string()),
-            "incident_id": pa.array(uids[lead].astype(str), pa.string()),
+            "case_uid": pa.array(uids[member], pa.string()),
+            "incident_id": pa.array(uids[lead], pa.string()),
             "is_lead": pa.array(is_lead[member]),
-            "family": pa.array(frame["family"].to_numpy()[member].astype(str), pa.string()),
+            "family": pa.array(frame["family"].to_numpy()[member], pa.string()),
             "reported_at": pa.array(frame["t"].to_numpy(np.int64)[member], pa.timestamp("us")),
             "reports": pa.array(sizes[lead].astype(np.int32)),
-            "channels": pa.array(channels.reindex(lead).to_numpy().astype(str), pa.string()),
+            "channel": pa.array(frame["channel"].to_numpy()[member], pa.string()),
         }
     )
 
@@ -252,8 +250,17 @@ def _changed_days(frame: pd.DataFrame, before: np.ndarray, after: np.ndarray) ->
 
 
 def _write(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
+    """Insert ``_incident_rows`` into the incident table, each with the distinct channels of its incident."""
     con.register("_incidents", rows)
-    con.execute(f"INSERT INTO {INCIDENT_TABLE} SELECT * FROM _incidents ORDER BY reported_at")
+    con.execute(
+        f"""INSERT INTO {INCIDENT_TABLE}
+            WITH k AS (
+                SELECT incident_id, array_to_string(list_sort(list_distinct(list(channel))), ',') AS channels
+                FROM _incidents GROUP BY incident_id
+            )
+            SELECT i.case_uid, i.incident_id, i.is_lead, i.family, i.reported_at, i.reports, k.channels
+            FROM _incidents i JOIN k USING (incident_id) ORDER BY i.reported_at"""
+    )
     con.unregister("_incidents")
 
 
@@ -270,7 +277,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
     pairs = candidate_pairs(frame)
     incident, is_lead = assign(len(frame), pairs)
     con.execute(f"DELETE FROM {INCIDENT_TABLE}")
-    _write(con, _incident_rows(frame, incident, is_lead, np.unique(incident)))
+    _write(con, _incident_rows(frame, incident, is_lead, None))
     _record(con, r)
     return FusionReport(
         "rebuilt",
@@ -360,7 +367,8 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
         "OR case_uid IN (SELECT case_uid FROM _written)"
     )
     con.unregister("_touched")
-    rows = _incident_rows(frame, incident, is_lead, np.flatnonzero(np.isin(uids, list(touched)) & is_lead))
+    in_touched = frame["case_uid"].isin(touched).to_numpy(bool)  # hashed, unlike np.isin on strings
+    rows = _incident_rows(frame, incident, is_lead, np.flatnonzero(in_touched & is_lead))
     _write(con, rows)
     _record(con, r)
     return FusionReport(
