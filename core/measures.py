@@ -140,6 +140,9 @@ AREA_FIGURES: tuple[str, ...] = (
     "overdue",
     "satisfaction_rate",
 )
+#: What counts and rates count (the ``count_by`` filter): every report, or every incident once by its first report
+#: (its further reports, ``core.catalog.INCIDENT_TABLE``, left out). The first is the default.
+COUNT_UNITS: tuple[str, ...] = ("report", "incident")
 #: Attributes of an area that ratios may divide by (columns of ``grid``).
 AREA_ATTRIBUTES: tuple[str, ...] = ("population", "area_km2")
 

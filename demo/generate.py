@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import places
 from .cases import FLOW_FILE, SOURCE_ENCODING, SOURCE_FILE, CaseWriter, build_cameras
 from .city import (
     DISTRICT_CODE,
@@ -91,7 +92,7 @@ def generate_demo(
     )
     write_facilities(city, out_dir / "facilities.geojson", np.random.default_rng([seed, 4]))
     CaseWriter(city, depts, rules, cameras, start, days, seed).write(out_dir, cases, progress=progress)
-    manifest = build_manifest()
+    manifest = build_manifest() + places.plant(out_dir, city, cameras, start=start, days=days, seed=seed, cases=cases)
     (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
 

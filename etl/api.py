@@ -15,14 +15,18 @@ from settings import Settings
 from . import camera_loop, fusion, rollups, store
 from .allocator import keep_freed_memory
 from .assign import store_indexes
-from .entities import SPECS
+from .entities import SPECS as _ENTITY_SPECS
 from .keyed_load import load_keyed
 from .load_cases import load_cases
 from .load_grids import GRID_SPEC
+from .place_entities import PLACE_SPECS
 from .reference import seed_reference
 from .runlog import LoadReport
 from .sources import SourceOptions
 
+#: Every keyed entity but grids: dictionaries, cameras, events, flow (``etl.entities``) and what the place views
+#: read (``etl.place_entities``).
+SPECS = {**_ENTITY_SPECS, **PLACE_SPECS}
 ENTITIES = ("grids", "cases", *SPECS)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.catalog import DUPLICATE_SQL, GRID_LEVEL_COLUMNS, grid_level_column
+from core.measures import COUNT_UNITS
 
 #: Filter name → the ``cases`` expression a list of values is matched against.
 _LIST_FILTERS: dict[str, str] = {
@@ -21,8 +22,6 @@ _LIST_FILTERS: dict[str, str] = {
     "dept": "c.dept_code",
 }
 
-#: What a count counts (``count_by``): every report, or every incident once (its further reports left out).
-COUNT_UNITS: tuple[str, ...] = ("report", "incident")
 #: Every filter ``case_filters`` accepts.
 FILTER_NAMES: tuple[str, ...] = ("start", "end", *_LIST_FILTERS, "area", "area_depth", "count_by")
 #: Filter → the columns it reads (besides the report time), for choosing a rollup (``source.py``).
