@@ -11,10 +11,14 @@ import pandas as pd
 
 from .city import City
 from .incidents import plant_incidents
+from .residents import plant_residents
 
 
 def plant(
     out_dir: Path, city: City, cameras: pd.DataFrame, *, start: dt.date, days: int, seed: int, cases: int
 ) -> list[dict]:
     """Write the planted files into ``out_dir``; return their manifest steps, in load order."""
-    return plant_incidents(out_dir, city, cameras, start, days, seed, cases)
+    return [
+        *plant_incidents(out_dir, city, cameras, start, days, seed, cases),
+        *plant_residents(out_dir, city, cameras, start, days, seed),
+    ]

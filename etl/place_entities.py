@@ -268,7 +268,10 @@ def prepare_organisations(b: Batch) -> pd.DataFrame:
     req = _require(b, "org_id", "name", "area_code")
     kind = _vocabulary(b, "kind", ORGANISATION_KINDS, required=True)
     members = _counts(b, "members")
-    points = locate(b.raw, b.chunk, b.mapping, b.options.crs, b.settings, b.verdicts, b.flags, False)
+    if {"x", "y"} <= set(b.mapping) or b.chunk.geometry is not None:  # coordinates are optional
+        points = locate(b.raw, b.chunk, b.mapping, b.options.crs, b.settings, b.verdicts, b.flags, False)
+    else:
+        points = pd.DataFrame({"lon": np.nan, "lat": np.nan}, index=b.raw.index)
     contact = contact_masked(
         column(b.raw, b.mapping, "contact_name"), column(b.raw, b.mapping, "contact_phone"), len(b.raw)
     )
