@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analytics.fusion_quality import pair_scores  # noqa: E402
-from benchmarks.synthetic import CENTRE, RADIUS_DEG, case_points, realistic_polygons  # noqa: E402
+from benchmarks.synthetic import CENTRE, case_points, realistic_polygons  # noqa: E402
 from etl import fusion  # noqa: E402
 from etl.reference import seed_reference  # noqa: E402
 from etl.schema import apply_schema  # noqa: E402
@@ -39,11 +39,15 @@ from settings import Settings, load_settings  # noqa: E402
 
 REBUILD_TARGET_S = 10.0
 #: Classes drawn (weights as in a city's mix); several share a family (fusion_classes.csv).
-CLASSES = (
-    "06010 06042 06036 06011 06035 09006 09005 09001 09009 09012 09010 09011 06013 06049 06050 07001 07002 06007 "
-    "06028 08001 06027 06029 06020 06012 06014 06045 06017 06041 06001 06034 06040 01037 01003 01004 08004 08002 "
-    "06025 10001 04002 03005"
-).split()
+CLASSES = tuple(
+    " ".join(
+        (
+            "06010 06042 06036 06011 06035 09006 09005 09001 09009 09012 09010 09011 06013 06049 06050 07001 07002",
+            "06007 06028 08001 06027 06029 06020 06012 06014 06045 06017 06041 06001 06034 06040 01037 01003 01004",
+            "08004 08002 06025 10001 04002 03005",
+        )
+    ).split()
+)
 WEIGHTS = 1.0 / np.arange(1, len(CLASSES) + 1) ** 0.8
 CHANNELS = np.array(["patrol", "hotline", "citizen_app", "camera_ai"])
 START = pd.Timestamp("2025-01-01").value // 1000  # µs
@@ -127,14 +131,16 @@ def insert_cases(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, run_id: in
     )
     con.unregister("_bench")
     con.execute(
-        "INSERT INTO etl_run VALUES ($run, 'cases', 'bench', 'bench', '', now(), now(), $n, $n, 0, $n, 0, 0, '{}', NULL)",
+        "INSERT INTO etl_run VALUES ($run, 'cases', 'bench', 'bench', '', now(), now(), $n, $n, 0, $n, 0, 0, '{}',"
+        " NULL)",
         {"run": run_id, "n": len(frame)},
     )
 
 
 def _family_rules(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
-        "SELECT fc.category_code, ff.radius_m, ff.window_hours FROM fusion_class fc JOIN fusion_family ff USING (family)"
+        "SELECT fc.category_code, ff.radius_m, ff.window_hours"
+        " FROM fusion_class fc JOIN fusion_family ff USING (family)"
     ).df()
 
 
@@ -175,7 +181,8 @@ def synthetic(n: int, settings: Settings, seed: int) -> None:
         )
         rng = np.random.default_rng(seed + 1)
         day = synthetic_cases(max(n // 365, 10), _family_rules(con), seed + 2)[0]
-        for label, shift, run_id in (("next day", YEAR_US, 2), ("a day back-dated by a month", YEAR_US - 30 * 86400 * 10**6, 3)):
+        month = 30 * 86400 * 10**6
+        for label, shift, run_id in (("next day", YEAR_US, 2), ("a day back-dated by a month", YEAR_US - month, 3)):
             batch = day.assign(
                 t=START + shift + rng.integers(0, 86400 * 10**6, len(day)),
                 case_uid=[f"bench{run_id}:{i:08d}" for i in range(len(day))],

@@ -106,7 +106,8 @@ OPEN_TABLE = "case_open"
 #: Camera alarms per capture day, camera, scene and class.
 EVENT_TABLE = "camera_event_daily"
 #: The reports of incidents of two reports or more: ``case_uid``, ``incident_id`` (its lead report's case_uid),
-#: ``is_lead``, ``family``, ``reported_at``, ``reports`` and ``channels`` of the incident (``etl.fusion``).
+#: ``is_lead``, ``family``, ``reports`` and ``channels`` of the incident (``etl.fusion``), and the report's own
+#: columns the case filters read (``INCIDENT_CASE_COLUMNS``), so they apply to it as to ``cases``.
 INCIDENT_TABLE = "case_incident"
 #: What ``INCIDENT_TABLE`` was last brought up to date with (key ``rules``: their version; ``last_run``).
 FUSION_STATE_TABLE = "fusion_state"
@@ -137,6 +138,10 @@ CASE_COLUMN_TYPES: dict[str, str] = {
     "handle_limit": "DOUBLE",
     "extension_hours": "DOUBLE",
 }
+#: The columns of ``cases`` copied into ``INCIDENT_TABLE``.
+INCIDENT_CASE_COLUMNS: tuple[str, ...] = (
+    "reported_at", "channel", "category_code", "status", "dept_code", *GRID_COLUMNS, "lon", "lat"
+)  # fmt: skip
 #: The columns of ``OPEN_TABLE``, in order.
 OPEN_COLUMNS: tuple[str, ...] = tuple(CASE_COLUMN_TYPES)
 #: The types of the dimensions a rollup may have: columns of ``cases`` and ``duplicate``.
@@ -190,9 +195,9 @@ def derived_tables() -> dict[str, str]:
             "incident_id VARCHAR NOT NULL",
             "is_lead BOOLEAN NOT NULL",
             "family VARCHAR NOT NULL",
-            "reported_at TIMESTAMP NOT NULL",
             "reports INTEGER NOT NULL",
             "channels VARCHAR NOT NULL",
+            *(f"{name} {CASE_COLUMN_TYPES[name]}" for name in INCIDENT_CASE_COLUMNS),
         ],
     )
     tables[FUSION_STATE_TABLE] = _table(FUSION_STATE_TABLE, ["key VARCHAR PRIMARY KEY", "value VARCHAR NOT NULL"])

@@ -229,7 +229,9 @@ def _iot(
             "经度": np.round(lon[g] + jitter[:, 0], 6),
             "纬度": np.round(lat[g] + jitter[:, 1], 6),
             "安装时间": _stamp(base - rng.integers(30, 700, len(rows)) * 86400),
-            "设备状态": np.array(["在线", "离线", "故障"], dtype=object)[rng.choice(3, len(rows), p=[0.93, 0.05, 0.02])],
+            "设备状态": np.array(["在线", "离线", "故障"], dtype=object)[
+                rng.choice(3, len(rows), p=[0.93, 0.05, 0.02])
+            ],
         }
     )
     devices.to_csv(out_dir / "iot_devices.csv", index=False, encoding="utf-8-sig")

@@ -29,12 +29,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyproj import Geod
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 from scipy.spatial import cKDTree
 
-from core.catalog import FUSION_STATE_TABLE, INCIDENT_TABLE
+from core.catalog import FUSION_STATE_TABLE, INCIDENT_CASE_COLUMNS, INCIDENT_TABLE
 from settings import Settings
 
 _GEOD = Geod(ellps="WGS84")
@@ -74,9 +75,11 @@ def rules(con: duckdb.DuckDBPyConnection, settings: Settings) -> Rules:
 
 
 def _family_sql(where: str) -> str:
-    """Eligible cases matching ``where`` (over ``c``) with their family, D (m) and T (µs), in report order."""
+    """Eligible cases matching ``where`` (over ``c``) with their family, D (m) and T (µs), in report order, and
+    the columns the incident table copies."""
+    copied = ", ".join(f"c.{name}" for name in INCIDENT_CASE_COLUMNS if name not in ("lon", "lat", "channel"))
     return f"""
-        SELECT c.case_uid, c.channel, c.lon, c.lat, epoch_us(c.reported_at) AS t,
+        SELECT c.case_uid, c.channel, c.lon, c.lat, epoch_us(c.reported_at) AS t, {copied},
                coalesce(fc.family, 'class:' || c.category_code) AS family,
                coalesce(ff.radius_m, $radius) AS radius_m,
                CAST(round(coalesce(ff.window_hours, $window) * {_US_PER_HOUR}) AS BIGINT) AS window_us
@@ -184,23 +187,35 @@ def forward_closure(n: int, pairs: np.ndarray, seeds: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- the derived table
-def _incident_rows(frame: pd.DataFrame, incident: np.ndarray, is_lead: np.ndarray, keep: np.ndarray | None) -> pa.Table:
+def _read(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> tuple[pa.Table, pd.DataFrame]:
+    """The reports of ``sql`` as Arrow (every column, never turned into Python objects: a million rows of
+    strings would cost seconds) and the numeric frame the rule reads (``candidate_pairs``)."""
+    table = con.sql(sql, params=params).to_arrow_table()
+    family = pc.dictionary_encode(table["family"]).combine_chunks()
+    frame = pd.DataFrame(
+        {name: table[name].to_numpy() for name in ("lon", "lat", "t", "radius_m", "window_us")}
+        | {"family": family.indices.to_numpy(zero_copy_only=False)}
+    )
+    return table, frame
+
+
+def _incident_rows(table: pa.Table, incident: np.ndarray, is_lead: np.ndarray, keep: np.ndarray | None) -> pa.Table:
     """The reports of the incidents (rows of their leads) in ``keep`` (None: all) that have ≥ 2 reports, with
     their ``channel`` (``_write`` folds the channels per incident)."""
     member = incident >= 0 if keep is None else np.isin(incident, keep)
-    sizes = np.bincount(incident[member], minlength=len(frame))
+    sizes = np.bincount(incident[member], minlength=table.num_rows)
     member[member] = sizes[incident[member]] >= 2
-    lead = incident[member]
-    uids = frame["case_uid"].to_numpy()
+    rows, lead = pa.array(np.flatnonzero(member)), incident[member]
+    copied = {name: pc.take(table[name], rows) for name in INCIDENT_CASE_COLUMNS if name != "reported_at"}
     return pa.table(
         {
-            "case_uid": pa.array(uids[member], pa.string()),
-            "incident_id": pa.array(uids[lead], pa.string()),
+            "case_uid": pc.take(table["case_uid"], rows),
+            "incident_id": pc.take(table["case_uid"], pa.array(lead)),
             "is_lead": pa.array(is_lead[member]),
-            "family": pa.array(frame["family"].to_numpy()[member], pa.string()),
-            "reported_at": pa.array(frame["t"].to_numpy(np.int64)[member], pa.timestamp("us")),
+            "family": pc.take(table["family"], rows),
             "reports": pa.array(sizes[lead].astype(np.int32)),
-            "channel": pa.array(frame["channel"].to_numpy()[member], pa.string()),
+            "reported_at": pa.array(table["t"].to_numpy()[member], pa.timestamp("us")),
+            **copied,
         }
     )
 
@@ -239,13 +254,13 @@ class FusionReport:
     days: tuple[dt.date, dt.date] | None = None
 
 
-def _changed_days(frame: pd.DataFrame, before: np.ndarray, after: np.ndarray) -> tuple[dt.date, dt.date] | None:
-    """First and last report day of the rows of ``frame`` whose duplicate flag went from ``before`` to ``after``."""
+def _changed_days(t: np.ndarray, before: np.ndarray, after: np.ndarray) -> tuple[dt.date, dt.date] | None:
+    """First and last report day (``t`` in µs) of the reports whose duplicate flag went from ``before`` to
+    ``after``."""
     changed = np.asarray(before, bool) != np.asarray(after, bool)
     if not changed.any():
         return None
-    t = frame["t"].to_numpy(np.int64)[changed]
-    first, last = (pd.Timestamp(int(v), unit="us").date() for v in (t.min(), t.max()))
+    first, last = (pd.Timestamp(int(v), unit="us").date() for v in (t[changed].min(), t[changed].max()))
     return first, last
 
 
@@ -253,13 +268,13 @@ def _write(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
     """Insert ``_incident_rows`` into the incident table, each with the distinct channels of its incident."""
     con.register("_incidents", rows)
     con.execute(
-        f"""INSERT INTO {INCIDENT_TABLE}
+        f"""INSERT INTO {INCIDENT_TABLE} BY NAME
             WITH k AS (
                 SELECT incident_id, array_to_string(list_sort(list_distinct(list(channel))), ',') AS channels
                 FROM _incidents GROUP BY incident_id
             )
-            SELECT i.case_uid, i.incident_id, i.is_lead, i.family, i.reported_at, i.reports, k.channels
-            FROM _incidents i JOIN k USING (incident_id) ORDER BY i.reported_at"""
+            SELECT i.*, k.channels FROM _incidents i JOIN k USING (incident_id)
+            ORDER BY i.reported_at"""
     )
     con.unregister("_incidents")
 
@@ -272,20 +287,20 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
     """Recompute every incident from all cases (after a change of rules, or to repair the table)."""
     started = time.perf_counter()
     r = rules(con, settings)
-    frame = con.execute(_family_sql("TRUE"), _params(r)).df()
-    old = con.execute(f"SELECT case_uid FROM {INCIDENT_TABLE} WHERE NOT is_lead").df()["case_uid"]
-    pairs = candidate_pairs(frame)
-    incident, is_lead = assign(len(frame), pairs)
+    table, frame = _read(con, _family_sql("TRUE"), _params(r))
+    old = con.sql(f"SELECT case_uid FROM {INCIDENT_TABLE} WHERE NOT is_lead").to_arrow_table()["case_uid"]
+    incident, is_lead = assign(len(frame), candidate_pairs(frame))
     con.execute(f"DELETE FROM {INCIDENT_TABLE}")
-    _write(con, _incident_rows(frame, incident, is_lead, None))
+    _write(con, _incident_rows(table, incident, is_lead, None))
     _record(con, r)
+    was = pc.is_in(table["case_uid"], value_set=old).to_numpy(zero_copy_only=False)
     return FusionReport(
         "rebuilt",
         len(frame),
         len(frame),
         _incident_count(incident, len(frame)),
         time.perf_counter() - started,
-        _changed_days(frame, frame["case_uid"].isin(old).to_numpy(bool), ~is_lead),
+        _changed_days(frame["t"].to_numpy(), was, ~is_lead),
     )
 
 
@@ -304,7 +319,7 @@ def _seed_bounds(con: duckdb.DuckDBPyConnection, r: Rules) -> pd.DataFrame:
     return con.execute(sql, _params(r)).df()
 
 
-def _window_frame(con: duckdb.DuckDBPyConnection, r: Rules, bounds: pd.DataFrame) -> pd.DataFrame:
+def _window(con: duckdb.DuckDBPyConnection, r: Rules, bounds: pd.DataFrame) -> tuple[pa.Table, pd.DataFrame]:
     """The eligible reports of the touched families from their ``since`` on, in report order, with their stored
     result (``old_incident``, ``old_lead``) and whether each is a seed."""
     con.register("_bounds", bounds)
@@ -318,9 +333,9 @@ def _window_frame(con: duckdb.DuckDBPyConnection, r: Rules, bounds: pd.DataFrame
                ON i.case_uid = f.case_uid AND f.case_uid NOT IN (SELECT case_uid FROM _written)
         ORDER BY f.t, f.case_uid
     """
-    frame = con.execute(sql, {**_params(r), "since": since}).df()
+    read = _read(con, sql, {**_params(r), "since": since})
     con.unregister("_bounds")
-    return frame
+    return read
 
 
 def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
@@ -346,36 +361,37 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
     if bounds.empty:  # nothing written that takes part, and no incident left
         _record(con, r)
         return FusionReport("unchanged", 0, 0, 0, time.perf_counter() - started)
-    frame = _window_frame(con, r, bounds)
+    table, frame = _window(con, r, bounds)
     n = len(frame)
     pairs = candidate_pairs(frame)
-    affected = forward_closure(n, pairs, frame["seed"].to_numpy(bool))
+    affected = forward_closure(n, pairs, table["seed"].to_numpy(zero_copy_only=False))
     # Every other report keeps its stored result. Its lead may lie before the window (-1): it then cannot be
     # linked to any recomputed report, which only links to reports within T before it, all in the window.
-    uids = frame["case_uid"].to_numpy()
-    row_of = pd.Series(np.arange(n), index=uids)
-    stored = frame["old_incident"].map(row_of)
-    fixed_incident = np.where(frame["old_incident"].isna(), np.arange(n), stored.fillna(-1)).astype(np.int64)
-    old_lead = frame["old_lead"].to_numpy(bool)
+    stored = pc.index_in(table["old_incident"], value_set=table["case_uid"]).to_numpy(zero_copy_only=False)
+    in_table = table["old_incident"].is_valid().to_numpy(zero_copy_only=False)
+    fixed_incident = np.where(in_table, np.nan_to_num(stored.astype(float), nan=-1), np.arange(n)).astype(np.int64)
+    old_lead = table["old_lead"].to_numpy(zero_copy_only=False)
     incident, is_lead = assign(n, pairs, fixed=~affected, fixed_incident=fixed_incident, fixed_lead=old_lead)
     # Every incident touched: those of the recomputed reports now, those they or the written cases left.
-    left = set(con.execute("SELECT DISTINCT incident_id FROM _left").df()["incident_id"])
-    touched = set(uids[incident[affected]]) | set(frame["old_incident"][affected].dropna()) | left
-    con.register("_touched", pa.table({"incident_id": pa.array(sorted(touched), pa.string())}))
+    now = pc.take(table["case_uid"], pa.array(incident[affected]))
+    before = pc.filter(table["old_incident"], pa.array(affected)).drop_null()
+    left = con.sql("SELECT DISTINCT incident_id FROM _left").to_arrow_table()["incident_id"]
+    touched = pc.unique(pa.chunked_array([*now.chunks, *before.chunks, *left.chunks], pa.string()))
+    con.register("_touched", pa.table({"incident_id": touched}))
     con.execute(
         f"DELETE FROM {INCIDENT_TABLE} WHERE incident_id IN (SELECT incident_id FROM _touched) "
         "OR case_uid IN (SELECT case_uid FROM _written)"
     )
     con.unregister("_touched")
-    in_touched = frame["case_uid"].isin(touched).to_numpy(bool)  # hashed, unlike np.isin on strings
-    rows = _incident_rows(frame, incident, is_lead, np.flatnonzero(in_touched & is_lead))
+    in_touched = pc.is_in(table["case_uid"], value_set=touched).to_numpy(zero_copy_only=False)
+    rows = _incident_rows(table, incident, is_lead, np.flatnonzero(in_touched & is_lead))
     _write(con, rows)
     _record(con, r)
     return FusionReport(
         "incremental",
         n,
         int(affected.sum()),
-        len(set(rows["incident_id"].to_pylist())),
+        len(pc.unique(rows["incident_id"])),
         time.perf_counter() - started,
-        _changed_days(frame, ~old_lead, ~is_lead),
+        _changed_days(frame["t"].to_numpy(), ~old_lead, ~is_lead),
     )

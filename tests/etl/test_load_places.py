@@ -40,7 +40,8 @@ def test_iot_devices_and_alarms(city, tmp_path: Path) -> None:
     report = load("iot_devices", city, write_csv(tmp_path / "devices.csv", devices))
     assert report.reasons == {"bad_value": 1, "missing_coordinates": 1}
     assert report.flagged["outside_grid"] == 1
-    rows = query(city, "SELECT device_id, kind, household_masked, status, grid_l2, outside_grid FROM iot_device ORDER BY 1")
+    sql = "SELECT device_id, kind, household_masked, status, grid_l2, outside_grid FROM iot_device ORDER BY 1"
+    rows = query(city, sql)
     assert rows == [
         ("D1", "smoke", "王** 139****5678", "online", "340104001", False),
         ("D2", "door", None, "offline", "340104002", False),
@@ -98,8 +99,8 @@ def test_grid_workers_and_their_visits(city, tmp_path: Path) -> None:
         ("W1", "340104002001", "340104002", None),
     ]
     visits = [
-        {"走访编号": "V1", "工号": "W1", "网格编码": "340104001001", "走访时间": "2025-06-03 10:00", "走访类型": "入户走访",
-         "走访对象": "王秀英", "走访情况": "老人身体好，留电话13912345678"},
+        {"走访编号": "V1", "工号": "W1", "网格编码": "340104001001", "走访时间": "2025-06-03 10:00",
+         "走访类型": "入户走访", "走访对象": "王秀英", "走访情况": "老人身体好，留电话13912345678"},
         {"走访编号": "V2", "工号": "W1", "网格编码": "340104001001", "走访时间": "2025-06-04", "走访类型": "巡查",
          "上报案件编号": "C0001"},
         {"走访编号": "V3", "工号": "W1", "网格编码": "340104001001", "走访时间": "2025-06-04", "走访类型": "喝茶"},
@@ -121,8 +122,8 @@ def test_organisations_and_components(city, tmp_path: Path) -> None:
     ]  # fmt: skip
     report = load("organisations", city, write_csv(tmp_path / "orgs.csv", orgs))
     assert report.reasons == {"bad_value": 1}
-    assert query(city, "SELECT org_id, kind, grid_l2, members, lon IS NOT NULL, contact_masked FROM organisation"
-                       " ORDER BY 1") == [  # fmt: skip
+    sql = "SELECT org_id, kind, grid_l2, members, lon IS NOT NULL, contact_masked FROM organisation ORDER BY 1"
+    assert query(city, sql) == [
         ("O1", "party_branch", "340104001", 35, False, None),
         ("O2", "property_company", "340104002", None, True, "周* 137****1111"),
     ]
