@@ -5,12 +5,13 @@ basemap). Every text that reaches the map is HTML-escaped by the layer that puts
 argument: a layer with texts of its own names the keys it needs (``<module>.LABELS``).
 """
 
-from . import alerts, cameras, cases, facilities, grids
+from . import alerts, camera_rates, cameras, cases, facilities, grids
 from ._areas import AreaFeatures, AreaLayer
 from ._classes import number_text
 from .alerts import alert_markers
 from .basemap import BASEMAPS, blank_map, display_crs, layer_control, tile_layers
 from .bins import hex_bin_layer
+from .camera_rates import camera_rate_markers
 from .cameras import camera_markers
 from .cases import case_markers
 from .choropleth import area_choropleth
@@ -31,6 +32,8 @@ __all__ = [
     "area_choropleth",
     "blank_map",
     "camera_markers",
+    "camera_rate_markers",
+    "camera_rates",
     "cameras",
     "case_markers",
     "cases",

@@ -2,6 +2,16 @@
 ETL, that speaks SQL to DuckDB. No Streamlit here. ``queries.db`` opens the live database (the execution seam:
 every reader, the dashboard's cache, a report or a command line, runs these functions on its cursors)."""
 
+from .camera_loop import (
+    CAMERA_QUERIES,
+    camera_alarm_cases,
+    camera_daily,
+    camera_funnel,
+    camera_rates,
+    false_positive_outliers,
+    scene_coverage,
+    silent_cameras,
+)
 from .cases import (
     cases_by_channel,
     cases_by_level,
@@ -57,6 +67,7 @@ QUERIES = {
         summary_counts,
         *MAP_QUERIES,
         *PAGE_QUERIES,
+        *CAMERA_QUERIES,
     )
 }
 
@@ -68,7 +79,11 @@ __all__ = [
     "area_figures",
     "area_measures",
     "area_tree",
+    "camera_alarm_cases",
+    "camera_daily",
     "camera_event_scenes",
+    "camera_funnel",
+    "camera_rates",
     "cameras",
     "case_count",
     "case_export",
@@ -84,6 +99,7 @@ __all__ = [
     "deadline_alerts",
     "department_names",
     "facilities",
+    "false_positive_outliers",
     "grid_level_column",
     "grid_level_counts",
     "grid_polygons",
@@ -91,6 +107,8 @@ __all__ = [
     "hex_bins",
     "level_names",
     "overdue_pending",
+    "scene_coverage",
+    "silent_cameras",
     "state_names",
     "summary_counts",
     "top_categories",
