@@ -166,8 +166,8 @@ def silent_cameras(
     """Cameras that sent no alarm in the ``days`` before ``as_of`` although their rate over the ``history_days``
     before made that unlikely (a Poisson chance of at most ``max_chance``), while cameras of the same street
     sharing a scene with them did alert (``comparable_events`` > 0): ``camera_id``, ``camera_name``, ``street``
-    (its name), ``status``, ``last_event``, ``rate_before`` (alarms a day), ``expected`` (alarms expected in the window),
-    ``comparable_events``; most expected first.
+    (its name), ``status``, ``last_event``, ``rate_before`` (alarms a day), ``expected`` (alarms expected in the
+    window), ``comparable_events``; most expected first.
     """
     if days < 1 or history_days < 1 or not 0 < max_chance < 1:
         raise ValueError(f"need days ≥ 1, history_days ≥ 1 and 0 < max_chance < 1; got {days}, {history_days}, "
