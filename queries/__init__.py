@@ -25,6 +25,8 @@ from .dictionaries import category_names, channel_names, department_names, level
 from .export import case_export
 from .filters import FILTER_NAMES, GRID_LEVEL_COLUMNS, case_filters, grid_level_column
 from .grids import area_tree, grid_level_counts, grid_polygons
+from .incidents import INCIDENT_QUERIES, incident_list, incident_reports, incident_summary
+from .iot import IOT_QUERIES, iot_devices, iot_kpis, iot_summary, iot_unanswered
 from .map_layers import (
     MAP_QUERIES,
     area_measures,
@@ -68,6 +70,8 @@ QUERIES = {
         *MAP_QUERIES,
         *PAGE_QUERIES,
         *CAMERA_QUERIES,
+        *INCIDENT_QUERIES,
+        *IOT_QUERIES,
     )
 }
 
@@ -105,6 +109,13 @@ __all__ = [
     "grid_polygons",
     "heat_cells",
     "hex_bins",
+    "incident_list",
+    "incident_reports",
+    "incident_summary",
+    "iot_devices",
+    "iot_kpis",
+    "iot_summary",
+    "iot_unanswered",
     "level_names",
     "overdue_pending",
     "scene_coverage",
