@@ -25,7 +25,9 @@ page = st.navigation(
     [
         st.Page("dashboard/pages/map.py", title=t("page.map"), icon=":material/map:", default=True),
         st.Page("dashboard/pages/overview.py", title=t("page.overview"), icon=":material/dashboard:"),
+        st.Page("dashboard/pages/area.py", title=t("page.area"), icon=":material/location_city:"),
         st.Page("dashboard/pages/video.py", title=t("page.video"), icon=":material/videocam:"),
+        st.Page("dashboard/pages/iot.py", title=t("page.iot"), icon=":material/sensors:"),
     ]
 )
 st.set_page_config(page_title=f"{page.title} · {t('app.title')}")

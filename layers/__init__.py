@@ -5,7 +5,7 @@ basemap). Every text that reaches the map is HTML-escaped by the layer that puts
 argument: a layer with texts of its own names the keys it needs (``<module>.LABELS``).
 """
 
-from . import alerts, camera_rates, cameras, cases, facilities, grids
+from . import alerts, camera_rates, cameras, cases, facilities, grids, iot_devices
 from ._areas import AreaFeatures, AreaLayer
 from ._classes import number_text
 from .alerts import alert_markers
@@ -19,6 +19,7 @@ from .display import shift_frame, simplify_frame
 from .facilities import facility_markers
 from .grids import grid_boundaries
 from .heat import heat_layer
+from .iot_devices import iot_device_markers, shown_devices
 from .offline import VENDOR_DIR, VENDORED, use_local_assets
 
 __all__ = [
@@ -44,9 +45,12 @@ __all__ = [
     "grids",
     "heat_layer",
     "hex_bin_layer",
+    "iot_device_markers",
+    "iot_devices",
     "layer_control",
     "number_text",
     "shift_frame",
+    "shown_devices",
     "simplify_frame",
     "tile_layers",
     "use_local_assets",

@@ -2,6 +2,16 @@
 ETL, that speaks SQL to DuckDB. No Streamlit here. ``queries.db`` opens the live database (the execution seam:
 every reader, the dashboard's cache, a report or a command line, runs these functions on its cursors)."""
 
+from .area_profile import (
+    PROFILE_QUERIES,
+    area_land,
+    area_land_use,
+    area_organisations,
+    area_people,
+    area_sentiment,
+    area_things,
+    rising_topics,
+)
 from .camera_loop import (
     CAMERA_QUERIES,
     camera_alarm_cases,
@@ -40,6 +50,16 @@ from .map_layers import (
     hex_bins,
 )
 from .panel import area_figures, top_categories
+from .place_ledgers import (
+    LEDGER_QUERIES,
+    deliberation_items,
+    deliberation_summary,
+    grid_basic,
+    grid_workers_of,
+    life_circle_gaps,
+    life_circles,
+    worker_ledger,
+)
 
 #: The sidebar's, the panel's and the export's queries.
 PAGE_QUERIES = (
@@ -72,6 +92,8 @@ QUERIES = {
         *CAMERA_QUERIES,
         *INCIDENT_QUERIES,
         *IOT_QUERIES,
+        *PROFILE_QUERIES,
+        *LEDGER_QUERIES,
     )
 }
 
@@ -81,7 +103,13 @@ __all__ = [
     "PAGE_QUERIES",
     "QUERIES",
     "area_figures",
+    "area_land",
+    "area_land_use",
     "area_measures",
+    "area_organisations",
+    "area_people",
+    "area_sentiment",
+    "area_things",
     "area_tree",
     "camera_alarm_cases",
     "camera_daily",
@@ -101,12 +129,16 @@ __all__ = [
     "daily_counts",
     "data_extent",
     "deadline_alerts",
+    "deliberation_items",
+    "deliberation_summary",
     "department_names",
     "facilities",
     "false_positive_outliers",
+    "grid_basic",
     "grid_level_column",
     "grid_level_counts",
     "grid_polygons",
+    "grid_workers_of",
     "heat_cells",
     "hex_bins",
     "incident_list",
@@ -117,10 +149,14 @@ __all__ = [
     "iot_summary",
     "iot_unanswered",
     "level_names",
+    "life_circle_gaps",
+    "life_circles",
     "overdue_pending",
+    "rising_topics",
     "scene_coverage",
     "silent_cameras",
     "state_names",
     "summary_counts",
     "top_categories",
+    "worker_ledger",
 ]
