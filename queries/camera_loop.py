@@ -29,6 +29,12 @@ from .filters import case_filters
 #: The groupings of the funnel: the alarm's scene, camera, vendor algorithm, the camera's area at a level, or one
 #: row for everything.
 FUNNEL_GROUPS: tuple[str, ...] = ("scene", "camera", "algo", "area", "all")
+#: Each camera's configured scenes as codes (``camera_id``, ``scene_code``): files write a scene's code or name.
+_CONFIGURED = """
+    SELECT DISTINCT c.camera_id, sc.scene_code
+    FROM camera c, unnest(string_split(coalesce(c.scenes, ''), ',')) AS s(scene)
+    JOIN camera_scene sc ON trim(s.scene) IN (sc.scene_code, sc.name_zh, sc.name_en)
+"""
 #: The funnel's steps, in order, and the rates between them (of the step before).
 STEPS: tuple[str, ...] = ("events", "pushed", "dispatched", "handled", "closed")
 _EVENT_FILTERS: tuple[str, ...] = ("start", "end", "category_major", "category", "area", "area_depth")
@@ -178,9 +184,11 @@ def silent_cameras(
         WITH recent AS (
             SELECT camera_id, captured_at FROM {CAMERA_LOOP_TABLE}
             WHERE captured_at > $history AND captured_at <= $as_of
+        ), configured AS (  -- each camera's scenes as codes (files write codes or names)
+            {_CONFIGURED}
         ), cameras AS (
             SELECT c.camera_id, c.name, c.status, c.grid_l2 AS street,
-                   list_transform(string_split(coalesce(c.scenes, ''), ','), lambda s: trim(s)) AS scenes,
+                   (SELECT list(f.scene_code) FROM configured f WHERE f.camera_id = c.camera_id) AS scenes,
                    count(r.captured_at) FILTER (WHERE r.captured_at > $window) AS in_window,
                    count(r.captured_at) FILTER (WHERE r.captured_at <= $window) AS before,
                    (SELECT max(e.captured_at) FROM {CAMERA_LOOP_TABLE} e
@@ -261,12 +269,10 @@ def scene_coverage(
                         SELECT $area UNION SELECT g.code FROM grid g JOIN below b ON g.parent_code = b.code)
                     SELECT code FROM below))
         ), configured AS (
-            SELECT DISTINCT c.camera_id, c.{column} AS code, trim(s.scene) AS scene
-            FROM camera c, unnest(string_split(coalesce(c.scenes, ''), ',')) AS s(scene)
+            {_CONFIGURED}
         ), counted AS (
-            SELECT f.code, sc.scene_code, count(DISTINCT f.camera_id) AS cameras
-            FROM configured f JOIN camera_scene sc
-              ON f.scene IN (sc.scene_code, sc.name_zh, sc.name_en)
+            SELECT c.{column} AS code, f.scene_code, count(DISTINCT f.camera_id) AS cameras
+            FROM configured f JOIN camera c USING (camera_id)
             GROUP BY ALL
         )
         SELECT a.code, a.name, sc.scene_code, sc.{names} AS scene_name, coalesce(k.cameras, 0) AS cameras
