@@ -33,9 +33,10 @@ def _without_count_by(filters: dict[str, Any]) -> dict[str, Any]:
 
 
 def incident_summary(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
-    """One row: ``reports`` (every report), ``incidents`` (each counted once), ``repeated`` (incidents of two
-    reports or more), ``further`` (their reports after the first), ``cross_channel`` (incidents reported through
-    more than one channel)."""
+    """One row: ``reports`` (every report), ``incidents`` (each counted once, by its first report), ``repeated``
+    (incidents of two reports or more, first reported in the view), ``further`` (reports in the view that follow an
+    incident's first: ``reports`` − ``incidents``), ``cross_channel`` (repeated incidents reported through more
+    than one channel)."""
     filters = _without_count_by(filters)
     counted = {}
     for unit in ("report", "incident"):  # each from the rollup that fits (their parameters may differ in type)
@@ -44,7 +45,7 @@ def incident_summary(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataF
     where, params = case_filters(**filters)
     sql = f"""
         SELECT $reports AS reports, $incidents AS incidents, count(*) FILTER (WHERE c.is_lead) AS repeated,
-               CAST(coalesce(sum(c.reports - 1) FILTER (WHERE c.is_lead), 0) AS BIGINT) AS further,
+               count(*) FILTER (WHERE NOT c.is_lead) AS further,
                count(*) FILTER (WHERE c.is_lead AND contains(c.channels, ',')) AS cross_channel
         FROM {INCIDENT_TABLE} c WHERE {where}
     """
