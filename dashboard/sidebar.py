@@ -94,10 +94,12 @@ def _period(state: ViewState, extent: pd.DataFrame, settings: Settings, t: Trans
         return state.replace(preset=preset, start=None, end=None)
     default = preset_range(DEFAULT_PRESET, anchor, days=days)
     _seed(DATES_KEY, (state.start, state.end) if state.start and state.end else default)
+    # A URL may name days outside the data's span: the widget's bounds take them in rather than refuse them.
+    named = [day for day in (state.start, state.end) if day is not None]
     picked = st.date_input(
         t("period.dates"),
-        min_value=min(first or anchor, default[0]),
-        max_value=max(last or anchor, today),
+        min_value=min(first or anchor, default[0], *named),
+        max_value=max(last or anchor, today, *named),
         format="YYYY-MM-DD",
         key=DATES_KEY,
     )

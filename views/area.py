@@ -52,9 +52,12 @@ def circle_radius(settings: Settings) -> float:
 
 
 def grid_depth(levels: pd.DataFrame) -> int:
-    """The depth of the level called ``grid`` (the grids that have 一表一账), else the deepest but one."""
-    grids = levels.loc[levels["level_key"] == "grid", "depth"]
-    return int(grids.iloc[0]) if len(grids) else max(int(levels["depth"].max()) - 1, 1)
+    """The level whose grids keep a 一表一账, from a ``grid_level_counts`` frame: the level called ``grid``, or the
+    deepest level that has grids when the city's grids stop above it."""
+    present = levels.loc[levels["grids"] > 0, "depth"]
+    deepest = int(present.max()) if len(present) else int(levels["depth"].max())
+    named = levels.loc[levels["level_key"] == "grid", "depth"]
+    return min(int(named.iloc[0]), deepest) if len(named) else deepest
 
 
 def area_calls(
@@ -223,11 +226,20 @@ def basic_rows(basic: pd.DataFrame, *, lang: str) -> pd.DataFrame:
     "—" where the city gives nothing)."""
     if basic.empty:
         return pd.DataFrame(columns=["item", "value"])
-    row = basic.iloc[0]
-    values = ["—" if v is None or (not isinstance(v, str) and pd.isna(v)) else
-              f"{v:,.2f}" if isinstance(v, float) and not float(v).is_integer() else
-              f"{int(v):,}" if isinstance(v, int | float) else str(v) for v in row]  # fmt: skip
-    return pd.DataFrame({"item": [header(str(c), lang) for c in basic.columns], "value": values})
+    return pd.DataFrame(
+        {"item": [header(str(c), lang) for c in basic.columns], "value": [_cell(v) for v in basic.iloc[0]]}
+    )
+
+
+def _cell(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
+        return "—"
+    if isinstance(value, bool | str):
+        return str(value)
+    if pd.api.types.is_number(value):
+        number = float(value)  # type: ignore[arg-type]
+        return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
+    return str(value)
 
 
 def percent_columns(frame: pd.DataFrame) -> list[str]:
@@ -261,7 +273,7 @@ class AreaPage:
 
 def area_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, circle_kind: str | None) -> AreaPage:
     """The area page of ``scope`` at ``now``, its frames read through ``run``."""
-    levels = run(QueryCall.of(queries.level_names))
+    levels = run(QueryCall.of(queries.grid_level_counts, at=scope.at))
     ledger = scope.area_depth is not None and scope.area_depth >= grid_depth(levels)
     calls = area_calls(scope, settings=settings, now=now, circle_kind=circle_kind, ledger=ledger)
     frames = {name: run(call) for name, call in calls.items()}

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from place_db import build_place_db
 from tiny_db import build_tiny_db
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -103,8 +104,18 @@ def test_leaves_machine(url: str, leaves: bool) -> None:
 
 @pytest.fixture
 def app_url(tmp_path: Path) -> Iterator[str]:
+    yield from _serve(build_tiny_db(tmp_path / "onemap.duckdb"), tmp_path)
+
+
+@pytest.fixture
+def place_url(tmp_path: Path) -> Iterator[str]:
+    """The app on the place city (cameras and their alarms, sensors, attributes, ledgers: tests/place_db.py)."""
+    yield from _serve(build_place_db(tmp_path), tmp_path)
+
+
+def _serve(db_path: Path, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "ONEMAP_DB_PATH": str(build_tiny_db(tmp_path / "onemap.duckdb"))}
+    env = {**os.environ, "ONEMAP_DB_PATH": str(db_path)}
     command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true"]
     log = (tmp_path / "streamlit.log").open("wb")  # a file, not a pipe nobody reads: a full pipe blocks the server
     server = subprocess.Popen(
@@ -226,4 +237,52 @@ def test_map_page_draws_offline(browser: DevTools, app_url: str, capsys: pytest.
         with capsys.disabled():
             print(f"\nscreenshot: {screenshot}")
     assert any(u.startswith(app_url) for u in browser.requested)  # the recording works
+    assert [u for u in browser.requested if _leaves_machine(u)] == []
+
+
+#: Paths Leaflet drew in the map's frame (areas, markers), or null before the frame exists.
+_MAP_PATHS = f"{_MAP_DOC}?.querySelectorAll('path.leaflet-interactive').length"
+
+
+def _open(browser: DevTools, url: str, *, ready: str, what: str) -> None:
+    """Navigate to ``url`` and wait until ``ready`` (a JS expression) holds and the app has finished running."""
+    browser.call("Page.navigate", url=url)
+    state = f"(() => {{ const ok = {ready}, e = {_APP_ERROR}; return ok || e ? [!!ok, e || null] : null; }})()"
+    ok, error = _poll(lambda: browser.evaluate(state), timeout=120, what=what)
+    assert not error, f"the app failed: {error}"
+    _poll(lambda: browser.evaluate(_APP_IDLE), timeout=60, what="the page to finish running")
+    time.sleep(1.0)  # the map frame paints its last layer
+    assert ok and not browser.evaluate(_APP_ERROR)
+
+
+def test_video_and_area_pages_draw_offline(
+    browser: DevTools, place_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    browser.record_everything()
+    # a tall window: each screenshot shows its whole page
+    browser.call("Emulation.setDeviceMetricsOverride", width=1600, height=3200, deviceScaleFactor=1, mobile=False)
+    view = "period=custom&start=2025-06-01&end=2025-06-03"
+    shots = []
+    try:
+        # 视频: the funnel chart and the three cameras (with the two streets) on the map
+        plot = "document.querySelector('.js-plotly-plot .funnellayer')"
+        _open(browser, f"{place_url}video?{view}", ready=f"{plot} && ({_MAP_PATHS} || 0) >= 5", what="the video page")
+        text = browser.evaluate("document.body.innerText")
+        assert "视频智能发现闭环" in text and "场景覆盖" in text and "闭环漏斗" in text
+        legend = browser.evaluate(f"{_MAP_DOC}.querySelector('.onemap-legend')?.innerText")
+        assert legend and "日均告警" in legend
+        shots.append(_save_screenshot(browser, "browser-video.png"))
+        # 区域画像 of the west community: six elements, what is absent says so, its life circle and ledger
+        _open(browser, f"{place_url}area?{view}&area=340104001001", ready=f"({_MAP_PATHS} || 0) >= 1",
+              what="the area page")  # fmt: skip
+        text = browser.evaluate("document.body.innerText")
+        for heading in ("人", "地", "事", "物", "情", "组织", "15分钟生活圈", "一表一账"):
+            assert heading in text, heading
+        assert "未接入" in text  # components: the city surveyed none (tables draw on a canvas, not in the text)
+        shots.append(_save_screenshot(browser, "browser-area.png"))
+    finally:
+        if not shots:
+            shots.append(_save_screenshot(browser, "browser-video.png"))
+        with capsys.disabled():
+            print("\nscreenshots: " + ", ".join(str(shot) for shot in shots))
     assert [u for u in browser.requested if _leaves_machine(u)] == []
