@@ -102,7 +102,7 @@ def grid_basic(con: duckdb.DuckDBPyConnection, *, code: str, at: dt.datetime, la
     level = {"zh": "name_zh", "en": "name_en"}.get(lang)
     if level is None:
         raise ValueError(f"lang must be zh or en, got {lang!r}")
-    area = case_filters(area=code)[0]
+    area, params = case_filters(area=code)
     sql = f"""
         SELECT g.code, g.name, l.{level} AS level_name,
                (SELECT arg_max(p.name, p.valid_from) FROM grid p WHERE p.code = g.parent_code) AS parent_name,
@@ -115,7 +115,7 @@ def grid_basic(con: duckdb.DuckDBPyConnection, *, code: str, at: dt.datetime, la
         FROM grid g LEFT JOIN grid_attribute a USING (code) LEFT JOIN grid_level l ON l.depth = g.depth
         WHERE g.code = $code AND {_VALID}
     """
-    return con.execute(sql, {"code": code, "at": at, "f_area": [code]}).df()
+    return con.execute(sql, {**params, "code": code, "at": at}).df()
 
 
 def worker_ledger(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
