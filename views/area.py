@@ -232,7 +232,7 @@ def basic_rows(basic: pd.DataFrame, *, lang: str) -> pd.DataFrame:
 
 
 def _cell(value: object) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "—"
     if isinstance(value, bool | str):
         return str(value)

@@ -73,7 +73,7 @@ def iot_page(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime)
 
 def minutes_text(value: object, lang: str) -> str:
     """A number of minutes as text ("—" when undefined)."""
-    if value is None or pd.isna(value):  # type: ignore[call-overload]
+    if value is None or pd.isna(value):
         return "—"
     return t("iot.minutes", lang, value=f"{float(value):,.1f}")  # type: ignore[arg-type]
 
