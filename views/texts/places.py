@@ -155,6 +155,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "incident.none": {"zh": "所选范围内没有一事多报", "en": "No incident was reported more than once here"},
     "col.incident_id": {"zh": "事件编号（首报）", "en": "Incident (first report)"},
     "col.last_at": {"zh": "最近上报", "en": "Latest report"},
+    "col.incident_reports": {"zh": "同一事件上报次数", "en": "Reports of the incident"},
     "col.reports": {"zh": "上报次数", "en": "Reports"},
     "col.channels": {"zh": "上报渠道", "en": "Channels"},
     "col.is_lead": {"zh": "首报", "en": "First report"},
