@@ -66,14 +66,22 @@ def _codes() -> pd.DataFrame:
     )
 
 
-class _Rows:
-    """The planted reports as rows: per source its cases, plus camera alarms and the truth."""
+SOURCES = ("dcs", "hotline12345", "camera_ai")
 
-    def __init__(self) -> None:
-        self.rows: list[dict] = []
 
-    def add(self, **row: object) -> None:
-        self.rows.append(row)
+def _pick(rng: np.random.Generator, options: list[np.ndarray], which: np.ndarray) -> np.ndarray:
+    """For each row, a random element of ``options[which[row]]`` (each a non-empty array), vectorised per option."""
+    out = np.empty(len(which), dtype=object)
+    for i, values in enumerate(options):
+        rows = np.flatnonzero(which == i)
+        if len(rows):
+            out[rows] = values[rng.integers(0, len(values), len(rows))]
+    return out
+
+
+def _shifted(rng: np.random.Generator, xy: np.ndarray, metres: np.ndarray) -> np.ndarray:
+    angle = rng.uniform(0, 2 * np.pi, len(xy))
+    return xy + (metres / M_PER_KM)[:, None] * np.c_[np.cos(angle), np.sin(angle)]
 
 
 def plant_incidents(
@@ -82,72 +90,131 @@ def plant_incidents(
     """Write the planted incidents' files and truth into ``out_dir``; return their manifest steps."""
     rng = np.random.default_rng([seed, 15, 1])
     codes = _codes()
-    base = pd.Timestamp(start)
-    cutoff = base + pd.Timedelta(days=days - 1, hours=SNAPSHOT_HOUR)
-    pop = city.sub_pop / city.sub_pop.sum()
-    cam_xy = cameras[["x", "y"]].to_numpy()
-    cam_mask = np.stack(cameras["scene_mask"].to_numpy())
-    planted = _Rows()
-
-    def place() -> np.ndarray:
-        return city.sub_xy[rng.choice(len(pop), p=pop)] + rng.normal(0, 0.08, 2)
-
-    def when(limit_h: float = 0.0) -> pd.Timestamp:
-        latest = (cutoff - base).total_seconds() - limit_h * 3600
-        return base + pd.Timedelta(seconds=int(rng.uniform(0, max(latest, 3600))))
-
-    def report(source: str, code: str, xy: np.ndarray, t: pd.Timestamp, group: str, kind: str, role: str) -> None:
-        planted.add(source=source, code=code, x=xy[0], y=xy[1], t=min(t, cutoff), group=group, kind=kind, role=role)
-
-    def shift(xy: np.ndarray, metres: float) -> np.ndarray:
-        angle = rng.uniform(0, 2 * np.pi)
-        return xy + metres / M_PER_KM * np.array([np.cos(angle), np.sin(angle)])
-
-    n_incidents = round(cases * INCIDENT_SHARE)
     classes = codes.index.to_numpy()
-    for k in range(n_incidents):
-        code = str(rng.choice(classes))
-        rule = codes.loc[code]
-        family = codes[codes["family"] == rule["family"]]
-        sources = [s for s in ("dcs", "hotline12345", "camera_ai") if family[s].notna().any()]
-        t0 = when(rule["window_hours"])
-        camera = [s for s in sources if s == "camera_ai"]
-        if camera and rng.random() < 0.5:  # near a camera running one of the family's scenes
-            scenes = family["camera_ai"].dropna().astype(int).to_numpy()
-            cand = np.flatnonzero(cam_mask[:, scenes].any(1))
-            xy0 = shift(cam_xy[rng.choice(cand)], rng.uniform(10, 50))
-        else:
-            sources = [s for s in sources if s != "camera_ai"]
-            xy0 = place()
-        group = f"incident{k:06d}"
-        first = str(rng.choice(sources))
-        lead = family[family[first].notna()]
-        lead_code = code if pd.notna(rule[first]) else str(rng.choice(lead.index.to_numpy()))
-        report(first, lead_code, xy0, t0, group, "incident", "lead")
-        for _ in range(int(rng.integers(1, 4))):
-            source = str(rng.choice(sources))
-            options = family[family[source].notna()].index.to_numpy()
-            further = code if pd.notna(rule[source]) and rng.random() < 0.6 else str(rng.choice(options))
-            t = t0 + pd.Timedelta(hours=float(rng.uniform(0.02, 0.8) * rule["window_hours"]))
-            report(source, further, shift(xy0, rng.uniform(0, 0.8) * rule["radius_m"]), t, group, "incident", "further")
-    for k in range(round(cases * NEAR_MISS_SHARE)):
-        style = ("distance", "time", "unrelated")[k % 3]
-        if style == "unrelated":
-            pair = UNRELATED[k % len(UNRELATED)]
-            xy0, t0 = place(), when(24)
-            for i, code in enumerate(pair):
-                report("dcs", code, shift(xy0, 5), t0 + pd.Timedelta(minutes=10 * i), f"miss{k:06d}{i}", style, "")
-            continue
-        code = str(rng.choice(codes[codes["dcs"].notna()].index.to_numpy()))
-        rule = codes.loc[code]
-        xy0, t0 = place(), when(2 * rule["window_hours"])
-        far = rng.uniform(1.2, 2.0)
-        xy1 = shift(xy0, far * rule["radius_m"]) if style == "distance" else xy0
-        t1 = t0 + pd.Timedelta(hours=far * rule["window_hours"] if style == "time" else 0.2)
-        report("dcs", code, xy0, t0, f"miss{k:06d}0", style, "")
-        second = "hotline12345" if pd.notna(codes.loc[code, "hotline12345"]) else "dcs"
-        report(second, code, xy1, t1, f"miss{k:06d}1", style, "")
-    return _write(out_dir, pd.DataFrame(planted.rows), codes, cameras, rng, start)
+    base = pd.Timestamp(start)
+    span_h = ((base + pd.Timedelta(days=days - 1, hours=SNAPSHOT_HOUR)) - base).total_seconds() / 3600
+    pop = city.sub_pop / city.sub_pop.sum()
+    cam_xy, cam_mask = cameras[["x", "y"]].to_numpy(), np.stack(cameras["scene_mask"].to_numpy())
+    # per family: its classes each source can name, and the cameras running one of its scenes
+    families = sorted(codes["family"].unique())
+    family_of = codes["family"].map({f: i for i, f in enumerate(families)}).to_numpy()
+    members = {(f, s): classes[(family_of == f) & codes[s].notna().to_numpy()] for f in range(len(families))
+               for s in SOURCES}  # fmt: skip
+    scenes = [codes.loc[family_of == f, "camera_ai"].dropna().astype(int).to_numpy() for f in range(len(families))]
+    watchers = [np.flatnonzero(cam_mask[:, sc].any(1)) if len(sc) else np.zeros(0, int) for sc in scenes]
+
+    def places(n: int) -> np.ndarray:
+        return city.sub_xy[rng.choice(len(pop), n, p=pop)] + rng.normal(0, 0.08, (n, 2))
+
+    def times(n: int, room_h: np.ndarray) -> np.ndarray:
+        return rng.uniform(0, np.maximum(span_h - room_h, 1.0))
+
+    # ------------------------------------------------------------ incidents
+    n = round(cases * INCIDENT_SHARE)
+    code = classes[rng.integers(0, len(classes), n)]
+    class_of = codes.index.get_indexer(code)
+    fam = family_of[class_of]
+    named_by = codes[list(SOURCES)].notna().to_numpy()  # class × source: the source has a code for the class
+    radius = codes.loc[code, "radius_m"].to_numpy(float)
+    window = codes.loc[code, "window_hours"].to_numpy(float)
+    camera_ok = np.array([len(members[(f, "camera_ai")]) > 0 and len(watchers[f]) > 0 for f in fam], bool)
+    near_camera = camera_ok & (rng.random(n) < 0.5)
+    xy0 = places(n)
+    for f in np.unique(fam[near_camera]):
+        rows = np.flatnonzero(near_camera & (fam == f))
+        picked = watchers[f][rng.integers(0, len(watchers[f]), len(rows))]
+        xy0[rows] = _shifted(rng, cam_xy[picked], rng.uniform(10, 50, len(rows)))
+    t0 = times(n, window)
+    # the sources each incident may be reported through: a camera only near one
+    allowed = np.array([[len(members[(f, s)]) > 0 for s in SOURCES] for f in fam], bool).reshape(n, len(SOURCES))
+    allowed[:, 2] &= near_camera
+    allowed[~allowed.any(1), 0] = True  # every family has patrol codes; this keeps a row valid regardless
+
+    def sources_for(rows: np.ndarray) -> np.ndarray:
+        weights = allowed[rows] / allowed[rows].sum(1, keepdims=True)
+        return (rng.random(len(rows))[:, None] > np.cumsum(weights, 1)).sum(1).clip(0, len(SOURCES) - 1)
+
+    def classes_for(rows: np.ndarray, source: np.ndarray, keep: float) -> np.ndarray:
+        """The class each report names: the incident's own when its source can name it (``keep`` of the time),
+        else another of the family that source can name."""
+        own = named_by[class_of[rows], source]
+        keys = [(f, s) for f in range(len(families)) for s in SOURCES]  # index: family × len(SOURCES) + source
+        which = fam[rows] * len(SOURCES) + source
+        other = _pick(rng, [members[key] if len(members[key]) else classes[:1] for key in keys], which)
+        return np.where(own & (rng.random(len(rows)) < keep), code[rows], other)
+
+    lead_rows = np.arange(n)
+    lead_source = sources_for(lead_rows)
+    reports = [
+        pd.DataFrame(
+            {
+                "source": np.asarray(SOURCES, dtype=object)[lead_source],
+                "code": classes_for(lead_rows, lead_source, 1.0),
+                "x": xy0[:, 0],
+                "y": xy0[:, 1],
+                "t": t0,
+                "group": [f"incident{k:06d}" for k in range(n)],
+                "kind": "incident",
+                "role": "lead",
+            }
+        )
+    ]
+    further = np.repeat(lead_rows, rng.integers(1, 4, n))
+    further_source = sources_for(further)
+    moved = _shifted(rng, xy0[further], rng.uniform(0, 0.8, len(further)) * radius[further])
+    reports.append(
+        pd.DataFrame(
+            {
+                "source": np.asarray(SOURCES, dtype=object)[further_source],
+                "code": classes_for(further, further_source, 0.6),
+                "x": moved[:, 0],
+                "y": moved[:, 1],
+                "t": np.minimum(t0[further] + rng.uniform(0.02, 0.8, len(further)) * window[further], span_h),
+                "group": [f"incident{k:06d}" for k in further],
+                "kind": "incident",
+                "role": "further",
+            }
+        )
+    )
+    # ------------------------------------------------------------ near misses
+    m = round(cases * NEAR_MISS_SHARE)
+    style = np.asarray(("distance", "time", "unrelated"), dtype=object)[np.arange(m) % 3]
+    patrol = classes[codes["dcs"].notna().to_numpy()]
+    miss_code = patrol[rng.integers(0, len(patrol), m)]
+    unrelated = np.flatnonzero(style == "unrelated")
+    pairs = np.asarray(UNRELATED, dtype=object)[unrelated % len(UNRELATED)]
+    first_code, second_code = miss_code.copy(), miss_code.copy()
+    first_code[unrelated], second_code[unrelated] = pairs[:, 0], pairs[:, 1]
+    miss_radius = codes.loc[miss_code, "radius_m"].to_numpy(float)
+    miss_window = codes.loc[miss_code, "window_hours"].to_numpy(float)
+    far = rng.uniform(1.2, 2.0, m)
+    xy1 = places(m)
+    t1 = times(m, np.where(style == "unrelated", 24.0, 2 * miss_window))
+    apart = np.where(style == "distance", far * miss_radius, 5.0)  # beyond D, or (later, or unrelated) 5 m apart
+    xy2 = _shifted(rng, xy1, apart)
+    t2 = t1 + np.select([style == "time", style == "distance"], [far * miss_window, 0.2], 1 / 6)
+    second_source = np.where(
+        (style != "unrelated") & codes.loc[miss_code, "hotline12345"].notna().to_numpy(), "hotline12345", "dcs"
+    )
+    ends = ((xy1, t1, "dcs", first_code), (xy2, t2, second_source, second_code))
+    for which, (xy, t, source, named) in enumerate(ends):
+        reports.append(
+            pd.DataFrame(
+                {
+                    "source": source,
+                    "code": named,
+                    "x": xy[:, 0],
+                    "y": xy[:, 1],
+                    "t": np.minimum(t, span_h),
+                    "group": [f"miss{k:06d}{which}" for k in range(m)],
+                    "kind": style,
+                    "role": "",
+                }
+            )
+        )
+    rows = pd.concat(reports, ignore_index=True)
+    rows["t"] = base + pd.to_timedelta(np.round(rows["t"].to_numpy(float) * 3600), unit="s")
+    return _write(out_dir, rows, codes, cameras, rng, start)
 
 
 def _write(
