@@ -52,7 +52,8 @@ def show_incidents(page: AreaPage, run: Runner, *, lang: str) -> None:
     show_table(st, page.incidents.drop(columns=["lon", "lat"]), lang=lang)
     labels = {row["incident_id"]: f"{row['reported_at']:%m-%d %H:%M} {row['category_name']} ×{row['reports']}"
               for row in page.incidents.to_dict("records")}  # fmt: skip
-    chosen = st.selectbox(t("incident.pick"), list(labels), index=None, format_func=labels.get, key="area_incident")
+    chosen = st.selectbox(t("incident.pick"), list(labels), index=None, format_func=labels.get,
+                          placeholder=t("incident.pick_hint"), key="area_incident")  # fmt: skip
     if chosen is not None:
         reports = run(QueryCall.of(queries.incident_reports, incident_id=chosen, lang=lang))
         show_table(st, reports, lang=lang)

@@ -81,7 +81,7 @@ def test_a_grid_has_its_table_and_ledger(run, settings) -> None:
     rows = area.basic_rows(page.basic, lang="zh").set_index("item")["value"]
     assert rows["人口"] == "1,200" and rows["户数"] == "—" and rows["用地性质"] == "居住"
     assert page.ledger["visits"].tolist() == [1]  # the period ends on 06-03
-    assert page.workers["name"].tolist() == ["李建国"]
+    assert page.workers["worker_name"].tolist() == ["李建国"]
     people = figures(page, "people")
     assert people["people.elderly_alone"].value == 0.0 and not people["people.elderly_alone"].absent
 
