@@ -65,6 +65,25 @@ class Settings:
     adjacency_tolerance_m: float = 0.5
     #: Service circle of a facility when its file gives none (a "15-minute circle" is about 1 km).
     service_radius_m: float = 1000.0
+    #: 15-minute life circles without a road network: a straight line of minutes × walking speed ÷ detour
+    #: factor (15 × 80 m/min ÷ 1.25 = 960 m) stands in for the walk.
+    life_circle_minutes: float = 15.0
+    walk_speed_m_per_min: float = 80.0
+    walk_detour: float = 1.25
+    #: Video page: a camera is silent when it sent no alarm for this many days although its rate over the
+    #: history days before made that less likely than the chance given; a camera cries wolf when, with at least
+    #: the minimum alarms, its false positives lie this many standard deviations above its scene mix's expectation.
+    camera_silent_days: int = 7
+    camera_history_days: int = 30
+    camera_silent_chance: float = 0.01
+    camera_fp_min_events: int = 20
+    camera_fp_z: float = 3.0
+    #: IoT alarms of the elderly living alone: unanswered when nobody acknowledged them within this many minutes
+    #: (level I of the three warning levels); the grid worker should be on site within the arrival target.
+    iot_unanswered_minutes: int = 10
+    iot_arrival_target_minutes: int = 30
+    #: Deliberation items (周末议事厅) still without an outcome after this many days are overdue.
+    deliberation_days: int = 30
     #: Demo city defaults.
     demo_cases: int = 200_000
     demo_days: int = 365

@@ -36,6 +36,9 @@ data_pages = [
     st.Page("dashboard/pages/map.py", title=t("page.map"), icon=":material/map:", default=True),
     st.Page("dashboard/pages/overview.py", title=t("page.overview"), icon=":material/dashboard:"),
     st.Page("dashboard/pages/trends.py", title=t("page.trends"), icon=":material/trending_up:"),
+    st.Page("dashboard/pages/area.py", title=t("page.area"), icon=":material/location_city:"),
+    st.Page("dashboard/pages/video.py", title=t("page.video"), icon=":material/videocam:"),
+    st.Page("dashboard/pages/iot.py", title=t("page.iot"), icon=":material/sensors:"),
 ]
 own_pages = [st.Page("dashboard/pages/account.py", title=t("page.account"), icon=":material/person:")]
 if access.can("audit"):

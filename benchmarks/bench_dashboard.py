@@ -104,12 +104,36 @@ def scenarios(con: Any, last: dt.date) -> dict[str, dict[str, Any]]:
     }
 
 
+def _sample(con: Any, sql: str) -> Any:
+    """The first value ``sql`` gives, or None (a table a database from before it lacks)."""
+    try:
+        return next(iter(con.execute(sql).fetchall()), (None,))[0]
+    except Exception:  # noqa: BLE001 — an older database: the option is simply not known
+        return None
+
+
 def _option_values(settings: Settings, con: Any, last: dt.date, scenario: dict[str, Any]) -> dict[str, Any]:
     sample_uid = next(
         iter(con.execute("SELECT case_uid FROM cases WHERE reported_at >= ? LIMIT 1", [last]).fetchall()), None
     )
     end = scenario.get("end", last)
+    place = {  # the place pages' queries (视频, 区域画像, 物联感知)
+        "area": scenario.get("_parent"),
+        "minutes": getattr(settings, "iot_unanswered_minutes", 10),
+        "target_minutes": getattr(settings, "iot_arrival_target_minutes", 30),
+        "days": getattr(settings, "camera_silent_days", 7),
+        "history_days": getattr(settings, "camera_history_days", 30),
+        "max_chance": getattr(settings, "camera_silent_chance", 0.01),
+        "min_events": getattr(settings, "camera_fp_min_events", 20),
+        "z": getattr(settings, "camera_fp_z", 3.0),
+        "overdue_days": getattr(settings, "deliberation_days", 30),
+        "radius_m": 960.0,
+        "kind": "service_station",
+        "camera_id": _sample(con, "SELECT camera_id FROM camera_loop GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"),
+        "incident_id": _sample(con, "SELECT incident_id FROM case_incident ORDER BY reported_at DESC LIMIT 1"),
+    }
     return {
+        **place,
         "depth": scenario.get("_depth", settings.overview_map_depth),
         "parent": scenario.get("_parent"),
         "code": scenario.get("_parent"),

@@ -12,6 +12,10 @@ and the readers (``queries.source``): both take table names, columns and meaning
 * ``ADJACENCY_TABLE``: which grids of a level touch (queen contiguity: a shared boundary or corner), per grid
   epoch (a span of time in which one set of grid versions is valid), for the spatial statistics; rebuilt when the
   grids change (``ADJACENCY_STATE`` holds the fingerprint of the grids it was built from).
+* ``INCIDENT_TABLE``: the reports of incidents of two reports or more (``etl.fusion``), and ``FUSION_STATE_TABLE``
+  what they were last brought up to date with. Every case rollup counts further reports of an incident apart
+  (dimension ``duplicate``), so counts by incident read the rollups too.
+* ``CAMERA_LOOP_TABLE``: each camera alarm with the times of the case it became (the closed loop's funnel).
 * ``rollup_state``: what each was refreshed against; a reader trusts a table only while its source still holds
   that many rows. ``rollup_dropped``: rollups not kept because they barely aggregate.
 
@@ -73,21 +77,34 @@ class BinRollup:
 #: The grid rollups are nested, each summed from the finer one; at 10M cases over a year of the demo city they
 #: hold ~0.06M (communities), 0.45M (grids), 1.3M (sub-grids), 1.25M (street × kind), 0.8M (kind) and 0.1M
 #: (street × channel) rows.
+#: ``duplicate`` (a further report of an incident, ``INCIDENT_TABLE``) is a dimension of every rollup: it splits
+#: only the groups holding such reports (a few per cent more rows) and lets counts by incident read rollups.
 CASE_ROLLUPS: tuple[CaseRollup, ...] = (
-    CaseRollup("case_daily_area", (*GRID_COLUMNS, "status")),
-    CaseRollup("case_daily_grid", (*GRID_COLUMNS[:4], "status"), source="case_daily_area"),
-    CaseRollup("case_daily_community", (*GRID_COLUMNS[:3], "status"), source="case_daily_grid"),
-    CaseRollup("case_daily_street_kind", (*GRID_COLUMNS[:2], "channel", "category_code", "status", "dept_code")),
-    CaseRollup("case_daily_kind", ("channel", "category_code", "status", "dept_code"), source="case_daily_street_kind"),
-    CaseRollup("case_daily_street_channel", (*GRID_COLUMNS[:2], "channel", "status"), source="case_daily_street_kind"),
+    CaseRollup("case_daily_area", (*GRID_COLUMNS, "status", "duplicate")),
+    CaseRollup("case_daily_grid", (*GRID_COLUMNS[:4], "status", "duplicate"), source="case_daily_area"),
+    CaseRollup("case_daily_community", (*GRID_COLUMNS[:3], "status", "duplicate"), source="case_daily_grid"),
+    CaseRollup(
+        "case_daily_street_kind",
+        (*GRID_COLUMNS[:2], "channel", "category_code", "status", "dept_code", "duplicate"),
+    ),
+    CaseRollup(
+        "case_daily_kind",
+        ("channel", "category_code", "status", "dept_code", "duplicate"),
+        source="case_daily_street_kind",
+    ),
+    CaseRollup(
+        "case_daily_street_channel",
+        (*GRID_COLUMNS[:2], "channel", "status", "duplicate"),
+        source="case_daily_street_kind",
+    ),
 )
 BIN_ROLLUPS: tuple[BinRollup, ...] = (
     # Down to communities, so a drilled-down map of a long range reads them too (+10-30 % rows).
-    BinRollup("case_daily_hex", "hex", ("q", "r"), GRID_COLUMNS[:3]),
-    BinRollup("case_daily_heat", "heat", ("i", "j"), GRID_COLUMNS[:3]),
+    BinRollup("case_daily_hex", "hex", ("q", "r"), (*GRID_COLUMNS[:3], "duplicate")),
+    BinRollup("case_daily_heat", "heat", ("i", "j"), (*GRID_COLUMNS[:3], "duplicate")),
     # By channel, per month: a year of one channel's map (0.4M heat rows at 10M cases; per day: 3.6M).
-    BinRollup("case_monthly_hex", "hex", ("q", "r"), ("channel",), grain="month"),
-    BinRollup("case_monthly_heat", "heat", ("i", "j"), ("channel",), grain="month"),
+    BinRollup("case_monthly_hex", "hex", ("q", "r"), ("channel", "duplicate"), grain="month"),
+    BinRollup("case_monthly_heat", "heat", ("i", "j"), ("channel", "duplicate"), grain="month"),
 )
 
 #: The cases still pending at the last load (open and not yet handled), with the columns the filters and the
@@ -95,6 +112,18 @@ BIN_ROLLUPS: tuple[BinRollup, ...] = (
 OPEN_TABLE = "case_open"
 #: Camera alarms per capture day, camera, scene and class.
 EVENT_TABLE = "camera_event_daily"
+#: The reports of incidents of two reports or more: ``case_uid``, ``incident_id`` (its lead report's case_uid),
+#: ``is_lead``, ``family``, ``reports`` and ``channels`` of the incident (``etl.fusion``), and the report's own
+#: columns the case filters read (``INCIDENT_CASE_COLUMNS``), so they apply to it as to ``cases``.
+INCIDENT_TABLE = "case_incident"
+#: What ``INCIDENT_TABLE`` was last brought up to date with (key ``rules``: their version; ``last_run``).
+FUSION_STATE_TABLE = "fusion_state"
+#: Each camera alarm with its camera's street and grid and the times of the case it became.
+CAMERA_LOOP_TABLE = "camera_loop"
+#: An SQL condition over ``cases`` aliased ``c``: the case is a further report of an incident (not its lead).
+DUPLICATE_SQL = f"c.case_uid IN (SELECT case_uid FROM {INCIDENT_TABLE} WHERE NOT is_lead)"
+#: ``cases`` with a column ``duplicate`` (``DUPLICATE_SQL``): the relation the rollups are counted from.
+CASES_WITH_DUPLICATE = f"(SELECT *, {DUPLICATE_SQL} AS duplicate FROM cases c)"
 
 #: Neighbouring grids of one level valid in one epoch, both directions of each pair.
 ADJACENCY_TABLE = "grid_adjacency"
@@ -124,8 +153,14 @@ CASE_COLUMN_TYPES: dict[str, str] = {
     "handle_limit": "DOUBLE",
     "extension_hours": "DOUBLE",
 }
+#: The columns of ``cases`` copied into ``INCIDENT_TABLE``.
+INCIDENT_CASE_COLUMNS: tuple[str, ...] = (
+    "reported_at", "channel", "category_code", "status", "dept_code", *GRID_COLUMNS, "lon", "lat"
+)  # fmt: skip
 #: The columns of ``OPEN_TABLE``, in order.
 OPEN_COLUMNS: tuple[str, ...] = tuple(CASE_COLUMN_TYPES)
+#: The types of the dimensions a rollup may have: columns of ``cases`` and ``duplicate``.
+DIMENSION_TYPES: dict[str, str] = {**CASE_COLUMN_TYPES, "duplicate": "BOOLEAN NOT NULL"}
 
 
 def _table(name: str, columns: list[str]) -> str:
@@ -135,7 +170,7 @@ def _table(name: str, columns: list[str]) -> str:
 def _case_rollup_ddl(rollup: CaseRollup) -> str:
     columns = [
         "day DATE NOT NULL",
-        *(f"{name} {CASE_COLUMN_TYPES[name]}" for name in rollup.dimensions),
+        *(f"{name} {DIMENSION_TYPES[name]}" for name in rollup.dimensions),
         *(f"{name} BIGINT NOT NULL" for name in CASE_COUNTS),
     ]
     return _table(rollup.table, columns)
@@ -144,7 +179,7 @@ def _case_rollup_ddl(rollup: CaseRollup) -> str:
 def _bin_rollup_ddl(rollup: BinRollup) -> str:
     columns = [
         "day DATE NOT NULL",
-        *(f"{name} {CASE_COLUMN_TYPES[name]}" for name in rollup.dimensions),
+        *(f"{name} {DIMENSION_TYPES[name]}" for name in rollup.dimensions),
         *(f"{key} BIGINT NOT NULL" for key in rollup.keys),
         "cases BIGINT NOT NULL",
     ]
@@ -166,6 +201,41 @@ def derived_tables() -> dict[str, str]:
             "events BIGINT NOT NULL",
             "false_positives BIGINT NOT NULL",
             "pushed BIGINT NOT NULL",
+        ],
+    )
+    tables[INCIDENT_TABLE] = _table(
+        INCIDENT_TABLE,
+        [
+            "case_uid VARCHAR NOT NULL",
+            "incident_id VARCHAR NOT NULL",
+            "is_lead BOOLEAN NOT NULL",
+            "family VARCHAR NOT NULL",
+            "reports INTEGER NOT NULL",
+            "channels VARCHAR NOT NULL",
+            *(f"{name} {CASE_COLUMN_TYPES[name]}" for name in INCIDENT_CASE_COLUMNS),
+        ],
+    )
+    tables[FUSION_STATE_TABLE] = _table(FUSION_STATE_TABLE, ["key VARCHAR PRIMARY KEY", "value VARCHAR NOT NULL"])
+    tables[CAMERA_LOOP_TABLE] = _table(
+        CAMERA_LOOP_TABLE,
+        [
+            "source VARCHAR NOT NULL",
+            "event_id VARCHAR NOT NULL",
+            "camera_id VARCHAR NOT NULL",
+            "vendor VARCHAR",
+            "scene_code VARCHAR",
+            "vendor_algo_code VARCHAR",
+            "category_code VARCHAR",
+            *(f"{name} VARCHAR" for name in GRID_COLUMNS),
+            "captured_at TIMESTAMP NOT NULL",
+            "pushed BOOLEAN NOT NULL",
+            "false_positive BOOLEAN NOT NULL",  # marked false, or its case cancelled as invalid
+            "case_uid VARCHAR",  # the case it became, when loaded
+            "reported_at TIMESTAMP",
+            "dispatched_at TIMESTAMP",
+            "handled_at TIMESTAMP",
+            "closed_at TIMESTAMP",
+            "status VARCHAR",
         ],
     )
     tables["case_bin_frame"] = _table(

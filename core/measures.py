@@ -79,6 +79,8 @@ REGISTRY: dict[str, Measure] = {
             params=("satisfied",),
         ),
         _count("located", "count(*) FILTER (WHERE c.lon IS NOT NULL AND c.lat IS NOT NULL)"),
+        # 12345 calls whose request nature is a complaint (投诉): a sentiment figure of the area panel
+        _count("complaints", "count(*) FILTER (WHERE c.request_nature = '投诉')", better=False),
         # counts folded over the current states
         Measure("closed", "count", "states", True, 0, fold=_CLOSED, base="cases", params=("closed_states",)),
         Measure("awaiting_closure", "count", "states", False, 0, fold="s.is_open", base="cases"),
@@ -140,6 +142,9 @@ AREA_FIGURES: tuple[str, ...] = (
     "overdue",
     "satisfaction_rate",
 )
+#: What counts and rates count (the ``count_by`` filter): every report, or every incident once by its first report
+#: (its further reports, ``core.catalog.INCIDENT_TABLE``, left out). The first is the default.
+COUNT_UNITS: tuple[str, ...] = ("report", "incident")
 #: Attributes of an area that ratios may divide by (columns of ``grid``).
 AREA_ATTRIBUTES: tuple[str, ...] = ("population", "area_km2")
 

@@ -19,7 +19,7 @@ import streamlit as st
 
 import queries
 from core.clock import local_minute
-from core.measures import AREA_MEASURES
+from core.measures import AREA_MEASURES, COUNT_UNITS
 from settings import Settings
 from views import drill
 from views.access import Access
@@ -35,6 +35,7 @@ from . import cache
 #: Session-state key of the current ``ViewState``.
 VIEW_KEY = "onemap_view"
 LANG_KEY, PERIOD_KEY, DATES_KEY, PICK_KEY, MEASURE_KEY = "lang", "period", "onemap_dates", "onemap_area_pick", "measure"
+COUNT_KEY = "onemap_count_by"
 #: The multiselect of each list filter.
 FILTER_KEYS: dict[str, str] = {
     name: f"onemap_{name}" for name in ("channel", "category_major", "category", "status", "dept")
@@ -117,10 +118,12 @@ def _period(
         return state.replace(preset=preset, start=None, end=None)
     default = preset_range(DEFAULT_PRESET, anchor, days=days)
     _seed(DATES_KEY, (state.start, state.end) if state.start and state.end else default)
+    # A URL may name days outside the data's span: the widget's bounds take them in rather than refuse them.
+    named = [day for day in (state.start, state.end) if day is not None]
     picked = st.date_input(
         t("period.dates"),
-        min_value=min(first or anchor, default[0]),
-        max_value=max(last or anchor, today),
+        min_value=min(first or anchor, default[0], *named),
+        max_value=max(last or anchor, today, *named),
         format="YYYY-MM-DD",
         key=DATES_KEY,
     )
@@ -198,6 +201,20 @@ def _filters(state: ViewState, run: Runner, lang: str, t: Translate) -> ViewStat
     return state.replace(**chosen)
 
 
+def _count_by(state: ViewState, settings: Settings, t: Translate) -> ViewState:
+    """By report or by incident: what every count and rate on every page counts."""
+    _seed(COUNT_KEY, state.count_by)
+    count_by = st.radio(
+        t("count.label"),
+        COUNT_UNITS,
+        format_func=lambda unit: t(f"count.{unit}"),
+        horizontal=True,
+        key=COUNT_KEY,
+        help=t("count.help", radius=f"{settings.duplicate_radius_m:g}", window=f"{settings.duplicate_window_hours:g}"),
+    )
+    return state.replace(count_by=count_by)
+
+
 def escape_markdown(text: str) -> str:
     """``text`` shown literally by ``st.markdown`` (area names are data: ``*`` or ``_`` must not format)."""
     return "".join(f"\\{c}" if c in "\\`*_{}[]()#+-.!|<>~" else c for c in text)
@@ -266,7 +283,8 @@ def draw_sidebar(settings: Settings, *, lang: str, today: dt.date, access: Acces
         _extent_captions(extent, scope, t)
         _area(scope, run, lang, t)
         st.subheader(t("sidebar.filters"))
-        state = _filters(scope.state.replace(area=scope.area), run, lang, t)
+        state = _count_by(scope.state.replace(area=scope.area), settings, t)
+        state = _filters(state, run, lang, t)
     commit(state, settings)
     return dataclasses.replace(scope, state=state)
 

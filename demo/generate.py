@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import places
 from .cases import FLOW_FILE, SOURCE_ENCODING, SOURCE_FILE, CaseWriter, build_cameras
 from .city import (
     DISTRICT_CODE,
@@ -98,7 +99,7 @@ def generate_demo(
     )
     planter.write_truth(out_dir)
     write_plants(city, out_dir, start=start, days=days, cases=cases, seed=seed)
-    manifest = build_manifest()
+    manifest = build_manifest() + places.plant(out_dir, city, cameras, start=start, days=days, seed=seed, cases=cases)
     (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
 

@@ -12,18 +12,22 @@ from typing import Any
 
 from settings import Settings
 
-from . import membound, rollups, store
+from . import camera_loop, fusion, membound, rollups, store
 from .adjacency import ensure_adjacency
 from .allocator import keep_freed_memory
 from .assign import store_indexes
-from .entities import SPECS
+from .entities import SPECS as _ENTITY_SPECS
 from .keyed_load import load_keyed
 from .load_cases import load_cases
 from .load_grids import GRID_SPEC
+from .place_entities import PLACE_SPECS
 from .reference import seed_reference
 from .runlog import LoadReport
 from .sources import SourceOptions
 
+#: Every keyed entity but grids: dictionaries, cameras, events, flow (``etl.entities``) and what the place views
+#: read (``etl.place_entities``).
+SPECS = {**_ENTITY_SPECS, **PLACE_SPECS}
 ENTITIES = ("grids", "cases", *SPECS)
 
 
@@ -33,10 +37,28 @@ def init_db(settings: Settings) -> list[str]:
         settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone, what="init"
     ) as con:
         seeded = seed_reference(con)
-        # repairs derived tables an upgrade added
-        rollups.refresh_after_loads(con, [], rollups.bin_sizes(settings), keep=rollups.keep_rule(settings))
+        # repairs derived tables an upgrade added or changed
+        _refresh_derived(con, [], settings)
         ensure_adjacency(con, tolerance_m=settings.adjacency_tolerance_m)
         return seeded
+
+
+def _refresh_derived(
+    con, case_runs: list[int], settings: Settings, *, events_loaded: bool = False, cameras_loaded: bool = False
+) -> fusion.FusionReport:
+    """The derived tables after loads: incidents first (the rollups count their further reports apart), then the
+    rollups, then the camera loop."""
+    fused = fusion.update(con, settings)
+    rollups.refresh_after_loads(
+        con,
+        case_runs,
+        rollups.bin_sizes(settings),
+        events_loaded=events_loaded,
+        keep=rollups.keep_rule(settings),
+        also_days=fused.days,
+    )
+    camera_loop.refresh(con, case_runs, whole=events_loaded or cameras_loaded)
+    return fused
 
 
 def _load_one(con, entity: str, path: Path, options: SourceOptions, settings: Settings, progress: bool) -> LoadReport:
@@ -90,18 +112,19 @@ def load_many(
         for entity, path, options in steps:
             reports.append(_load_one(con, entity, Path(path), options, settings, progress))
         case_reports = [report for report in reports if report.entity == "cases"]
-        events = any(report.entity == "camera_events" for report in reports)
+        loaded = {report.entity for report in reports}
         started = time.perf_counter()
-        rollups.refresh_after_loads(
+        fused = _refresh_derived(
             con,
             [r.run_id for r in case_reports],
-            rollups.bin_sizes(settings),
-            events_loaded=events,
-            keep=rollups.keep_rule(settings),
+            settings,
+            events_loaded="camera_events" in loaded,
+            cameras_loaded="cameras" in loaded,
         )
         ensure_adjacency(con, tolerance_m=settings.adjacency_tolerance_m)  # an upgrade's first load builds it
         if case_reports:  # the refresh serves them all; its time is told with the last
-            case_reports[-1].timings["rollups"] = round(time.perf_counter() - started, 3)
+            case_reports[-1].timings["fusion"] = round(fused.seconds, 3)
+            case_reports[-1].timings["rollups"] = round(time.perf_counter() - started - fused.seconds, 3)
     return reports
 
 

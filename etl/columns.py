@@ -258,6 +258,104 @@ _CHANNEL_ALIASES = (
     _f("channel", "渠道编码 渠道 渠道代码 channel_code channel code", required=True),
 )
 
+# ---------------------------------------------------------------- the place views (人·地·事·物·情·组织)
+_GRID_CODE = "网格编码 所属网格编码 所属网格 网格代码 负责网格编码 grid_code grid_id"
+_PHONE = "联系电话 手机号 手机号码 电话 联系方式 phone mobile tel"
+
+_IOT_DEVICES = (
+    _f("device_id", "设备编号 设备编码 设备ID 终端编号 设备号 device_code sensor_id", required=True),
+    _f("kind", "设备类型 类型 传感器类型 设备种类 device_type type", required=True),
+    _f("name", "设备名称 名称 device_name"),
+    _f("household_name", "服务对象 老人姓名 户主 住户 户主姓名 resident household"),
+    _f("household_phone", "服务对象电话 老人电话 户主电话 " + _PHONE),
+    _f("address", "安装地址 安装位置 住址 " + _ADDRESS),
+    _f("x", _X),
+    _f("y", _Y),
+    _f("installed_at", "安装时间 安装日期 install_time installed_date"),
+    _f("status", "设备状态 状态 在线状态 运行状态 state device_status"),
+)
+
+_IOT_ALARMS = (
+    _f("alarm_id", "告警编号 报警编号 告警ID 报警ID 事件编号 alarm_no event_id", required=True),
+    _f("device_id", "设备编号 设备编码 设备ID 终端编号 device_code sensor_id", required=True),
+    _f("alarm_type", "告警类型 报警类型 告警内容 报警内容 type"),
+    _f("alarmed_at", "告警时间 报警时间 触发时间 alarm_time alert_time event_time", required=True),
+    _f("acknowledged_at", "响应时间 确认时间 接警时间 受理时间 ack_time acknowledge_time"),
+    _f("arrived_at", "到场时间 到达时间 上门时间 现场到达时间 arrive_time arrival_time"),
+    _f("closed_at", "处置完成时间 关闭时间 结束时间 办结时间 close_time closed_time"),
+    _f("outcome", "处置结果 告警结果 核实结果 结果 result"),
+    _f("handler", "处置人 响应人 到场人员 handler_name"),
+    _f("case_id", "关联工单 关联工单编号 关联案件编号 工单编号 case_no ticket_id"),
+)
+
+_GRID_ATTRIBUTES = (
+    _f("code", _GRID_CODE + " 编码 区划代码 code", required=True),
+    _f("population", "人口 常住人口 总人口 人口数 实有人口 population pop"),
+    _f("households", "户数 住户数 总户数 households"),
+    _f("elderly", "60岁以上老人 老年人口 老年人 老人数 elderly"),
+    _f("elderly_alone", "独居老人 独居老人数 空巢独居老人 elderly_alone"),
+    _f("party_members", "党员 党员人数 党员数 party_members"),
+    _f("disabled", "残疾人 残疾人数 disabled"),
+    _f("low_income", "低保 低保户 低保人数 低保对象 low_income"),
+    _f("left_behind_children", "留守儿童 留守儿童数 left_behind_children"),
+    _f("buildings", "楼栋数 楼栋 建筑数 buildings"),
+    _f("compounds", "小区数 小区 住宅小区 compounds"),
+    _f("land_use", "用地性质 主要用地性质 土地利用 用地类型 land_use"),
+    _f("as_of", "统计日期 统计时间 更新日期 数据日期 as_of"),
+)
+
+_GRID_WORKERS = (
+    _f("worker_id", "工号 网格员编号 人员编号 网格员编码 编号 worker_code staff_id", required=True),
+    _f("grid_code", _GRID_CODE, required=True),
+    _f("name", "姓名 网格员姓名 网格员 人员姓名 name", required=True),
+    _f("role", "岗位 职务 角色 人员类型 类型 role"),
+    _f("phone", _PHONE),
+)
+
+_GRID_VISITS = (
+    _f("visit_id", "走访编号 记录编号 台账编号 日志编号 编号 visit_no record_id", required=True),
+    _f("worker_id", "工号 网格员编号 人员编号 网格员编码 worker_code staff_id", required=True),
+    _f("grid_code", _GRID_CODE, required=True),
+    _f("visited_at", "走访时间 巡查时间 日志时间 记录时间 时间 日期 visit_time visited_time", required=True),
+    _f("kind", "走访类型 类型 事项类型 工作类型 kind type", required=True),
+    _f("household_name", "走访对象 户主 住户 对象姓名 household"),
+    _f("household_phone", "对象电话 " + _PHONE),
+    _f("note", "走访情况 情况记录 工作内容 内容 备注 note remark"),
+    _f("case_id", "上报案件编号 关联工单 关联案件编号 案件编号 case_no ticket_id"),
+)
+
+_ORGANISATIONS = (
+    _f("org_id", "组织编码 组织编号 统一社会信用代码 组织机构代码 编号 org_code", required=True),
+    _f("name", "组织名称 名称 单位名称 org_name", required=True),
+    _f("kind", "组织类型 类型 类别 org_type type", required=True),
+    _f("area_code", "服务网格编码 所属网格编码 所属区域编码 网格编码 辖区编码 area_code grid_code", required=True),
+    _f("address", _ADDRESS),
+    _f("x", _X),
+    _f("y", _Y),
+    _f("members", "成员数 人数 党员数 成员人数 members"),
+    _f("contact_name", "负责人 联系人 书记 contact"),
+    _f("contact_phone", _PHONE),
+)
+
+_COMPONENTS = (
+    _f("component_id", "部件编号 部件编码 部件标识码 标识码 编号 component_code object_id", required=True),
+    _f("class_code", "部件类别编码 部件小类编码 小类编码 类别编码 class_code", required=True),
+    _f("status", "部件状态 状态 完好情况 status"),
+    _f("x", _X),
+    _f("y", _Y),
+    _f("surveyed_at", "普查时间 调查日期 采集时间 更新时间 survey_date"),
+)
+
+_DELIBERATION_OUTCOMES = (
+    _f("case_id", "议题编号 事项编号 案件编号 工单编号 编号 item_no case_no", required=True),
+    _f("meeting_at", "议事时间 会议时间 议事日期 meeting_time"),
+    _f("outcome", "议事结果 办理结果 处理结果 结果 outcome result", required=True),
+    _f("decided_at", "结果时间 办结时间 答复时间 决定时间 decided_time", required=True),
+    _f("referred_dept", "转办部门编码 承办部门编码 转办单位编码 referred_dept"),
+    _f("referred_case_id", "转办工单号 转办工单编号 转办案件编号 referred_case"),
+    _f("note", "备注 说明 意见 note remark"),
+)
+
 #: Canonical fields of every entity, in the order they are matched (and listed in errors).
 _ROUTING = (
     _f("category_code", "类别编码 事项编码 国标编码 标准编码 category category_code", required=True),
@@ -280,6 +378,14 @@ ENTITY_FIELDS: Mapping[str, tuple[FieldSpec, ...]] = MappingProxyType(
         "routing": _ROUTING,
         "channels": _CHANNELS,
         "channel_aliases": _CHANNEL_ALIASES,
+        "iot_devices": _IOT_DEVICES,
+        "iot_alarms": _IOT_ALARMS,
+        "grid_attributes": _GRID_ATTRIBUTES,
+        "grid_workers": _GRID_WORKERS,
+        "grid_visits": _GRID_VISITS,
+        "organisations": _ORGANISATIONS,
+        "components": _COMPONENTS,
+        "deliberation_outcomes": _DELIBERATION_OUTCOMES,
     }
 )
 

@@ -19,6 +19,8 @@ _SEEDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "channel_alias": ("channel_aliases.csv", ("alias", "channel")),
     "camera_scene": ("camera_scenes.csv", ("scene_code", "name_zh", "name_en", "category_code")),
     "time_limit": ("time_limits.csv", ("category_code", "step", "clock", "amount", "note")),
+    "fusion_family": ("fusion_families.csv", ("family", "name_zh", "name_en", "radius_m", "window_hours")),
+    "fusion_class": ("fusion_classes.csv", ("category_code", "family")),
 }
 _GBT_FILE = "gbt47678_5_categories.csv"
 #: Years of the working calendar seeded at first use: the package's published years and a margin.

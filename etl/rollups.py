@@ -20,7 +20,10 @@ from core import bins
 from core.catalog import (
     BIN_ROLLUPS,
     CASE_ROLLUPS,
+    CASES_WITH_DUPLICATE,
     EVENT_TABLE,
+    FUSION_STATE_TABLE,
+    INCIDENT_TABLE,
     OPEN_COLUMNS,
     OPEN_TABLE,
     BinRollup,
@@ -54,9 +57,35 @@ class KeepRule:
         return rows * self.min_reduction <= cases and (source_rows is None or rows <= self.of_source * source_rows)
 
 
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return [(row[0], row[1]) for row in con.execute(f"DESCRIBE {table}").fetchall()]  # table from the catalog
+
+
+def _catalog_columns(con: duckdb.DuckDBPyConnection, table: str, ddl: str) -> list[tuple[str, str]]:
+    """The columns ``ddl`` would create ``table`` with (made as a temporary table and described)."""
+    probe = ddl.replace(f"CREATE TABLE IF NOT EXISTS {table} (", "CREATE OR REPLACE TEMP TABLE _catalog_probe (", 1)
+    con.execute(probe)
+    columns = _columns(con, "_catalog_probe")
+    con.execute("DROP TABLE _catalog_probe")
+    return columns
+
+
 def create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every derived table of the catalog (``core.catalog``) that does not exist yet."""
-    for ddl in derived_tables().values():
+    """Create every derived table of the catalog (``core.catalog``) that does not exist yet.
+
+    One whose columns differ from the catalog's (a newer OneMap added a dimension) is dropped and created anew,
+    and forgotten by ``rollup_state`` (and the incidents by ``fusion_state``), so the next refresh rebuilds it
+    from its sources: derived data is never migrated.
+    """
+    existing = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for table, ddl in derived_tables().items():
+        if table in existing and _columns(con, table) != _catalog_columns(con, table, ddl):
+            con.execute(f"DROP TABLE {table}")
+            for bookkeeping in ("rollup_state", "rollup_dropped"):
+                if bookkeeping in existing:
+                    con.execute(f"DELETE FROM {bookkeeping} WHERE table_name = $t", {"t": table})
+            if table == INCIDENT_TABLE and FUSION_STATE_TABLE in existing:
+                con.execute(f"DELETE FROM {FUSION_STATE_TABLE}")
         con.execute(ddl)
 
 
@@ -90,7 +119,7 @@ def _case_rollup_rows(rollup: CaseRollup, days: tuple[dt.date | None, dt.date | 
     dimensions = ", ".join(f"c.{name}" for name in rollup.dimensions)
     if source is None:
         where, params = _day_range(*days, "c.reported_at")
-        day, table = "CAST(c.reported_at AS DATE)", "cases"
+        day, table = "CAST(c.reported_at AS DATE)", CASES_WITH_DUPLICATE
         measures = ", ".join(f"{sql} AS {name}" for name, sql in CASE_COUNTS.items())
         params["satisfied"] = CONSTANTS["satisfied"]
     else:
@@ -106,7 +135,8 @@ def _binned(rollup: BinRollup, where: str) -> str:
     keep = ", ".join(["day", *rollup.dimensions])
     dimensions = "".join(f", c.{name}" for name in rollup.dimensions)
     day = "CAST(c.reported_at AS DATE)" if rollup.grain == "day" else "CAST(date_trunc('month', c.reported_at) AS DATE)"
-    return select(f"SELECT {day} AS day{dimensions}, c.lon, c.lat FROM cases c WHERE {where}", keep=keep)
+    cases = f"SELECT {day} AS day{dimensions}, c.lon, c.lat FROM {CASES_WITH_DUPLICATE} c WHERE {where}"
+    return select(cases, keep=keep)
 
 
 def _bin_rollup_rows(rollup: BinRollup, where: str, params: dict, frame: dict[str, float]) -> tuple[str, dict]:
@@ -166,7 +196,7 @@ def _estimates(con: duckdb.DuckDBPyConnection, keys: dict[str, str], params: dic
 
 def _case_keys(rollup: CaseRollup, where: str) -> str:
     dimensions = ", ".join(f"c.{name}" for name in rollup.dimensions)
-    return f"SELECT hash(CAST(c.reported_at AS DATE), {dimensions}) AS k FROM cases c WHERE {where}"
+    return f"SELECT hash(CAST(c.reported_at AS DATE), {dimensions}) AS k FROM {CASES_WITH_DUPLICATE} c WHERE {where}"
 
 
 def _bin_keys(rollup: BinRollup, where: str) -> str:
@@ -421,14 +451,17 @@ def refresh_after_loads(
     *,
     events_loaded: bool = False,
     keep: KeepRule = KeepRule(),
+    also_days: tuple[dt.date, dt.date] | None = None,
 ) -> tuple[dt.date, dt.date] | None:
     """Refresh the rollups for the days the case loads ``run_ids`` changed; return that range (None: nothing).
 
     Loading the same file again writes no rows, so it refreshes no day; bin rollups whose size or origin
     changed (new settings, a grid load moving the extent) are rebuilt whole either way. ``events_loaded``:
     camera events were loaded, so ``camera_event_daily`` is rebuilt (also whenever its count is off).
+    ``also_days``: more days to refresh, e.g. those where reports became or ceased to be further reports of an
+    incident (``etl.fusion``), which leaves every day's count as it was.
     """
-    days = stale_days(con, run_ids)
+    days = _union(stale_days(con, run_ids), also_days)
     if days is not None:
         refresh(con, sizes, first_day=days[0], last_day=days[1], keep=keep)
     else:
@@ -437,6 +470,12 @@ def refresh_after_loads(
         refresh_camera_events(con)
     _record_state(con)
     return days
+
+
+def _union(a: tuple[dt.date, dt.date] | None, b: tuple[dt.date, dt.date] | None) -> tuple[dt.date, dt.date] | None:
+    if a is None or b is None:
+        return a or b
+    return min(a[0], b[0]), max(a[1], b[1])
 
 
 def refresh_camera_events(con: duckdb.DuckDBPyConnection) -> int:

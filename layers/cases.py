@@ -2,7 +2,9 @@
 
 Markers are coloured by GB/T category major or by status, with a legend. The popup shows category,
 status, report time, address, the start of the description and the department: only the fields in
-``POPUP_FIELDS``, every text HTML-escaped. Reporter contact never reaches the map, whatever the frame holds.
+``POPUP_FIELDS``, every text HTML-escaped. A report of an incident reported several times says so:
+"1 / N (channels)" (``incident_reports``, ``incident_channels``). Reporter contact never reaches the map,
+whatever the frame holds.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ POPUP_FIELDS: dict[str, str] = {
     "address": "address",
     "description": "description",
     "dept": "dept_name",
+    "incident": "incident_text",
 }
 #: The texts the layer needs (``labels``): popup fields, legend titles and "other".
 LABELS: tuple[str, ...] = (*POPUP_FIELDS, "legend_category", "legend_status", "other")
@@ -46,6 +49,15 @@ def text_of(value: object) -> str:
     if isinstance(value, pd.Timestamp):
         return f"{value:%Y-%m-%d %H:%M}"
     return str(value)
+
+
+def _incident_text(frame: pd.DataFrame) -> list[str]:
+    """ "1 / N (channels)" for a report of an incident of N > 1 reports, else empty (the line is left out)."""
+    channels = frame["incident_channels"] if "incident_channels" in frame.columns else pd.Series("", frame.index)
+    return [
+        f"1 / {int(n)}" + (f" ({text_of(c)})" if text_of(c) else "") if pd.notna(n) and int(n) > 1 else ""
+        for n, c in zip(frame["incident_reports"], channels, strict=True)
+    ]
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -77,6 +89,8 @@ def case_markers(
         raise ValueError(f"case frame lacks columns {missing}; it has {list(frame.columns)}")
     text = required(labels, LABELS, layer="cases")
     located = frame[frame["lon"].notna() & frame["lat"].notna()]
+    if "incident_reports" in located.columns:
+        located = located.assign(incident_text=_incident_text(located))
     categories = categorise(located[COLOUR_COLUMNS[colour_by]].tolist(), palette=palette, other_label=text["other"])
 
     fields = [field for field, column in POPUP_FIELDS.items() if column in located.columns]

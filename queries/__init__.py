@@ -2,6 +2,26 @@
 ETL, that speaks SQL to DuckDB. No Streamlit here. ``queries.db`` opens the live database (the execution seam:
 every reader, the dashboard's cache, a report or a command line, runs these functions on its cursors)."""
 
+from .area_profile import (
+    PROFILE_QUERIES,
+    area_land,
+    area_land_use,
+    area_organisations,
+    area_people,
+    area_sentiment,
+    area_things,
+    rising_topics,
+)
+from .camera_loop import (
+    CAMERA_QUERIES,
+    camera_alarm_cases,
+    camera_daily,
+    camera_funnel,
+    camera_rates,
+    false_positive_outliers,
+    scene_coverage,
+    silent_cameras,
+)
 from .cases import (
     cases_by_channel,
     cases_by_level,
@@ -23,6 +43,8 @@ from .dictionaries import (
 from .export import case_export
 from .filters import FILTER_NAMES, GRID_LEVEL_COLUMNS, case_filters, grid_level_column
 from .grids import area_tree, areas_within, grid_level_counts, grid_polygons
+from .incidents import INCIDENT_QUERIES, incident_list, incident_reports, incident_summary
+from .iot import IOT_QUERIES, iot_devices, iot_kpis, iot_summary, iot_unanswered
 from .map_layers import (
     MAP_QUERIES,
     area_measures,
@@ -37,6 +59,16 @@ from .map_layers import (
 )
 from .meta import data_version
 from .panel import area_figures, category_coverage, top_categories
+from .place_ledgers import (
+    LEDGER_QUERIES,
+    deliberation_items,
+    deliberation_summary,
+    grid_basic,
+    grid_workers_of,
+    life_circle_gaps,
+    life_circles,
+    worker_ledger,
+)
 from .trends import (
     TREND_QUERIES,
     area_category_days,
@@ -85,6 +117,11 @@ QUERIES = {
         *MAP_QUERIES,
         *PAGE_QUERIES,
         *TREND_QUERIES,
+        *CAMERA_QUERIES,
+        *INCIDENT_QUERIES,
+        *IOT_QUERIES,
+        *PROFILE_QUERIES,
+        *LEDGER_QUERIES,
     )
 }
 
@@ -96,13 +133,23 @@ __all__ = [
     "area_category_days",
     "area_category_weeks",
     "area_figures",
+    "area_land",
+    "area_land_use",
     "area_measures",
     "area_neighbours",
+    "area_organisations",
+    "area_people",
     "area_period_counts",
+    "area_sentiment",
+    "area_things",
     "area_tree",
     "area_week_counts",
     "areas_within",
+    "camera_alarm_cases",
+    "camera_daily",
     "camera_event_scenes",
+    "camera_funnel",
+    "camera_rates",
     "cameras",
     "case_count",
     "case_export",
@@ -121,20 +168,38 @@ __all__ = [
     "data_version",
     "dataset_facts",
     "deadline_alerts",
+    "deliberation_items",
+    "deliberation_summary",
     "department_names",
     "facilities",
+    "false_positive_outliers",
+    "grid_basic",
     "grid_level_column",
     "grid_level_counts",
     "grid_polygons",
+    "grid_workers_of",
     "heat_cells",
     "hex_bins",
     "hour_weekday",
+    "incident_list",
+    "incident_reports",
+    "incident_summary",
+    "iot_devices",
+    "iot_kpis",
+    "iot_summary",
+    "iot_unanswered",
     "level_areas",
     "level_names",
+    "life_circle_gaps",
+    "life_circles",
     "overdue_pending",
     "recurrence_cases",
+    "rising_topics",
+    "scene_coverage",
+    "silent_cameras",
     "state_names",
     "summary_counts",
     "time_series",
     "top_categories",
+    "worker_ledger",
 ]

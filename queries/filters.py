@@ -10,7 +10,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from core.catalog import GRID_LEVEL_COLUMNS, grid_level_column
+from core.catalog import DUPLICATE_SQL, GRID_LEVEL_COLUMNS, grid_level_column
+from core.measures import COUNT_UNITS
 
 #: Filter name → the ``cases`` expression a list of values is matched against.
 _LIST_FILTERS: dict[str, str] = {
@@ -22,7 +23,7 @@ _LIST_FILTERS: dict[str, str] = {
 }
 
 #: Every filter ``case_filters`` accepts.
-FILTER_NAMES: tuple[str, ...] = ("start", "end", *_LIST_FILTERS, "area", "area_depth")
+FILTER_NAMES: tuple[str, ...] = ("start", "end", *_LIST_FILTERS, "area", "area_depth", "count_by")
 #: Filter → the columns it reads (besides the report time), for choosing a rollup (``source.py``).
 FILTER_COLUMNS: dict[str, tuple[str, ...]] = {
     "channel": ("channel",),
@@ -64,13 +65,29 @@ def area_columns(**filters: Any) -> tuple[str, ...]:
     return tuple(GRID_LEVEL_COLUMNS.values()) if depth is None else (grid_level_column(depth),)
 
 
+def _count_by(value: object) -> str:
+    if value is None:
+        return "report"
+    if value not in COUNT_UNITS:
+        raise ValueError(f"filter 'count_by' must be one of {list(COUNT_UNITS)}, got {value!r}")
+    return str(value)
+
+
+def by_incident(**filters: Any) -> bool:
+    """Whether ``filters`` count each incident once (``count_by="incident"``)."""
+    return _count_by(filters.get("count_by")) == "incident"
+
+
 def filter_columns(**filters: Any) -> set[str]:
-    """Every column of ``cases`` the ``filters`` in use read, the report time left out."""
+    """Every column the ``filters`` in use read, the report time left out (``duplicate`` when counting by
+    incident: a rollup dimension, ``DUPLICATE_SQL`` on ``cases``)."""
     used = {column for name, columns in FILTER_COLUMNS.items() if filters.get(name) for column in columns}
-    return used | set(area_columns(**filters))
+    return used | set(area_columns(**filters)) | ({"duplicate"} if by_incident(**filters) else set())
 
 
-def case_filters(*, day_column: str | None = None, **filters: Any) -> tuple[str, dict[str, Any]]:
+def case_filters(
+    *, day_column: str | None = None, duplicate_column: str | None = None, **filters: Any
+) -> tuple[str, dict[str, Any]]:
     """``(sql, params)`` restricting ``cases c`` to the filters given; ``("TRUE", {})`` for none.
 
     ``start``/``end``: report days, both inclusive. ``channel``, ``category_major`` (2-digit GB/T major),
@@ -79,8 +96,12 @@ def case_filters(*, day_column: str | None = None, **filters: Any) -> tuple[str,
     empty sequence leaves a filter out, as an empty multiselect means "all". ``area_depth``: the level of the
     ``area`` codes, when known (only that level's column is then tested: ~2× faster than testing every level).
 
+    ``count_by``: ``"report"`` (the default: every report) or ``"incident"`` (an incident of several reports
+    once, by its lead report: its further reports, ``core.catalog.INCIDENT_TABLE``, are left out).
+
     ``day_column``: a DATE column of report days to test ``start``/``end`` on (a rollup's ``c.day``) instead
-    of ``c.reported_at``.
+    of ``c.reported_at``; ``duplicate_column``: a column saying a row is a further report (a rollup's
+    ``c.duplicate``), instead of looking ``c.case_uid`` up in the incidents.
     """
     unknown = sorted(set(filters) - set(FILTER_NAMES))
     if unknown:
@@ -111,4 +132,6 @@ def case_filters(*, day_column: str | None = None, **filters: Any) -> tuple[str,
             levels = " OR ".join(f"list_contains($f_area, c.{column})" for column in columns)
             clauses.append(f"({levels})")
             params["f_area"] = values
+    if by_incident(**filters):
+        clauses.append(f"NOT {duplicate_column}" if duplicate_column else f"NOT ({DUPLICATE_SQL})")
     return (" AND ".join(clauses) or "TRUE"), params

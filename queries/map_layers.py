@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from core import bins
-from core.catalog import BIN_ROLLUPS, EVENT_TABLE, grid_level_column
+from core.catalog import BIN_ROLLUPS, EVENT_TABLE, INCIDENT_TABLE, grid_level_column
 from core.measures import AREA_ATTRIBUTES, AREA_FIGURES, counts_of, select_sql
 from core.states import ALERT_LEVELS
 from core.workcal import calendar_days_sql, day_seconds, working_seconds_sql
@@ -115,7 +115,9 @@ def case_points(con: duckdb.DuckDBPyConnection, *, limit: int, lang: str = "zh",
     """The ``limit`` most recently reported located cases matching ``filters``, newest first: ``case_uid``,
     ``lon``, ``lat``, ``category_code``, ``category_name``, ``major_code``, ``major_name``, ``status``,
     ``status_name``, ``is_open``, ``channel_name``, ``reported_at``, ``address``, ``description``,
-    ``dept_name``. Names are in ``lang`` (codes where the dictionary lacks them). No contact data.
+    ``dept_name``, ``incident_id`` (the incident it reports: its first report's case_uid), ``incident_reports``
+    (1 for an incident reported once) and ``incident_channels`` (the channels of its reports, named; NULL for
+    one report). Names are in ``lang`` (codes where the dictionary lacks them). No contact data.
     """
     names = _name_column(lang)
     where, params = case_filters(**filters)
@@ -133,21 +135,34 @@ def case_points(con: duckdb.DuckDBPyConnection, *, limit: int, lang: str = "zh",
             WHERE {_LOCATED} AND {where} AND c.reported_at >= (SELECT t FROM threshold)
             ORDER BY c.reported_at DESC, c.case_uid
             LIMIT $limit
+        ), incidents AS (  -- those of them reported with others: a few, found in the picked reports' time span
+            SELECT i.case_uid, i.incident_id, i.reports, i.channels FROM {INCIDENT_TABLE} i
+            WHERE i.reported_at BETWEEN (SELECT min(reported_at) FROM picked) AND (SELECT max(reported_at) FROM picked)
+              AND i.case_uid IN (SELECT case_uid FROM picked)
         )
         SELECT p.case_uid, p.lon, p.lat, p.category_code, coalesce(k.{names}, p.category_code) AS category_name,
                left(p.category_code, 2) AS major_code,
                coalesce(k.major_{names}, left(p.category_code, 2)) AS major_name,
                p.status, coalesce(s.{names}, p.status) AS status_name, s.is_open,
                coalesce(ch.{names}, p.channel) AS channel_name, p.reported_at, p.address, p.description,
-               coalesce(d.name, p.dept_code) AS dept_name
+               coalesce(d.name, p.dept_code) AS dept_name,
+               coalesce(n.incident_id, p.case_uid) AS incident_id, coalesce(n.reports, 1) AS incident_reports,
+               n.channels AS incident_channels
         FROM picked p
         LEFT JOIN category k ON k.code = p.category_code
         LEFT JOIN case_state s ON s.state = p.status
         LEFT JOIN channel ch ON ch.channel = p.channel
         LEFT JOIN department d ON d.dept_code = p.dept_code
+        LEFT JOIN incidents n ON n.case_uid = p.case_uid
         ORDER BY p.reported_at DESC, p.case_uid
     """
-    return con.execute(sql, {**params, "limit": _limit(limit)}).df()
+    frame = con.execute(sql, {**params, "limit": _limit(limit)}).df()
+    # the incidents' channels named here: a handful of rows (naming them in SQL cost a third of the query)
+    channels = dict(con.execute(f"SELECT channel, {names} FROM channel").fetchall())
+    frame["incident_channels"] = frame["incident_channels"].map(
+        lambda codes: "、".join(channels.get(c, c) for c in codes.split(",")) if isinstance(codes, str) else None
+    )
+    return frame
 
 
 def case_count(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
@@ -181,7 +196,7 @@ def _binned(
     rollup = bin_source(con, kind, frame, bins.BIN_KINDS[kind], **filters)
     keys = ", ".join(_BIN_KEYS[kind])
     if rollup is not None:
-        where, params = case_filters(day_column="c.day", **filters)
+        where, params = case_filters(day_column="c.day", duplicate_column="c.duplicate", **filters)
         source = f"SELECT {keys}, sum(c.cases) AS n FROM {rollup.table} c WHERE {where} GROUP BY ALL"
     else:
         select = bins.hex_select if kind == "hex" else bins.heat_select

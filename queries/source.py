@@ -45,7 +45,9 @@ class Source:
         return f"sum(c.{measure})" if self.rollup else CASE_COUNTS[measure]
 
     def filters(self, **filters: Any) -> tuple[str, dict[str, Any]]:
-        return case_filters(day_column="c.day" if self.rollup else None, **filters)
+        if self.rollup:
+            return case_filters(day_column="c.day", duplicate_column="c.duplicate", **filters)
+        return case_filters(**filters)
 
 
 CASES = Source("cases")

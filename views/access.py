@@ -32,18 +32,29 @@ from .calls import QueryCall, Runner
 from .state import LAYERS
 
 #: How each query is confined: ``cases`` (its ``area`` case filter), ``area`` (an ``area`` parameter of places),
-#: ``within`` (grids at or under an area), or ``free`` (no data about places or cases: dictionaries).
+#: ``within`` (grids at or under an area), ``code`` (the one grid it reads, which must be the reader's or under it),
+#: or ``free`` (no data about places or cases: dictionaries).
 CONFINEMENT: dict[str, frozenset[str]] = {
     "area_category_days": frozenset({"cases"}),
     "area_category_weeks": frozenset({"cases"}),
     "area_figures": frozenset({"cases"}),
+    "area_land": frozenset({"area"}),
+    "area_land_use": frozenset({"area"}),
     "area_measures": frozenset({"cases", "within"}),
     "area_neighbours": frozenset({"within"}),
+    "area_organisations": frozenset({"cases"}),
+    "area_people": frozenset({"area"}),
     "area_period_counts": frozenset({"cases"}),
+    "area_sentiment": frozenset({"cases"}),
+    "area_things": frozenset({"cases"}),
     "area_tree": frozenset({"within"}),
     "area_week_counts": frozenset({"cases"}),
     "areas_within": frozenset({"area"}),
+    "camera_alarm_cases": frozenset({"cases"}),
+    "camera_daily": frozenset({"cases"}),
     "camera_event_scenes": frozenset({"cases"}),
+    "camera_funnel": frozenset({"cases"}),
+    "camera_rates": frozenset({"cases"}),
     "cameras": frozenset({"area"}),
     "case_count": frozenset({"cases"}),
     "case_export": frozenset({"cases"}),
@@ -61,21 +72,39 @@ CONFINEMENT: dict[str, frozenset[str]] = {
     "data_version": frozenset({"free"}),  # the last load and the latest report: when the data were last refreshed
     "dataset_facts": frozenset({"free"}),  # whether the database is the demo
     "deadline_alerts": frozenset({"cases"}),
+    "deliberation_items": frozenset({"cases"}),
+    "deliberation_summary": frozenset({"cases"}),
     "department_names": frozenset({"free"}),
     "facilities": frozenset({"area"}),
+    "false_positive_outliers": frozenset({"cases"}),
+    "grid_basic": frozenset({"code"}),
     "grid_level_counts": frozenset({"within"}),
     "grid_polygons": frozenset({"within"}),
+    "grid_workers_of": frozenset({"cases"}),
     "heat_cells": frozenset({"cases"}),
     "hex_bins": frozenset({"cases"}),
     "hour_weekday": frozenset({"cases"}),
+    "incident_list": frozenset({"cases"}),
+    "incident_reports": frozenset({"cases"}),
+    "incident_summary": frozenset({"cases"}),
+    "iot_devices": frozenset({"cases"}),
+    "iot_kpis": frozenset({"cases"}),
+    "iot_summary": frozenset({"cases"}),
+    "iot_unanswered": frozenset({"cases"}),
     "level_areas": frozenset({"area"}),
     "level_names": frozenset({"free"}),
+    "life_circle_gaps": frozenset({"area"}),
+    "life_circles": frozenset({"area"}),
     "overdue_pending": frozenset({"cases"}),
     "recurrence_cases": frozenset({"cases"}),
+    "rising_topics": frozenset({"cases"}),
+    "scene_coverage": frozenset({"area"}),
+    "silent_cameras": frozenset({"cases"}),
     "state_names": frozenset({"free"}),
     "summary_counts": frozenset({"cases"}),
     "time_series": frozenset({"cases"}),
     "top_categories": frozenset({"cases"}),
+    "worker_ledger": frozenset({"cases"}),
 }
 #: Queries that return single cases, and the permission each needs.
 NEEDS: dict[str, str] = {
@@ -83,6 +112,10 @@ NEEDS: dict[str, str] = {
     "deadline_alerts": "case_details",
     "case_export": "export",
     "chronic_places": "case_details",  # addresses
+    "camera_alarm_cases": "case_details",
+    "incident_list": "case_details",
+    "incident_reports": "case_details",
+    "deliberation_items": "case_details",
     "recurrence_cases": "case_details",  # single cases' places and times
 }
 #: Map layers that show single cases (``views.state.LAYERS``).
@@ -191,6 +224,8 @@ class Access:
             self._area(kwargs, "area", depth=False)
         if "within" in kinds:
             self._area(kwargs, "within", depth=False)
+        if "code" in kinds:
+            self._area(kwargs, "code", depth=False)
         return QueryCall(call.query, tuple(sorted(kwargs.items())))
 
     def runner(self, run: Runner) -> Runner:

@@ -58,6 +58,8 @@ CASE_COLUMNS: tuple[str, ...] = (
     "is_supervised",
     "is_overdue",
     "satisfaction",
+    "incident_id",
+    "incident_reports",
     "grid_code",
     "address",
     "description",

@@ -68,6 +68,8 @@ class Scope:
         """
         kwargs: dict[str, Any] = {"start": self.start, "end": self.end} if dates else {}
         kwargs.update(self.state.filters)
+        if self.state.count_by != "report":  # left out when it is the default: the same call, the same cache entry
+            kwargs["count_by"] = self.state.count_by
         if area and self.area is not None:
             kwargs["area"] = self.area
             if self.area_depth is not None:

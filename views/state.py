@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.measures import AREA_MEASURES
+from core.measures import AREA_MEASURES, COUNT_UNITS
 
 from .i18n import LANGUAGES
 from .periods import DEFAULT_PRESET, PRESETS
@@ -38,7 +38,8 @@ Query = Mapping[str, str | Sequence[str]]
 class ViewState:
     """One view: report days by ``preset`` (``start``/``end`` for "custom"), the list filters (sorted codes,
     empty = all), the drilled-down ``area`` (a grid code; ``None`` = everything), the ``measure`` the areas are
-    shaded by, the ``layers`` shown, and the interface language ``lang``."""
+    shaded by, the ``layers`` shown, the interface language ``lang``, and whether counts are ``count_by`` report
+    (every report) or by incident (an incident reported several times counted once)."""
 
     preset: str = DEFAULT_PRESET
     start: dt.date | None = None
@@ -52,6 +53,7 @@ class ViewState:
     measure: str = "cases"
     layers: tuple[str, ...] = DEFAULT_LAYERS
     lang: str = LANGUAGES[0]
+    count_by: str = COUNT_UNITS[0]
 
     def __post_init__(self) -> None:
         problems = [problem for name, check in _CHECKS.items() if (problem := check(getattr(self, name)))]
@@ -125,6 +127,7 @@ _KEYS: dict[str, str] = {
     "area": "area",
     "measure": "measure",
     "layers": "layers",
+    "count_by": "count",
 }
 _BAD = object()
 
@@ -204,4 +207,5 @@ _CHECKS: dict[str, Callable[[object], str | None]] = {
     "measure": _one_of("measure", AREA_MEASURES),
     "layers": _code_set("layers", LAYERS),
     "lang": _one_of("lang", LANGUAGES),
+    "count_by": _one_of("count", COUNT_UNITS),
 }

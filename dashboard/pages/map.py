@@ -21,7 +21,9 @@ def one_map() -> None:
         st.rerun(scope="app")  # signed out (idle), midnight passed, or newer data: the whole app runs again
     t = translator(scope.lang)
     st.subheader(" › ".join(area.name for area in scope.chain) or t("area.all"))
-    st.caption(t("period.range", start=scope.start, end=scope.end))
+    st.caption(
+        f"{t('period.range', start=scope.start, end=scope.end)} · {t(f'count.statement.{scope.state.count_by}')}"
+    )
     map_column, panel_column = st.columns([3, 1], gap="medium")
     with map_column:
         choice = len(offered_basemaps(settings)) > 1  # a basemap box only when there is a choice

@@ -18,7 +18,7 @@ run = cache.runner(settings)
 frames = {name: run(call) for name, call in overview_calls(scope, settings=settings, now=now).items()}
 
 st.header(t("page.overview"))
-st.caption(t("period.range", start=scope.start, end=scope.end))
+st.caption(f"{t('period.range', start=scope.start, end=scope.end)} · {t(f'count.statement.{scope.state.count_by}')}")
 
 summary = frames["summary"].to_dict("records")[0]
 overdue = frames["overdue"].to_dict("records")[0]

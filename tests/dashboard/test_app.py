@@ -21,7 +21,8 @@ from dashboard.sidebar import widget_key
 
 ROOT = Path(__file__).resolve().parents[2]
 MAP, OVERVIEW = "dashboard/pages/map.py", "dashboard/pages/overview.py"
-PAGES = [MAP, OVERVIEW]
+AREA, VIDEO, IOT = "dashboard/pages/area.py", "dashboard/pages/video.py", "dashboard/pages/iot.py"
+PAGES = [MAP, OVERVIEW, AREA, VIDEO, IOT]
 C1 = "340102001001"
 DOWNLOADS = ["案件 CSV", "案件 GeoJSON", "区域汇总 CSV", "区域汇总 GeoJSON"]
 

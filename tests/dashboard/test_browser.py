@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from place_db import build_place_db
 from tiny_db import build_tiny_db
 
 from access import AccessStore
@@ -136,6 +137,17 @@ def app_url(tmp_path: Path, app_env: dict[str, str]) -> Iterator[str]:
     db_path = build_tiny_db(tmp_path / "onemap.duckdb")
     if app_env.get("located"):
         db_path = _located(db_path)
+    yield from _serve(db_path, tmp_path, app_env)
+
+
+@pytest.fixture
+def place_url(tmp_path: Path) -> Iterator[str]:
+    """The app on the place city (cameras and their alarms, sensors, attributes, ledgers: tests/place_db.py)."""
+    yield from _serve(build_place_db(tmp_path), tmp_path, {})
+
+
+def _serve(db_path: Path, tmp_path: Path, app_env: dict[str, str]) -> Iterator[str]:
+    """Start the app on ``db_path`` with the test users in its store, and yield its URL."""
     store = AccessStore(db_path.with_name("access.sqlite3"))
     for username, (role, area) in USERS.items():
         store.create_user(
@@ -431,3 +443,52 @@ def test_legends_never_cover_the_controls(browser: DevTools, app_url: str) -> No
     time.sleep(1)
     legends, overlapping = browser.evaluate(_LEGEND_OVERLAPS)
     assert legends >= 2 and overlapping == 0
+
+
+#: Paths Leaflet drew in the map's frame (areas, markers), or null before the frame exists.
+_MAP_PATHS = f"{_MAP_DOC}?.querySelectorAll('path.leaflet-interactive').length"
+
+
+def _open(browser: DevTools, url: str, *, ready: str, what: str) -> None:
+    """Open ``url`` and sign in there (a full page load is a new session), then wait until ``ready`` (a JS
+    expression) holds and the app has finished running."""
+    _sign_in(browser, url, "root")
+    state = f"(() => {{ const ok = {ready}, e = {_APP_ERROR}; return ok || e ? [!!ok, e || null] : null; }})()"
+    ok, error = _poll(lambda: browser.evaluate(state), timeout=120, what=what)
+    assert not error, f"the app failed: {error}"
+    _poll(lambda: browser.evaluate(_APP_IDLE), timeout=60, what="the page to finish running")
+    time.sleep(1.0)  # the map frame paints its last layer
+    assert ok and not browser.evaluate(_APP_ERROR)
+
+
+def test_video_and_area_pages_draw_offline(
+    browser: DevTools, place_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    browser.record_everything()
+    # a tall window: each screenshot shows its whole page
+    browser.call("Emulation.setDeviceMetricsOverride", width=1600, height=3200, deviceScaleFactor=1, mobile=False)
+    view = "period=custom&start=2025-06-01&end=2025-06-03"
+    shots = []
+    try:
+        # 视频: the funnel chart and the three cameras (with the two streets) on the map
+        plot = "document.querySelector('.js-plotly-plot .funnellayer')"
+        _open(browser, f"{place_url}video?{view}", ready=f"{plot} && ({_MAP_PATHS} || 0) >= 5", what="the video page")
+        text = browser.evaluate("document.body.innerText")
+        assert "视频智能发现闭环" in text and "场景覆盖" in text and "闭环漏斗" in text
+        legend = browser.evaluate(f"{_MAP_DOC}.querySelector('.onemap-legend')?.innerText")
+        assert legend and "日均告警" in legend
+        shots.append(_save_screenshot(browser, "browser-video.png"))
+        # 区域画像 of the west community: six elements, what is absent says so, its life circle and ledger
+        _open(browser, f"{place_url}area?{view}&area=340104001001", ready=f"({_MAP_PATHS} || 0) >= 1",
+              what="the area page")  # fmt: skip
+        text = browser.evaluate("document.body.innerText")
+        for heading in ("人", "地", "事", "物", "情", "组织", "15分钟生活圈", "一表一账"):
+            assert heading in text, heading
+        assert "未接入" in text  # components: the city surveyed none (tables draw on a canvas, not in the text)
+        shots.append(_save_screenshot(browser, "browser-area.png"))
+    finally:
+        if not shots:
+            shots.append(_save_screenshot(browser, "browser-video.png"))
+        with capsys.disabled():
+            print("\nscreenshots: " + ", ".join(str(shot) for shot in shots))
+    assert [u for u in browser.requested if _leaves_machine(u)] == []

@@ -73,9 +73,22 @@ def test_manifest_lists_every_file_in_load_order(small: tuple[Path, list[dict]])
         *["cases"] * 5,  # four source systems and the grid app's planted reports
         *["flow"] * 4,
         "camera_events",
+        # demo.places: planted incidents, then the people, sensors, organisations and ledgers of the grids
+        *["cases"] * 3,
+        "camera_events",
+        "grid_attributes",
+        "grid_workers",
+        "grid_visits",
+        "organisations",
+        "iot_devices",
+        "iot_alarms",
+        "cases",
+        "deliberation_outcomes",
+        "cameras",
+        "camera_events",
     ]
     assert all((out / s["path"]).exists() for s in manifest)
-    cases = {s["source"]: s for s in manifest if s["entity"] == "cases"}
+    cases = {s["source"]: s for s in manifest if s["entity"] == "cases" and "more" not in s["path"]}
     assert cases["hotline12345"]["crs"] == "GCJ-02" and cases["dcs"]["category_system"] == "dcs_legacy"
     assert {s["source_system"] for s in manifest if s["entity"] == "category_map"} == {"dcs_legacy", "camera_vendor_hk"}
     assert "grids_bad.geojson" not in {s["path"] for s in manifest}

@@ -71,8 +71,10 @@ def direct(settings, table: str) -> list[tuple]:
                sum(CASE WHEN rework_count > 0 THEN 1 ELSE 0 END),
                sum(CASE WHEN satisfaction IS NOT NULL THEN 1 ELSE 0 END),
                sum(CASE WHEN satisfaction IN ('满意', '基本满意') THEN 1 ELSE 0 END),
-               sum(CASE WHEN lon IS NOT NULL AND lat IS NOT NULL THEN 1 ELSE 0 END)
-        FROM cases GROUP BY ALL
+               sum(CASE WHEN lon IS NOT NULL AND lat IS NOT NULL THEN 1 ELSE 0 END),
+               sum(CASE WHEN request_nature = '投诉' THEN 1 ELSE 0 END)
+        FROM (SELECT *, case_uid IN (SELECT case_uid FROM case_incident WHERE NOT is_lead) AS duplicate FROM cases)
+        GROUP BY ALL
     """
     return sorted(query(settings, sql), key=repr)
 
@@ -116,6 +118,7 @@ def test_rollup_counts_each_measure(loaded) -> None:
             "followups": 3,
             "satisfied": 2,
             "located": 5,
+            "complaints": 0,
         }, table
     assert totals(loaded, "2025-06-03")["cases"] == 2
     by_channel = query(loaded, "SELECT channel, sum(cases) FROM case_daily_kind GROUP BY 1 ORDER BY 1")

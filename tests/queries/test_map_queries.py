@@ -249,8 +249,13 @@ def test_case_points_columns_and_names(con: duckdb.DuckDBPyConnection) -> None:
         "address",
         "description",
         "dept_name",
+        "incident_id",
+        "incident_reports",
+        "incident_channels",
     ]
     assert list(frame.index) == ["t:9", "t:3", "t:2", "t:1"]
+    # no incident of several reports here: each report is its own incident
+    assert frame["incident_reports"].tolist() == [1] * 4 and (frame["incident_id"] == frame.index).all()
     t2 = frame.loc["t:2"]
     assert (t2["category_name"], t2["major_name"], t2["status_name"], t2["channel_name"], t2["dept_name"]) == (
         "垃圾满溢",

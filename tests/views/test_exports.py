@@ -163,6 +163,8 @@ def test_case_table_exports_only_the_allowed_columns(may_cases: pd.DataFrame) ->
     leaky = may_cases.assign(contact_phone="13812345678", contact_name="张三")
     table = exports.case_table(leaky, lang="zh")
     assert list(table.columns) == list(exports.CASE_COLUMNS)
+    # no incident here was reported more than once: each case is its own incident
+    assert (table["incident_id"] == table["case_uid"]).all() and (table["incident_reports"] == 1).all()
     assert "13812345678" not in exports.cases_csv(leaky, lang="zh").decode("utf-8-sig")
     with pytest.raises(ValueError, match=r"case export frame lacks columns \['contact_masked'\]"):
         exports.case_table(may_cases.drop(columns="contact_masked"), lang="zh")

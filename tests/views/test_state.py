@@ -65,3 +65,14 @@ def test_a_state_checks_its_values_and_replace_sorts_codes() -> None:
     assert ViewState().replace(dept=["B", "A", "B", " "]).dept == ("A", "B")
     assert ViewState().replace(layers=[]).to_query() == {"layers": ""}
     assert ViewState.from_query({"layers": ""}).layers == ()
+
+
+def test_counting_by_incident_is_part_of_the_view_and_its_url() -> None:
+    state = ViewState(count_by="incident", area="340102001")
+    assert state.to_query() == {"area": "340102001", "count": "incident"}
+    assert ViewState.from_query({"count": "incident"}).count_by == "incident"
+    assert ViewState.from_query(state.to_query()) == state
+    assert ViewState.from_query({"count": "cases"}).count_by == "report"  # a typo falls back, and is named
+    assert ViewState.problems({"count": "cases"}) == ["count must be one of ['report', 'incident'], got 'cases'"]
+    with pytest.raises(ValueError, match="count must be one of"):
+        ViewState(count_by="incidents")

@@ -208,6 +208,8 @@ def test_every_text_a_layer_or_measure_needs_is_in_the_table(lang: str) -> None:
         ("cameras", layers.cameras),
         ("facilities", layers.facilities),
         ("grids", layers.grids),
+        ("camera_rates", layers.camera_rates),
+        ("iot_devices", layers.iot_devices),
     ]:
         assert sorted(f"layer.{name}.{key}" for key in layer.LABELS if f"layer.{name}.{key}" not in STRINGS) == []
         assert set(labels(lang, f"layer.{name}", layer.LABELS)) == set(layer.LABELS)

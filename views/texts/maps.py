@@ -37,6 +37,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "layer.cases.address": {"zh": "地址", "en": "Address"},
     "layer.cases.description": {"zh": "描述", "en": "Description"},
     "layer.cases.dept": {"zh": "处置部门", "en": "Department"},
+    "layer.cases.incident": {"zh": "事件 / 上报", "en": "Incident / reports"},
     "layer.cases.legend_category": {"zh": "案件大类", "en": "Case category"},
     "layer.cases.legend_status": {"zh": "案件状态", "en": "Case status"},
     "layer.cases.other": {"zh": "其他", "en": "Other"},

@@ -19,6 +19,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "measure.reworked": {"zh": "有返工", "en": "Reworked"},
     "measure.followups": {"zh": "已回访", "en": "Follow-ups"},
     "measure.satisfied": {"zh": "满意及基本满意", "en": "Satisfied"},
+    "measure.complaints": {"zh": "投诉", "en": "Complaints"},
     "measure.located": {"zh": "有坐标", "en": "Located"},
     "measure.awaiting_closure": {"zh": "待结案", "en": "Awaiting closure"},
     "measure.closed_on_time": {"zh": "按期结案", "en": "Closed on time"},
