@@ -7,6 +7,8 @@ from __future__ import annotations
 
 #: Current states that count as closed (结案, or evaluated after closing).
 CLOSED_STATES: tuple[str, ...] = ("closed", "evaluated")
+#: Current states of cases that are not due to be handled: turned down (不予受理) or voided (作废).
+NOT_DUE_STATES: tuple[str, ...] = ("rejected", "voided")
 #: Follow-up answers that count as satisfied (满意, 基本满意).
 SATISFIED: tuple[str, ...] = ("满意", "基本满意")
 #: Pending: open (``case_state.is_open``) and not yet handled. An SQL condition over ``cases`` aliased ``c``.

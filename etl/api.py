@@ -15,7 +15,8 @@ from settings import Settings
 from . import rollups, store
 from .allocator import keep_freed_memory
 from .assign import store_indexes
-from .entities import SPECS
+from .dispatch_entities import SPECS as DISPATCH_SPECS
+from .entities import SPECS as ENTITY_SPECS
 from .keyed_load import load_keyed
 from .load_cases import load_cases
 from .load_grids import GRID_SPEC
@@ -23,6 +24,8 @@ from .reference import seed_reference
 from .runlog import LoadReport
 from .sources import SourceOptions
 
+#: The keyed entities (every one but grids and cases), by name.
+SPECS = {**ENTITY_SPECS, **DISPATCH_SPECS}
 ENTITIES = ("grids", "cases", *SPECS)
 
 
@@ -75,6 +78,7 @@ def load_many(
             [r.run_id for r in case_reports],
             rollups.bin_sizes(settings),
             events_loaded=events,
+            flow_runs=[r.run_id for r in reports if r.entity == "flow"],
             keep=rollups.keep_rule(settings),
         )
         if case_reports:  # the refresh serves them all; its time is told with the last

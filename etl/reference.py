@@ -18,6 +18,25 @@ _SEEDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "channel": ("channels.csv", ("channel", "name_zh", "name_en")),
     "camera_scene": ("camera_scenes.csv", ("scene_code", "name_zh", "name_en", "category_code")),
     "time_limit": ("time_limits.csv", ("category_code", "step", "clock", "amount", "note")),
+    "warning_rule": (
+        "warning_rules.csv",
+        (
+            "rule_id",
+            "level",
+            "kind",
+            "threshold",
+            "window_hours",
+            "depth",
+            "baseline_weeks",
+            "min_cases",
+            "channel",
+            "category_code",
+            "enabled",
+            "name_zh",
+            "name_en",
+            "note",
+        ),
+    ),
 }
 _GBT_FILE = "gbt47678_5_categories.csv"
 #: Years of the working calendar seeded at first use: the package's published years and a margin.

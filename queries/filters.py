@@ -22,7 +22,10 @@ _LIST_FILTERS: dict[str, str] = {
 }
 
 #: Every filter ``case_filters`` accepts.
-FILTER_NAMES: tuple[str, ...] = ("start", "end", *_LIST_FILTERS, "area", "area_depth")
+FILTER_NAMES: tuple[str, ...] = ("start", "end", *_LIST_FILTERS, "area", "area_depth", "cohort")
+#: What ``start``/``end`` select (``cohort``): cases reported on those days, or cases whose handling deadline falls
+#: on them (the "due" cohort a city may choose: ``settings.due_cohort``).
+COHORTS: dict[str, str] = {"reported": "c.reported_at", "deadline": "c.handle_deadline"}
 #: Filter → the columns it reads (besides the report time), for choosing a rollup (``source.py``).
 FILTER_COLUMNS: dict[str, tuple[str, ...]] = {
     "channel": ("channel",),
@@ -64,9 +67,20 @@ def area_columns(**filters: Any) -> tuple[str, ...]:
     return tuple(GRID_LEVEL_COLUMNS.values()) if depth is None else (grid_level_column(depth),)
 
 
+def _cohort(value: object) -> str:
+    if value is None:
+        return "reported"
+    if value not in COHORTS:
+        raise ValueError(f"filter 'cohort' must be one of {list(COHORTS)}, got {value!r}")
+    return str(value)
+
+
 def filter_columns(**filters: Any) -> set[str]:
     """Every column of ``cases`` the ``filters`` in use read, the report time left out."""
     used = {column for name, columns in FILTER_COLUMNS.items() if filters.get(name) for column in columns}
+    dated = filters.get("start") is not None or filters.get("end") is not None
+    if dated and _cohort(filters.get("cohort")) == "deadline":
+        used.add("handle_deadline")  # no rollup has it: such counts read ``cases``
     return used | set(area_columns(**filters))
 
 
@@ -80,20 +94,25 @@ def case_filters(*, day_column: str | None = None, **filters: Any) -> tuple[str,
     ``area`` codes, when known (only that level's column is then tested: ~2× faster than testing every level).
 
     ``day_column``: a DATE column of report days to test ``start``/``end`` on (a rollup's ``c.day``) instead
-    of ``c.reported_at``.
+    of ``c.reported_at``. ``cohort``: "reported" (default) tests ``start``/``end`` on the report time,
+    "deadline" on the handling deadline (``COHORTS``; ``day_column`` does not apply to it).
     """
     unknown = sorted(set(filters) - set(FILTER_NAMES))
     if unknown:
         raise ValueError(f"unknown case filters {unknown}; valid filters: {list(FILTER_NAMES)}")
     clauses: list[str] = []
     params: dict[str, Any] = {}
+    cohort = _cohort(filters.get("cohort"))
+    if cohort != "reported":
+        day_column = None
+    column = day_column or COHORTS[cohort]
     if filters.get("start") is not None:
         start = _day_start("start", filters["start"])
-        clauses.append(f"{day_column or 'c.reported_at'} >= $f_start")
+        clauses.append(f"{column} >= $f_start")
         params["f_start"] = start.date() if day_column else start
     if filters.get("end") is not None:
         after = _day_start("end", filters["end"]) + dt.timedelta(days=1)
-        clauses.append(f"{day_column or 'c.reported_at'} < $f_end")
+        clauses.append(f"{column} < $f_end")
         params["f_end"] = after.date() if day_column else after
     for name, expression in _LIST_FILTERS.items():
         if filters.get(name) is None:

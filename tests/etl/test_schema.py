@@ -17,6 +17,7 @@ from conftest import EAST_POINT, write_csv
 from test_load_cases import OPTIONS, case
 
 import queries
+from core.catalog import OPEN_TABLE, derived_tables
 from etl import api, schema
 from etl.cli import main
 from settings import Settings
@@ -75,11 +76,20 @@ def test_a_release1_database_is_migrated_in_place_with_its_data_intact(release1:
         assert con.execute("SELECT count(*) FROM cases").fetchall() == [(6,)]
     api.init_db(release1)
     after = tables(release1.db_path)
-    assert sorted(set(after) - set(before)) == ["schema_migration"]  # nothing else added, nothing dropped
+    # nothing else added (the migrations' tables, and the derived dispatches), nothing dropped
+    added = ["case_dispatch", "schema_migration", "warning_rule", "whistle", "whistle_response"]
+    assert sorted(set(after) - set(before)) == added
+    derived = set(derived_tables())
     for name, rows in before.items():
-        if name == "schema_meta":
+        if name in ("schema_meta", OPEN_TABLE):  # the open cases now include those handled and not yet closed
             continue
-        pd.testing.assert_frame_equal(after[name], rows, obj=name)
+        got = after[name]
+        if name == "rollup_state":  # and the state of the dispatches beside the others'
+            got = got[got["table_name"] != "case_dispatch"]
+        if name in derived:  # rebuilt, with the counts the catalog added since: the old columns hold the same rows
+            got = got[list(rows.columns)].sort_values(list(rows.columns), ignore_index=True)
+            rows = rows.sort_values(list(rows.columns), ignore_index=True)
+        pd.testing.assert_frame_equal(got, rows, obj=name)
     assert after["schema_meta"].set_index("key")["value"].to_dict() == {"schema_version": str(schema.LATEST)}
     history = after["schema_migration"]
     assert history["version"].tolist() == list(range(1, schema.LATEST + 1))
