@@ -123,12 +123,13 @@ CASE_COLUMN_TYPES: dict[str, str] = {
 OPEN_COLUMNS: tuple[str, ...] = tuple(CASE_COLUMN_TYPES)
 
 #: One row per dispatch (a ``case_flow`` transition into ``dispatched``) of a case reported on ``day``: the
-#: department it went to (``dept_code``), its number among the case's dispatches (``n`` of ``dispatches``), the
+#: department it went to (``to_dept``), its number among the case's dispatches (``n`` of ``dispatches``), the
 #: department before (``prev_dept``), the first and the last department of the case, when it was dispatched and
 #: when that department let go of it (``ended_at``: its return, else the case's handling; NULL while it holds
 #: it), whether it returned the case (``returned``); of the whole case, whether its chain goes back to a
 #: department it left (``ping_pong``: A→B→A), how many departments returned it (``returners``), and whether it was
-#: reworked; and the case's columns the filters read. ~0.9 rows per case in the demo.
+#: reworked; and the case's columns the filters read (``dept_code``: the department responsible now, as in
+#: ``cases``). ~0.9 rows per case in the demo.
 DISPATCH_TABLE = "case_dispatch"
 DISPATCH_COLUMN_TYPES: dict[str, str] = {
     "day": "DATE NOT NULL",
@@ -136,10 +137,11 @@ DISPATCH_COLUMN_TYPES: dict[str, str] = {
     "channel": "VARCHAR NOT NULL",
     "category_code": "VARCHAR",
     "status": "VARCHAR NOT NULL",
+    "dept_code": "VARCHAR",
     **dict.fromkeys(GRID_COLUMNS, "VARCHAR"),
     "n": "INTEGER NOT NULL",
     "dispatches": "INTEGER NOT NULL",
-    "dept_code": "VARCHAR",
+    "to_dept": "VARCHAR",
     "prev_dept": "VARCHAR",
     "first_dept": "VARCHAR",
     "last_dept": "VARCHAR",
@@ -265,8 +267,8 @@ def dispatch_rows_sql(where: str = "TRUE") -> str:
     grids = ", ".join(f"c.{column}" for column in GRID_COLUMNS)
     return f"""
         WITH c AS MATERIALIZED (
-            SELECT c.case_uid, CAST(c.reported_at AS DATE) AS day, c.channel, c.category_code, c.status, {grids},
-                   c.handled_at, c.rework_count
+            SELECT c.case_uid, CAST(c.reported_at AS DATE) AS day, c.channel, c.category_code, c.status,
+                   c.dept_code, {grids}, c.handled_at, c.rework_count
             FROM cases c WHERE {where}
         ), f AS (
             SELECT f.case_uid, f.seq, f.to_state, f.at_time, f.dept_code,
@@ -284,8 +286,9 @@ def dispatch_rows_sql(where: str = "TRUE") -> str:
                    count(DISTINCT dept_code) FILTER (WHERE next_state = 'returned') AS returners
             FROM d GROUP BY case_uid
         )
-        SELECT c.day, c.case_uid, c.channel, c.category_code, c.status, {grids},
-               CAST(d.n AS INTEGER) AS n, CAST(k.dispatches AS INTEGER) AS dispatches, d.dept_code, d.prev_dept,
+        SELECT c.day, c.case_uid, c.channel, c.category_code, c.status, c.dept_code, {grids},
+               CAST(d.n AS INTEGER) AS n, CAST(k.dispatches AS INTEGER) AS dispatches, d.dept_code AS to_dept,
+               d.prev_dept,
                k.first_dept, k.last_dept, d.at_time AS dispatched_at,
                CASE WHEN d.next_state IS NOT NULL THEN d.next_at
                     WHEN c.handled_at >= d.at_time THEN c.handled_at END AS ended_at,

@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+import pandas as pd
+
 from .states import CLOSED_STATES, NOT_DUE_STATES, SATISFIED
 
 #: count: a whole number; rate: a fraction (shown as a percentage); density: per unit of area or population;
@@ -157,7 +159,7 @@ REGISTRY: dict[str, Measure] = {
             fold="median(epoch(d.ended_at) - epoch(d.dispatched_at)) / 3600.0",
         ),
         # … over the departments whistles summoned (whistle_response r, whistle w)
-        Measure("summons", "count", "whistle", None, 0, fold="count(*)"),
+        Measure("summons", "count", "whistle", None, 0, fold="count(r.dept_code)"),
         Measure(
             "arrived_on_time",
             "count",
@@ -308,3 +310,21 @@ def rework_rate_measure(denominator: str) -> str:
         return REWORK_MEASURES[denominator]
     except KeyError:
         raise ValueError(f"rework_denominator must be one of {list(REWORK_MEASURES)}, got {denominator!r}") from None
+
+
+def ratio_of(counts: pd.DataFrame, name: str) -> pd.Series:
+    """Ratio ``name`` of every row of ``counts`` (a frame with its numerator and denominator columns): the
+    pandas twin of ``ratio_sql`` for figures combined in Python (counts missing or NA count 0; NaN when the
+    denominator is 0)."""
+    m = measure(name)
+    if m.source != "ratio":
+        raise ValueError(f"{name!r} is a {m.source} measure, not a ratio")
+    missing = [part for part in (*m.numerator, *m.denominator) if part not in counts.columns]
+    if missing:
+        raise ValueError(f"ratio {name!r} needs columns {missing}; the frame has {list(counts.columns)}")
+
+    def total(parts: tuple[str, ...]) -> pd.Series:
+        return sum((pd.to_numeric(counts[p], errors="coerce").fillna(0).astype(float) for p in parts), start=0.0)
+
+    denominator = total(m.denominator)
+    return (total(m.numerator) * m.scale / denominator.where(denominator != 0)).astype(float)

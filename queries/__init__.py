@@ -12,6 +12,8 @@ from .cases import (
     summary_counts,
 )
 from .dictionaries import category_names, channel_names, department_names, level_names, state_names
+from .dispatch import DISPATCH_QUERIES
+from .early_warning import WARNING_QUERIES
 from .export import case_export
 from .filters import FILTER_NAMES, GRID_LEVEL_COLUMNS, case_filters, grid_level_column
 from .grids import area_tree, grid_level_counts, grid_polygons
@@ -28,6 +30,8 @@ from .map_layers import (
     hex_bins,
 )
 from .panel import area_figures, top_categories
+from .timeline import TIMELINE_QUERIES
+from .whistles import WHISTLE_QUERIES
 
 #: The sidebar's, the panel's and the export's queries.
 PAGE_QUERIES = (
@@ -57,6 +61,10 @@ QUERIES = {
         summary_counts,
         *MAP_QUERIES,
         *PAGE_QUERIES,
+        *DISPATCH_QUERIES,
+        *TIMELINE_QUERIES,
+        *WARNING_QUERIES,
+        *WHISTLE_QUERIES,
     )
 }
 

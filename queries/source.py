@@ -207,13 +207,11 @@ def open_cases(con: duckdb.DuckDBPyConnection) -> str:
 
 def dispatches(con: duckdb.DuckDBPyConnection, **filters: Any) -> tuple[str, dict[str, Any]]:
     """``(relation, params)``: the dispatches (``DISPATCH_TABLE``'s rows, to alias ``d``) of the cases matching
-    ``filters``, ``dept`` meaning the department dispatched to. From the ETL's ``case_dispatch`` when fresh,
-    else computed from ``cases`` and ``case_flow`` for just those cases."""
+    ``filters`` (reported in the period; ``dept``: the department responsible now). From the ETL's
+    ``case_dispatch`` when fresh, else computed from ``cases`` and ``case_flow`` for just those cases."""
     filters.pop("cohort", None)  # dispatches belong to the cases reported in the period
-    dept = {"dept": filters.pop("dept")} if filters.get("dept") else {}
     if DISPATCH_TABLE in fresh_rollups(con):
-        where, params = case_filters(day_column="c.day", **filters, **dept)
+        where, params = case_filters(day_column="c.day", **filters)
         return f"(SELECT * FROM {DISPATCH_TABLE} c WHERE {where})", params
     where, params = case_filters(**filters)
-    dept_where, dept_params = case_filters(**dept)
-    return f"(SELECT * FROM ({dispatch_rows_sql(where)}) c WHERE {dept_where})", {**params, **dept_params}
+    return f"({dispatch_rows_sql(where)})", params
