@@ -25,6 +25,7 @@ page = st.navigation(
     [
         st.Page("dashboard/pages/map.py", title=t("page.map"), icon=":material/map:", default=True),
         st.Page("dashboard/pages/overview.py", title=t("page.overview"), icon=":material/dashboard:"),
+        st.Page("dashboard/pages/dispatch.py", title=t("page.dispatch"), icon=":material/assignment_ind:"),
     ]
 )
 st.set_page_config(page_title=f"{page.title} · {t('app.title')}")

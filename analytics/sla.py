@@ -78,7 +78,7 @@ def resolve_limits(limits: pd.DataFrame, keys: pd.DataFrame, step_key: str) -> p
     pairs = keys[["channel", "category_code"]].astype(object).where(keys[["channel", "category_code"]].notna(), None)
     found: dict[tuple[object, object], tuple[str, float] | None] = {}
     for channel, category in pairs.drop_duplicates().itertuples(index=False):
-        candidates = limit_keys(channel, category)  # type: ignore[arg-type]
+        candidates = limit_keys(channel, category)
         found[(channel, category)] = next(
             (rules[(limit, key)] for limit in step(step_key).limits for key in candidates if (limit, key) in rules),
             None,
@@ -168,9 +168,9 @@ def current_lights(
     out["pending"] = pending
     out["handle_fraction"] = fraction
     out["hours_left"] = _elapsed_hours(calendar, pd.Series(as_of64), deadline, working)
-    out["handle_light"] = np.where(
-        ~pending, None, np.where(overdue, "overdue", np.where(fraction >= handle_warn, "due_soon", "on_time"))
-    )
+    light = np.select([overdue, fraction >= handle_warn], ["overdue", "due_soon"], default="on_time").astype(object)
+    light[~pending] = None
+    out["handle_light"] = light
     return out
 
 

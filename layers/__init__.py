@@ -19,6 +19,7 @@ from .facilities import facility_markers
 from .grids import grid_boundaries
 from .heat import heat_layer
 from .offline import VENDOR_DIR, VENDORED, use_local_assets
+from .status_points import status_markers
 
 __all__ = [
     "BASEMAPS",
@@ -45,6 +46,7 @@ __all__ = [
     "number_text",
     "shift_frame",
     "simplify_frame",
+    "status_markers",
     "tile_layers",
     "use_local_assets",
 ]

@@ -12,8 +12,23 @@ from .cases import (
     summary_counts,
 )
 from .dictionaries import category_names, channel_names, department_names, level_names, state_names
-from .dispatch import DISPATCH_QUERIES
-from .early_warning import WARNING_QUERIES
+from .dispatch import (
+    DISPATCH_QUERIES,
+    bounced_cases,
+    departments,
+    dispatch_counts,
+    disputed_categories,
+    handled_on_day,
+    handoff_chains,
+    handoff_flows,
+    handoff_summary,
+    kpi_counts,
+    open_case_rows,
+    overdue_counts,
+    time_limits,
+    work_calendar_days,
+)
+from .early_warning import WARNING_QUERIES, recent_clusters, spike_counts, warning_rules
 from .export import case_export
 from .filters import FILTER_NAMES, GRID_LEVEL_COLUMNS, case_filters, grid_level_column
 from .grids import area_tree, grid_level_counts, grid_polygons
@@ -30,8 +45,8 @@ from .map_layers import (
     hex_bins,
 )
 from .panel import area_figures, top_categories
-from .timeline import TIMELINE_QUERIES
-from .whistles import WHISTLE_QUERIES
+from .timeline import TIMELINE_QUERIES, case_detail, case_timeline, find_cases
+from .whistles import WHISTLE_QUERIES, whistle_counts, whistle_list, whistle_responses
 
 #: The sidebar's, the panel's and the export's queries.
 PAGE_QUERIES = (
@@ -76,12 +91,15 @@ __all__ = [
     "area_figures",
     "area_measures",
     "area_tree",
+    "bounced_cases",
     "camera_event_scenes",
     "cameras",
     "case_count",
+    "case_detail",
     "case_export",
     "case_filters",
     "case_points",
+    "case_timeline",
     "cases_by_channel",
     "cases_by_level",
     "cases_by_status",
@@ -91,15 +109,34 @@ __all__ = [
     "data_extent",
     "deadline_alerts",
     "department_names",
+    "departments",
+    "dispatch_counts",
+    "disputed_categories",
     "facilities",
+    "find_cases",
     "grid_level_column",
     "grid_level_counts",
     "grid_polygons",
+    "handled_on_day",
+    "handoff_chains",
+    "handoff_flows",
+    "handoff_summary",
     "heat_cells",
     "hex_bins",
+    "kpi_counts",
     "level_names",
+    "open_case_rows",
+    "overdue_counts",
     "overdue_pending",
+    "recent_clusters",
+    "spike_counts",
     "state_names",
     "summary_counts",
+    "time_limits",
     "top_categories",
+    "warning_rules",
+    "whistle_counts",
+    "whistle_list",
+    "whistle_responses",
+    "work_calendar_days",
 ]

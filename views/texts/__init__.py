@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from . import app, exports, maps, measures, overview, panel
+from . import app, dispatch, exports, maps, measures, overview, panel
 
 Texts = Mapping[str, Mapping[str, str]]
 
@@ -22,4 +22,4 @@ def join(parts: Iterable[Texts]) -> dict[str, dict[str, str]]:
     return table
 
 
-STRINGS = join(module.TEXTS for module in (app, measures, maps, panel, exports, overview))
+STRINGS = join(module.TEXTS for module in (app, measures, maps, panel, exports, overview, dispatch))

@@ -1,0 +1,64 @@
+"""调度: who must act now (department board, step lights, warnings), where hand-offs stall, how the summoned
+departments reported to whistles, who is best and worst (红黑榜); a click on a department shows its open cases on
+the map and as a list, a click on a case (table or map) its timeline. Redraws itself every ``refresh_seconds``."""
+
+import streamlit as st
+
+from core.clock import local_minute
+from dashboard import cache, context
+from dashboard import dispatch_panel as panel
+from views import dispatch
+from views.i18n import translator
+
+settings = context.settings()
+
+
+@st.fragment(run_every=settings.refresh_seconds)
+def dispatch_page() -> None:
+    scope, run = context.scope(), cache.runner(settings)
+    now = local_minute(settings.timezone)
+    t, lang = translator(scope.lang), scope.lang
+    opts = dispatch.options(settings)
+    st.header(t("page.dispatch"))
+    st.caption(
+        " · ".join(
+            [
+                t("period.range", start=scope.start, end=scope.end),
+                t(f"dispatch.cohort.{opts.due_cohort}"),
+                t(f"dispatch.rework.{opts.rework_measure}"),
+                t("dispatch.now", now=f"{now:%Y-%m-%d %H:%M}"),
+            ]
+        )
+    )
+    lit = dispatch.open_lights(scope, run, settings=settings, now=now)
+    warnings = dispatch.warnings(scope, run, settings=settings, now=now)
+    panel.headline(warnings, lit, now=now, t=t)
+    section = st.segmented_control(
+        t("dispatch.section"),
+        panel.SECTIONS,
+        default="board",
+        format_func=lambda key: t(f"dispatch.section.{key}"),
+        key=panel.SECTION_KEY,
+    )
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        if section == "lights":
+            panel.lights_section(scope, settings=settings, lit=lit, run=run)
+        elif section == "handoffs":
+            panel.handoffs_section(scope, run)
+        elif section == "warnings":
+            panel.warnings_section(scope, run, warnings=warnings, now=now)
+        elif section == "whistles":
+            panel.whistles_section(scope, run)
+        elif section == "ranking":
+            panel.ranking_section(scope, run, settings=settings, now=now)
+        else:
+            panel.board_section(scope, run, settings=settings, now=now, lit=lit)
+    with right:
+        view = panel.map_view(scope, run, settings=settings, lit=lit, warnings=warnings)
+        panel.show_dispatch_map(view, settings=settings)
+        panel.case_finder(run, t)
+        panel.timeline(run, settings=settings, now=now, lang=lang)
+
+
+dispatch_page()
