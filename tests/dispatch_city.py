@@ -24,8 +24,8 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-
 from conftest import EAST_POINT, WEST_POINT, tiny_grids
+
 from etl import api
 from etl.sources import SourceOptions
 from settings import Settings
@@ -376,7 +376,7 @@ def case_rows() -> tuple[list[dict], list[dict]]:
         if case["status"] != "rejected":
             flows += _flows_of(case)
     l8 = next(c for c in OPEN_CASES if c["id"] == "L8")
-    flows += _flows_of(l8) + [_flow("L8", 5, "returned", "dispatched", pd.Timestamp(L8_RETURNED), "SC")]
+    flows += [*_flows_of(l8), _flow("L8", 5, "returned", "dispatched", pd.Timestamp(L8_RETURNED), "SC")]
     rows = []
     for case in [*simple, *handoff_cases, *OPEN_CASES]:
         point = case.get("point", EAST_POINT if case["id"] in ("Z1", "Z2", "Z3", "L3") else WEST_POINT)
