@@ -187,7 +187,8 @@ def evaluate(
             hits = _area_warnings(counts, rule, period.now)
             hits = hits.assign(subject="area", key=hits["area"].astype(str) + "|" + hits["category_code"].astype(str))
         rule_figures = {name: rule[name] for name in ("level", "rule_id", "kind", "name_zh", "name_en", "threshold")}
-        found.append(hits.assign(**rule_figures))
+        if not hits.empty:
+            found.append(hits.assign(**rule_figures))
     if not found:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in WARNING_COLUMNS})
     every = pd.concat(found, ignore_index=True).sort_values(["level", "rule_id"], kind="stable")

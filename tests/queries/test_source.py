@@ -164,6 +164,12 @@ def test_every_query_gives_the_same_answer_from_the_rollups(tmp_path: Path, filt
         "hex_bins": {"size_m": TEST_BIN_SIZES["hex"]},
         "heat_cells": {"cell_m": TEST_BIN_SIZES["heat"]},
         "deadline_alerts": {"as_of": as_of, "warn_fraction": 0.5, "limit": 10, "work_periods": PERIODS},
+        "kpi_counts": {"group": "dept_code"},
+        "overdue_counts": {"group": "grid_l2", "at": as_of},
+        "open_case_rows": {},
+        "dispatch_counts": {},
+        "handoff_summary": {},
+        "handoff_flows": {},
     }
     checked = 0
     with duckdb.connect(str(plain), read_only=True) as a, duckdb.connect(str(rolled), read_only=True) as b:
