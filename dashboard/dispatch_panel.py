@@ -33,6 +33,13 @@ SECTIONS = ("board", "lights", "handoffs", "warnings", "whistles", "ranking")
 KINDS = ("functional", "street", "community", "enterprise", "property")
 
 
+def seed(key: str, value: Any) -> None:
+    """Start widget ``key`` at ``value`` unless it holds one (not ``default=``: a widget whose label changes with
+    the language would start over)."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
 def chosen_dept() -> str | None:
     return st.session_state.get(DEPT_KEY)
 
@@ -117,11 +124,12 @@ def headline(warnings: pd.DataFrame, lit: pd.DataFrame, *, now: dt.datetime, t: 
 # ---------------------------------------------------------------- the sections
 def board_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, lit: pd.DataFrame) -> None:
     lang, t = scope.lang, translator(scope.lang)
+    seed("onemap_dispatch_kinds", list(DEFAULT_KINDS))
     kinds = st.multiselect(
         t("board.kinds"),
         KINDS,
-        default=list(DEFAULT_KINDS),
         format_func=lambda k: t(f"dept_kind.{k}"),
+        placeholder=t("filter.all"),
         key="onemap_dispatch_kinds",
     )
     st.caption(t("board.help", warn=f"{dispatch.options(settings).warn:.0%}"))
@@ -269,11 +277,11 @@ def whistles_section(scope: Scope, run: Runner) -> None:
 
 def ranking_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime) -> None:
     lang, t = scope.lang, translator(scope.lang)
+    seed("onemap_dispatch_ranking_level", "department")
     level = (
         st.segmented_control(
             t("ranking.level"),
             list(RANKING_LEVELS),
-            default="department",
             format_func=lambda k: t(f"ranking.level.{k}"),
             key="onemap_dispatch_ranking_level",
         )

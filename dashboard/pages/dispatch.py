@@ -33,10 +33,10 @@ def dispatch_page() -> None:
     lit = dispatch.open_lights(scope, run, settings=settings, now=now)
     warnings = dispatch.warnings(scope, run, settings=settings, now=now)
     panel.headline(warnings, lit, now=now, t=t)
+    panel.seed(panel.SECTION_KEY, "board")
     section = st.segmented_control(
         t("dispatch.section"),
         panel.SECTIONS,
-        default="board",
         format_func=lambda key: t(f"dispatch.section.{key}"),
         key=panel.SECTION_KEY,
     )
