@@ -28,6 +28,8 @@ from .city import (
     routing,
     to_lonlat,
 )
+from .dispatch import plant as plant_dispatch
+from .dispatch import planted_count, with_planted
 
 DEFAULT_END = dt.date(2026, 11, 20)
 CASE_STEPS = (  # source, crs, default channel, category system
@@ -90,8 +92,11 @@ def generate_demo(
         out_dir / "cameras.csv", index=False, encoding="utf-8"
     )
     write_facilities(city, out_dir / "facilities.geojson", np.random.default_rng([seed, 4]))
-    CaseWriter(city, depts, rules, cameras, start, days, seed).write(out_dir, cases, progress=progress)
-    manifest = build_manifest()
+    CaseWriter(city, depts, rules, cameras, start, days, seed).write(
+        out_dir, cases - planted_count(cases), progress=progress
+    )
+    planted = plant_dispatch(city, depts, out_dir, cases=cases, start=start, days=days, seed=seed)
+    manifest = with_planted(build_manifest(), planted)
     (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
 

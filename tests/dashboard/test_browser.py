@@ -275,7 +275,9 @@ def test_dispatch_page_offline(
         browser.record_everything()
         browser.call("Page.navigate", url=f"{app_url}dispatch")
         try:
-            _poll(lambda: browser.evaluate(_APP_IDLE + " && !!document.querySelector('h2')"), timeout=90, what="the page")
+            _poll(
+                lambda: browser.evaluate(_APP_IDLE + " && !!document.querySelector('h2')"), timeout=90, what="the page"
+            )
             assert not browser.evaluate(_APP_ERROR)
             switch = "[...document.querySelectorAll('label')].find(l => l.innerText.trim() === 'English')"
             browser.evaluate(f"{switch}.click()")
