@@ -76,7 +76,7 @@ def board_requests(period: Period, options: DispatchOptions) -> dict[str, Reques
         "kpi": kpi_request(period, options),
         "today": ("handled_on_day", {"day": period.now.date(), "as_of": period.now, "group": "dept_code", **rest}),
         "dispatch": ("dispatch_counts", {**rest, **period.dates()}),
-        "whistles": ("whistle_counts", {"group": "dept", **area, **period.dates()}),
+        "whistles": ("whistle_counts", {"group": "dept_code", **area, **period.dates()}),
     }
 
 

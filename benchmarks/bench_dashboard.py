@@ -105,23 +105,33 @@ def scenarios(con: Any, last: dt.date) -> dict[str, dict[str, Any]]:
 
 
 def _option_values(settings: Settings, con: Any, last: dt.date, scenario: dict[str, Any]) -> dict[str, Any]:
-    sample_uid = next(
-        iter(con.execute("SELECT case_uid FROM cases WHERE reported_at >= ? LIMIT 1", [last]).fetchall()), None
+    sample = next(
+        iter(con.execute("SELECT case_uid, source_id FROM cases WHERE reported_at >= ? LIMIT 1", [last]).fetchall()),
+        (None, None),
     )
     end = scenario.get("end", last)
+    as_of = dt.datetime.combine(last, dt.time(18))
     return {
+        # the dispatch page's (queries/dispatch.py, early_warning.py, timeline.py, whistles.py)
+        "group": "dept_code",
+        "day": last,
+        "since": as_of - dt.timedelta(hours=24),
+        "until": as_of,
+        "min_cases": 5,
+        "weeks": 8,
+        "text": sample[1],
         "depth": scenario.get("_depth", settings.overview_map_depth),
         "parent": scenario.get("_parent"),
         "code": scenario.get("_parent"),
         "at": dt.datetime.combine(end, dt.time.max),
-        "as_of": dt.datetime.combine(last, dt.time(18)),
+        "as_of": as_of,
         "limit": settings.max_points,
         "size_m": getattr(settings, "hex_size_m", 500.0),
         "cell_m": getattr(settings, "heat_cell_m", 200.0),
         "warn_fraction": settings.warn_fraction,
         "work_periods": settings.work_periods,
         "lang": settings.language,
-        "case_uid": sample_uid[0] if sample_uid else None,
+        "case_uid": sample[0],
     }
 
 
@@ -308,7 +318,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, help="database file (default: settings db_path)")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per query and filter state")
-    parser.add_argument("--page", help="page file for the filter-change run (default: the app's default page)")
+    parser.add_argument(
+        "--page",
+        action="append",
+        help="page file for the filter-change run, repeatable (default: the app's default page and the dispatch page)",
+    )
     parser.add_argument("--changes", type=int, default=5, help="filter changes timed through AppTest")
     parser.add_argument("--only", choices=["queries", "map", "filter-change"], help="run one part")
     args = parser.parse_args()
@@ -343,8 +357,47 @@ def main() -> None:
             street = con.execute(
                 "SELECT grid_l2 FROM cases WHERE grid_l2 IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
             ).fetchall()[0][0]
-        for area in (None, street):
-            print_change(filter_change(db, args.page, args.changes, area=area))
+        for page in args.page or [None, DISPATCH_PAGE]:
+            for area in (None, street):
+                print_change(filter_change(db, page, args.changes, area=area))
+        print_sections(section_changes(db, DISPATCH_PAGE, DISPATCH_SECTIONS))
+
+
+#: The dispatch page and its sections (each shows other tables: timed one by one, each on a range never seen).
+DISPATCH_PAGE = "dashboard/pages/dispatch.py"
+DISPATCH_SECTIONS = ("board", "lights", "handoffs", "warnings", "whistles", "ranking")
+
+
+def section_changes(db: LiveDatabase, page: str, sections: tuple[str, ...]) -> dict[str, float | str]:
+    """Seconds of ``AppTest.run()`` after switching ``page`` to each of its ``sections`` on a date range not seen
+    before (every query of the section misses the cache); the error text instead when the run raised."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import dispatch_panel
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
+    at.run()
+    at.switch_page(page).run()
+    with db.cursor() as con:
+        last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchall()[0][0]).date()
+    seconds: dict[str, float | str] = {}
+    for k, section in enumerate(sections, start=11):
+        dates = _date_range_widget(at)
+        if dates is None:
+            return {"error": "no date range in the sidebar"}
+        dates.set_value((last - dt.timedelta(days=29 + k), last - dt.timedelta(days=k)))
+        at.segmented_control(key=dispatch_panel.SECTION_KEY).set_value(section)
+        t = time.perf_counter()
+        at.run()
+        seconds[section] = time.perf_counter() - t if not at.exception else f"raised: {at.exception[0].message}"
+    return seconds
+
+
+def print_sections(seconds: dict[str, float | str]) -> None:
+    shown = ", ".join(f"{k} {v:.2f} s" if isinstance(v, float) else f"{k} {v}" for k, v in seconds.items())
+    worst = max((v for v in seconds.values() if isinstance(v, float)), default=float("nan"))
+    ok = "ok" if worst <= FILTER_CHANGE_S else "MISS"
+    print(f"\ndispatch sections, each on a new range (AppTest run): {shown} [{ok}]")
 
 
 def print_change(change: FilterChange) -> None:

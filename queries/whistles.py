@@ -21,7 +21,7 @@ from core.measures import REGISTRY
 #: The whistle figures per unit, in order (counts; their ratios are ``core.measures``' arrival_rate …).
 WHISTLE_COUNTS: tuple[str, ...] = ("summons", "arrived_on_time", "whistles", "whistles_resolved", "score_sum", "scored")
 #: What whistle figures may be grouped by: the summoned department, or the street or community that blew it.
-GROUPS: dict[str, str] = {"dept": "r.dept_code", "initiator": "w.initiator_code"}
+GROUPS: dict[str, str] = {"dept_code": "r.dept_code", "initiator_code": "w.initiator_code"}
 _ON_TIME = "r.arrived_at <= w.blown_at + to_minutes(CAST(w.required_minutes AS BIGINT))"
 
 
@@ -95,14 +95,14 @@ def whistle_list(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame
 
 
 def whistle_counts(con: duckdb.DuckDBPyConnection, *, group: str, **filters: Any) -> pd.DataFrame:
-    """Per ``unit`` of ``group`` ("dept": the summoned department; "initiator": the street or community that blew
-    the whistle) the counts of ``WHISTLE_COUNTS`` over the whistles matching ``filters``: departments summoned,
+    """Per ``unit`` of ``group`` ("dept_code": the summoned department; "initiator_code": the street or community
+    that blew the whistle) the counts of ``WHISTLE_COUNTS`` over the whistles matching ``filters``: departments summoned,
     arrived on time, whistles, of those resolved, and the sum and number of the street's scores; by unit."""
     if group not in GROUPS:
         raise ValueError(f"group must be one of {list(GROUPS)}, got {group!r}")
     where, params = _whistle_filters(**filters)
     counts = ", ".join(f"{REGISTRY[name].fold} AS {name}" for name in WHISTLE_COUNTS)
-    join = "JOIN" if group == "dept" else "LEFT JOIN"  # a whistle that summoned nobody still counts for its street
+    join = "JOIN" if group == "dept_code" else "LEFT JOIN"  # a whistle that summoned nobody still counts for its street
     sql = f"""
         SELECT {GROUPS[group]} AS unit, {counts}
         FROM whistle w {join} whistle_response r ON r.whistle_id = w.whistle_id

@@ -142,8 +142,8 @@ def _with_rates(counts: pd.DataFrame) -> pd.DataFrame:
 def whistles(scope: Scope, run: Runner) -> Whistles:
     filters = {name: value for name, value in scope.case_filters().items() if name != "dept"}
     listed = run(QueryCall.of(queries.whistle_list, **scope.case_filters()))
-    by_dept = _with_rates(run(QueryCall.of(queries.whistle_counts, group="dept", **scope.case_filters())))
-    by_street = run(QueryCall.of(queries.whistle_counts, group="initiator", **filters))
+    by_dept = _with_rates(run(QueryCall.of(queries.whistle_counts, group="dept_code", **scope.case_filters())))
+    by_street = run(QueryCall.of(queries.whistle_counts, group="initiator_code", **filters))
     total = by_street.drop(columns="unit").sum().to_frame().T if not by_street.empty else None
     summary = _with_rates(total).iloc[0] if total is not None else pd.Series(dtype=float)
     return Whistles(whistles=listed, by_dept=by_dept, total=summary)

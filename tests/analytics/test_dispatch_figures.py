@@ -249,7 +249,7 @@ def test_the_whistles_of_week_d(run) -> None:
     assert listed.loc["W1", "score_mean"] == 80.0 and listed.loc["W2", "case_uid"] == "t:L8"
     assert listed.loc["W2", ["lon", "lat"]].tolist() == pytest.approx(list(WEST_POINT))  # the linked case
     assert listed.loc["W1", ["lon", "lat"]].tolist() == pytest.approx([117.225, 31.85])  # the west street
-    streets = run("whistle_counts", {"group": "initiator", **filters}).set_index("unit")
+    streets = run("whistle_counts", {"group": "initiator_code", **filters}).set_index("unit")
     assert streets.loc[["JD1", "SQ1"], "summons"].tolist() == [2, 2]
     assert ratio_of(streets, "whistle_resolution_rate").tolist() == [1.0, 0.0]
     assert len(run("whistle_list", {**filters, "area": "340104001"})) == 2  # the street and its community

@@ -67,7 +67,7 @@ def test_the_slow_and_the_fast_department_are_on_the_black_and_the_red_list(run,
 
 def test_the_late_department_arrives_late_to_whistles(run, demo) -> None:
     truth = demo[1]
-    counts = run("whistle_counts", {"group": "dept", **PERIOD})
+    counts = run("whistle_counts", {"group": "dept_code", **PERIOD})
     assert counts["summons"].sum() == truth["responses"]
     rates = counts.assign(rate=ratio_of(counts, "arrival_rate")).set_index("unit")["rate"]
     assert rates.idxmin() == truth["late_department"]
