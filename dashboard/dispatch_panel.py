@@ -1,7 +1,7 @@
-"""The dispatch page's parts in Streamlit: the headline figures, each section's table with its download, the case
-finder and timeline, and the map. What each shows comes from ``views.dispatch`` (frames) and
-``views.dispatch_tables`` (the tables as shown); this module only draws them and keeps what was clicked (the
-department, the case) in the session.
+"""The dispatch page's parts in Streamlit: the headline figures and each section's table with its download (the
+case finder, the timeline and the map: ``dashboard.dispatch_case``). What each shows comes from ``views.dispatch``
+(frames) and ``views.dispatch_tables`` (the tables as shown); this module only draws them and keeps what was clicked
+(the department, the case) in the session.
 """
 
 from __future__ import annotations
@@ -17,16 +17,13 @@ from analytics.board import DEFAULT_KINDS, department_cases
 from analytics.ranking import LEVELS as RANKING_LEVELS
 from analytics.warnings import level_counts, usable_rules
 from core.measures import REGISTRY
-from core.warning_rules import LEVELS
+from core.warning_rules import LEVEL_NUMERALS, LEVELS
 from settings import Settings
 from views import dispatch, dispatch_tables
 from views.calls import QueryCall, Runner
 from views.dispatch_charts import handoff_sankey, step_light_bars
-from views.dispatch_map import DispatchMapView, case_at, dispatch_map, whistle_status
 from views.i18n import Translate, name_column, translator
 from views.scope import Scope
-
-from .map_widget import show_points_map
 
 DEPT_KEY, CASE_KEY, SECTION_KEY = "onemap_dispatch_dept", "onemap_dispatch_case", "onemap_dispatch_section"
 SECTIONS = ("board", "lights", "handoffs", "warnings", "whistles", "ranking")
@@ -52,7 +49,7 @@ def choose_case(case_uid: str | None) -> None:
     st.session_state[CASE_KEY] = case_uid
 
 
-def _columns(table: pd.DataFrame, lang: str) -> dict[str, Any]:
+def columns(table: pd.DataFrame, lang: str) -> dict[str, Any]:
     """Headers in ``lang`` and number formats from the measure registry."""
     config: dict[str, Any] = {}
     for column in table.columns:
@@ -73,7 +70,7 @@ def table(frame: pd.DataFrame, *, lang: str, key: str | None = None, download: s
     event = st.dataframe(
         frame,
         hide_index=True,
-        column_config=_columns(frame, lang),
+        column_config=columns(frame, lang),
         key=key,
         on_select="rerun" if key else "ignore",
         selection_mode="single-row",
@@ -84,7 +81,7 @@ def table(frame: pd.DataFrame, *, lang: str, key: str | None = None, download: s
             data=dispatch_tables.csv(frame, lang=lang),
             file_name=f"onemap_{download}.csv",
             mime="text/csv",
-            key=f"onemap_download_{download.split('_')[0]}_{key or download}",
+            key=f"onemap_download_{key or download}",
             icon=":material/download:",
         )
     return event if key else None
@@ -109,7 +106,7 @@ def headline(warnings: pd.DataFrame, lit: pd.DataFrame, *, now: dt.datetime, t: 
     pending = lit[lit["pending"]] if not lit.empty else lit
     cells = st.columns(6)
     for cell, level in zip(cells[:3], LEVELS, strict=True):
-        numeral = {1: "I", 2: "II", 3: "III"}[level]
+        numeral = LEVEL_NUMERALS[level]
         cell.metric(
             t("dispatch.metric.level", level=numeral),
             f"{int(counts.get(level, 0)):,}",
@@ -300,96 +297,3 @@ def ranking_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.da
         st.info(t("ranking.none"))
         return
     table(dispatch_tables.ranking_table(ranked, lang=lang), lang=lang, download=f"ranking_{level}_{scope.start:%Y%m%d}")
-
-
-# ---------------------------------------------------------------- one case, and the map
-def case_finder(run: Runner, t: Translate) -> None:
-    text = st.text_input(t("timeline.find"), key="onemap_dispatch_find", help=t("timeline.find_help"))
-    if text and text != st.session_state.get("onemap_dispatch_find_seen"):
-        st.session_state["onemap_dispatch_find_seen"] = text
-        found = dispatch.find_case(text, run)
-        if found is None:
-            st.warning(t("timeline.not_found", text=text))
-        choose_case(found)
-
-
-def timeline(run: Runner, *, settings: Settings, now: dt.datetime, lang: str) -> None:
-    case_uid, t = chosen_case(), translator(lang)
-    if case_uid is None:
-        return
-    found = dispatch.timeline(case_uid, run, settings=settings, now=now)
-    if found is None:
-        st.warning(t("timeline.not_found", text=case_uid))
-        return
-    st.markdown(f"**{t('timeline.title', case=case_uid)}**")
-    if isinstance(found.case["contact_masked"], str):
-        st.caption(t("timeline.contact", contact=found.case["contact_masked"]))
-    st.markdown(t("timeline.steps"))
-    table(dispatch_tables.steps_table(found.steps, lang=lang), lang=lang)
-    st.markdown(t("timeline.flow"))
-    flow = dispatch_tables.flow_table(
-        found.flow,
-        lang=lang,
-        states=run(QueryCall.of(queries.state_names)),
-        departments=run(QueryCall.of(queries.department_names)),
-    )
-    styled = flow.style.apply(
-        lambda row: ["color: #d7301f; font-weight: 600" if found.flow["handoff"].iloc[row.name] else ""] * len(row),
-        axis=1,
-    )
-    st.dataframe(styled, hide_index=True, column_config=_columns(flow, lang))
-
-
-def map_view(
-    scope: Scope, run: Runner, *, settings: Settings, lit: pd.DataFrame, warnings: pd.DataFrame
-) -> DispatchMapView:
-    lang = scope.lang
-    t = translator(lang)
-    names = lights_table(lit, run, lang) if not lit.empty else pd.DataFrame()
-    shown = (
-        lit.assign(
-            step_name=names.get("step"), dept_name=names.get("dept_name"), category_name=names.get("category_name")
-        )
-        if not lit.empty
-        else lit
-    )
-    dept = chosen_dept()
-    chosen = shown[shown["dept_code"] == dept] if dept and not shown.empty else pd.DataFrame()
-    warnings = warnings.head(settings.max_points)
-    if not warnings.empty:
-        areas = run(QueryCall.of(queries.area_tree, at=scope.at))
-        rules = run(QueryCall.of(queries.warning_rules))
-        warnings = warnings.assign(
-            rule_name=warnings[name_column(lang)],
-            figures=[dispatch_tables.figures_text(r, rules, lang) for r in warnings.to_dict("records")],
-            subject_name=warnings["case_uid"].fillna(dispatch_tables.names_of(warnings["area"], areas, "code", "name")),
-        )
-    listed = dispatch.whistles(scope, run).whistles
-    if not listed.empty:
-        depts = run(QueryCall.of(queries.department_names))
-        listed = listed.assign(
-            status=whistle_status(listed),
-            initiator=dispatch_tables.names_of(listed["initiator_code"], depts, "dept_code", "label"),
-            arrivals=listed["arrived_on_time"].astype(str) + " / " + listed["summoned"].astype(str),
-        )
-    case = shown[shown["case_uid"] == chosen_case()] if chosen_case() and not shown.empty else pd.DataFrame()
-    levels = run(QueryCall.of(queries.level_names)).set_index("depth")[name_column(lang)]
-    return DispatchMapView(
-        areas=run(QueryCall.of(queries.grid_polygons, depth=scope.map_depth, at=scope.at)),
-        lights=shown,
-        warnings=warnings,
-        whistles=listed,
-        chosen=chosen,
-        case=case,
-        lang=lang,
-        level_label=str(levels.get(scope.map_depth, t("level.default"))),
-    )
-
-
-def show_dispatch_map(view: DispatchMapView, *, settings: Settings) -> None:
-    clicked = show_points_map(dispatch_map(view, settings=settings), settings=settings, key="dispatch_map")
-    if clicked is not None:
-        case = case_at(view, lat=clicked[0], lon=clicked[1], settings=settings)
-        if case is not None:
-            choose_case(case)
-            st.rerun()

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.clock import local_minute
 from dashboard import cache, context
+from dashboard import dispatch_case as case
 from dashboard import dispatch_panel as panel
 from views import dispatch
 from views.i18n import translator
@@ -55,10 +56,10 @@ def dispatch_page() -> None:
         else:
             panel.board_section(scope, run, settings=settings, now=now, lit=lit)
     with right:
-        view = panel.map_view(scope, run, settings=settings, lit=lit, warnings=warnings)
-        panel.show_dispatch_map(view, settings=settings)
-        panel.case_finder(run, t)
-        panel.timeline(run, settings=settings, now=now, lang=lang)
+        view = case.map_view(scope, run, settings=settings, lit=lit, warnings=warnings)
+        case.show_dispatch_map(view, settings=settings)
+        case.case_finder(run, t)
+        case.timeline(run, settings=settings, now=now, lang=lang)
 
 
 dispatch_page()
