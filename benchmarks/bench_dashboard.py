@@ -166,12 +166,12 @@ def time_call(run: Callable[[], pd.DataFrame], runs: int) -> tuple[list[float], 
     return times, len(result)
 
 
-def bench_queries(db: LiveDatabase, settings: Settings, runs: int) -> list[Row]:
+def bench_queries(db: LiveDatabase, settings: Settings, runs: int, match: str = "") -> list[Row]:
     rows: list[Row] = []
     with db.cursor() as con:
         last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchall()[0][0]).date()
         states = scenarios(con, last)
-        queries = discover_queries()
+        queries = {name: fn for name, fn in discover_queries().items() if match in name}
         for qname, fn in sorted(queries.items()):
             for sname, scenario in states.items() if filtered(fn) else [("—", {})]:
                 kwargs, why = call_plan(fn, scenario, _option_values(settings, con, last, scenario))
@@ -325,6 +325,7 @@ def main() -> None:
     )
     parser.add_argument("--changes", type=int, default=5, help="filter changes timed through AppTest")
     parser.add_argument("--only", choices=["queries", "map", "filter-change"], help="run one part")
+    parser.add_argument("--match", default="", help="time only the queries whose module.name contains this")
     args = parser.parse_args()
     if args.db:
         os.environ["ONEMAP_DB_PATH"] = str(args.db.resolve())
@@ -340,7 +341,7 @@ def main() -> None:
     )
 
     if args.only in (None, "queries"):
-        rows = bench_queries(db, settings, args.runs)
+        rows = bench_queries(db, settings, args.runs, args.match)
         print_table(rows)
         rows_with_target = [r for r in rows if r.times_ms and r.query not in ON_DEMAND]
         misses = [r for r in rows_with_target if r.p95 > QUERY_P95_MS]

@@ -125,11 +125,11 @@ OPEN_COLUMNS: tuple[str, ...] = tuple(CASE_COLUMN_TYPES)
 #: One row per dispatch (a ``case_flow`` transition into ``dispatched``) of a case reported on ``day``: the
 #: department it went to (``to_dept``), its number among the case's dispatches (``n`` of ``dispatches``), the
 #: department before (``prev_dept``), the first and the last department of the case, when it was dispatched and
-#: when that department let go of it (``ended_at``: its return, else the case's handling; NULL while it holds
-#: it), whether it returned the case (``returned``); of the whole case, whether its chain goes back to a
-#: department it left (``ping_pong``: A→B→A), how many departments returned it (``returners``), and whether it was
-#: reworked; and the case's columns the filters read (``dept_code``: the department responsible now, as in
-#: ``cases``). ~0.9 rows per case in the demo.
+#: when that department let go of it (``ended_at``: its return, else the case's handling; NULL while it holds it;
+#: ``hours`` between the two, wall-clock), whether it returned the case (``returned``); of the whole case, whether
+#: its chain goes back to a department it left (``ping_pong``: A→B→A), how many departments returned it
+#: (``returners``), and whether it was reworked; and the case's columns the filters read (``dept_code``: the
+#: department responsible now, as in ``cases``). ~0.9 rows per case in the demo.
 DISPATCH_TABLE = "case_dispatch"
 DISPATCH_COLUMN_TYPES: dict[str, str] = {
     "day": "DATE NOT NULL",
@@ -147,10 +147,33 @@ DISPATCH_COLUMN_TYPES: dict[str, str] = {
     "last_dept": "VARCHAR",
     "dispatched_at": "TIMESTAMP NOT NULL",
     "ended_at": "TIMESTAMP",
+    "hours": "DOUBLE",
     "returned": "BOOLEAN NOT NULL",
     "ping_pong": "BOOLEAN NOT NULL",
     "returners": "INTEGER NOT NULL",
     "reworked": "BOOLEAN NOT NULL",
+}
+#: The cases that changed hands: one row per case of ``DISPATCH_TABLE`` dispatched more than once or returned at
+#: least once (~6 % of the dispatched cases in the demo), with its ``chain`` of departments ('A>B>A'), its counts and
+#: flags, and the case's columns the filters read: what the hand-off views group, so they do not read every dispatch.
+HANDOFF_TABLE = "case_handoff"
+HANDOFF_COLUMN_TYPES: dict[str, str] = {
+    "day": "DATE NOT NULL",
+    "case_uid": "VARCHAR NOT NULL",
+    "channel": "VARCHAR NOT NULL",
+    "category_code": "VARCHAR",
+    "status": "VARCHAR NOT NULL",
+    "dept_code": "VARCHAR",
+    **dict.fromkeys(GRID_COLUMNS, "VARCHAR"),
+    "chain": "VARCHAR NOT NULL",
+    "dispatches": "INTEGER NOT NULL",
+    "returns": "INTEGER NOT NULL",
+    "returners": "INTEGER NOT NULL",
+    "ping_pong": "BOOLEAN NOT NULL",
+    "first_dept": "VARCHAR",
+    "last_dept": "VARCHAR",
+    "first_dispatched": "TIMESTAMP NOT NULL",
+    "last_dispatched": "TIMESTAMP NOT NULL",
 }
 
 
@@ -198,6 +221,7 @@ def derived_tables() -> dict[str, str]:
         OPEN_TABLE, [*(f"{name} {CASE_COLUMN_TYPES[name]}" for name in OPEN_COLUMNS), "returned_at TIMESTAMP"]
     )
     tables[DISPATCH_TABLE] = _table(DISPATCH_TABLE, [f"{name} {kind}" for name, kind in DISPATCH_COLUMN_TYPES.items()])
+    tables[HANDOFF_TABLE] = _table(HANDOFF_TABLE, [f"{name} {kind}" for name, kind in HANDOFF_COLUMN_TYPES.items()])
     tables[EVENT_TABLE] = _table(
         EVENT_TABLE,
         [
@@ -292,7 +316,27 @@ def dispatch_rows_sql(where: str = "TRUE") -> str:
                k.first_dept, k.last_dept, d.at_time AS dispatched_at,
                CASE WHEN d.next_state IS NOT NULL THEN d.next_at
                     WHEN c.handled_at >= d.at_time THEN c.handled_at END AS ended_at,
+               (epoch(ended_at) - epoch(d.at_time)) / 3600.0 AS hours,
                coalesce(d.next_state = 'returned', false) AS returned, k.ping_pong,
                CAST(k.returners AS INTEGER) AS returners, c.rework_count > 0 AS reworked
         FROM d JOIN k ON k.case_uid = d.case_uid JOIN c ON c.case_uid = d.case_uid
+    """
+
+
+def handoff_rows_sql(dispatches: str) -> str:
+    """SQL of the rows of ``HANDOFF_TABLE`` (its columns, in order) from ``dispatches``, a relation of
+    ``DISPATCH_TABLE`` rows: one per case dispatched more than once or returned."""
+    grids = ", ".join(f"any_value(d.{column}) AS {column}" for column in GRID_COLUMNS)
+    return f"""
+        SELECT any_value(d.day) AS day, d.case_uid, any_value(d.channel) AS channel,
+               any_value(d.category_code) AS category_code, any_value(d.status) AS status,
+               any_value(d.dept_code) AS dept_code, {grids},
+               array_to_string(list(coalesce(d.to_dept, '?') ORDER BY d.n), '>') AS chain,
+               CAST(count(*) AS INTEGER) AS dispatches, CAST(count(*) FILTER (WHERE d.returned) AS INTEGER) AS returns,
+               any_value(d.returners) AS returners, bool_or(d.ping_pong) AS ping_pong,
+               any_value(d.first_dept) AS first_dept, any_value(d.last_dept) AS last_dept,
+               min(d.dispatched_at) AS first_dispatched, max(d.dispatched_at) AS last_dispatched
+        FROM {dispatches} d
+        GROUP BY d.case_uid
+        HAVING count(*) > 1 OR bool_or(d.returned)
     """

@@ -156,7 +156,7 @@ REGISTRY: dict[str, Measure] = {
             "dispatch",
             False,
             1,
-            fold="median(epoch(d.ended_at) - epoch(d.dispatched_at)) / 3600.0",
+            fold="median(d.hours)",
         ),
         # … over the departments whistles summoned (whistle_response r, whistle w)
         Measure("summons", "count", "whistle", None, 0, fold="count(r.dept_code)"),

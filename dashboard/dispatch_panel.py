@@ -180,7 +180,7 @@ def handoffs_section(scope: Scope, run: Runner) -> None:
     st.caption(
         t(
             "handoffs.summary",
-            cases=f"{int(s['dispatched_cases']):,}",
+            cases=f"{int(s['dispatched']):,}",
             dispatches=f"{int(s['dispatches']):,}",
             returns=f"{int(s['returns']):,}",
             redispatched=f"{int(s['redispatched']):,}",

@@ -22,12 +22,14 @@ from core.catalog import (
     CASE_ROLLUPS,
     DISPATCH_TABLE,
     EVENT_TABLE,
+    HANDOFF_TABLE,
     OPEN_SQL,
     OPEN_TABLE,
     BinRollup,
     CaseRollup,
     derived_tables,
     dispatch_rows_sql,
+    handoff_rows_sql,
     open_cases_sql,
     table_columns,
 )
@@ -282,12 +284,17 @@ def _refresh_open(con: duckdb.DuckDBPyConnection, first_day: dt.date | None, las
 
 
 def _refresh_dispatch(con: duckdb.DuckDBPyConnection, first_day: dt.date | None, last_day: dt.date | None) -> int:
-    """Rebuild the dispatch rows of the cases reported on ``first_day`` … ``last_day`` (None: every day)."""
-    where, params = _day_range(first_day, last_day, "day")
-    con.execute(f"DELETE FROM {DISPATCH_TABLE} WHERE {where}", params)
-    where, params = _day_range(first_day, last_day, "c.reported_at")
+    """Rebuild the dispatch rows, and the hand-offs summed from them, of the cases reported on ``first_day`` …
+    ``last_day`` (None: every day); the dispatch rows written."""
+    days, params = _day_range(first_day, last_day, "day")
+    con.execute(f"DELETE FROM {DISPATCH_TABLE} WHERE {days}", params)
+    con.execute(f"DELETE FROM {HANDOFF_TABLE} WHERE {days}", params)
+    where, case_params = _day_range(first_day, last_day, "c.reported_at")
     sql = f"INSERT INTO {DISPATCH_TABLE} BY NAME SELECT * FROM ({dispatch_rows_sql(where)}) ORDER BY day, case_uid, n"
-    return int(con.execute(sql, params).fetchall()[0][0])
+    written = int(con.execute(sql, case_params).fetchall()[0][0])
+    handoffs = handoff_rows_sql(f"(SELECT * FROM {DISPATCH_TABLE} WHERE {days})")
+    con.execute(f"INSERT INTO {HANDOFF_TABLE} BY NAME SELECT * FROM ({handoffs}) ORDER BY day, case_uid", params)
+    return written
 
 
 def flow_days(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[dt.date, dt.date] | None:
@@ -479,7 +486,8 @@ def refresh_after_loads(
     ``flow_runs``: workflow loads, whose cases' days the open cases and the dispatches are refreshed for (the
     dispatches are rebuilt whole when they were never built, e.g. after an upgrade).
     """
-    built = bool(con.execute("SELECT 1 FROM rollup_state WHERE table_name = $t", {"t": DISPATCH_TABLE}).fetchall())
+    recorded = {t for (t,) in con.execute("SELECT table_name FROM rollup_state").fetchall()}
+    built = {DISPATCH_TABLE, HANDOFF_TABLE} <= recorded
     days = stale_days(con, run_ids)
     if days is not None:
         _refresh_case_rollups(con, *days, keep)
@@ -525,7 +533,8 @@ def _record_state(con: duckdb.DuckDBPyConnection) -> None:
     kept = [r.table for r in (*CASE_ROLLUPS, *BIN_ROLLUPS) if r.table not in dropped]
     tables = [(t, "cases") for t in (*kept, OPEN_TABLE)]
     # the dispatches come from the cases and their workflow: the rows of both (``queries.source.fresh_rollups``)
-    for table, source in [*tables, (DISPATCH_TABLE, "cases+case_flow"), (EVENT_TABLE, "camera_event")]:
+    flows = [(DISPATCH_TABLE, "cases+case_flow"), (HANDOFF_TABLE, "cases+case_flow")]
+    for table, source in [*tables, *flows, (EVENT_TABLE, "camera_event")]:
         rows = " + ".join(f"(SELECT count(*) FROM {part})" for part in source.split("+"))
         counts = f"{rows}, (SELECT count(*) FROM {table})"
         con.execute(f"INSERT INTO rollup_state SELECT $t, $s, {counts}", {"t": table, "s": source})

@@ -16,11 +16,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from core.catalog import GRID_COLUMNS, OPEN_COLUMNS
+from core.catalog import GRID_COLUMNS
 from core.measures import CONSTANTS, REGISTRY
 
 from .filters import case_filters
-from .source import counts_sql, dispatches, open_cases
+from .source import counts_sql, dispatches, handoffs, open_cases
 
 #: What figures may be grouped by: the responsible department, or the area at a grid level.
 GROUPS: tuple[str, ...] = ("dept_code", *GRID_COLUMNS)
@@ -54,12 +54,38 @@ def _limit(value: int) -> int:
 
 
 # ---------------------------------------------------------------- the open cases and their limits
+#: The columns of ``open_case_rows``: what the lights, the board's figures of now and the warnings read.
+OPEN_CASE_COLUMNS: tuple[str, ...] = (
+    "case_uid",
+    "channel",
+    "category_code",
+    "status",
+    "dept_code",
+    "lon",
+    "lat",
+    "reported_at",
+    "accepted_at",
+    "registered_at",
+    "dispatched_at",
+    "signed_at",
+    "handled_at",
+    "checked_at",
+    "returned_at",
+    "handle_deadline",
+    "handle_clock",
+    "handle_limit",
+    "extension_hours",
+    "is_urgent",
+    "is_supervised",
+)
+
+
 def open_case_rows(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
     """Every case open at the last load (a state that still needs work) matching ``filters``, whenever reported:
-    the columns of ``core.catalog.OPEN_COLUMNS`` and ``returned_at``, by report time. What the lights
-    (``analytics.sla``), the board's figures of now and the warnings are computed from."""
+    ``OPEN_CASE_COLUMNS``, by report time. What the lights (``analytics.sla``), the board's figures of now and the
+    warnings are computed from (only those columns: at 10M cases some 35,000 rows reach Python)."""
     where, params = case_filters(**filters)
-    columns = ", ".join(f"c.{name}" for name in (*OPEN_COLUMNS, "returned_at"))
+    columns = ", ".join(f"c.{name}" for name in OPEN_CASE_COLUMNS)
     sql = f"SELECT {columns} FROM {open_cases(con)} c WHERE {where} ORDER BY c.reported_at, c.case_uid"
     return con.execute(sql, params).df()
 
@@ -144,23 +170,23 @@ def dispatch_counts(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFr
 
 # ---------------------------------------------------------------- hand-offs (退单/改派)
 def handoff_summary(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
-    """One row over the cases matching ``filters``: of those dispatched, ``dispatched_cases``, ``dispatches``,
-    ``returns``, ``redispatched`` (dispatched more than once), ``ping_pong`` (sent back to a department that had
-    them, A→B→A), ``disputed`` (returned by two or more departments); and ``dispatched``,
-    ``dispatched_accurately`` and ``accurate_dispatch_rate`` (dispatched and neither returned nor reworked ÷
-    dispatched: the domain's 准确派遣率, counted over the cases as ``core.measures`` defines it)."""
-    relation, params = dispatches(con, **filters)
+    """One row over the cases matching ``filters``: ``dispatched`` (cases dispatched), ``dispatches`` (each
+    dispatched case once, plus every further dispatch the workflow shows), ``returns``, ``redispatched`` (dispatched
+    more than once), ``ping_pong`` (sent back to a department that had them, A→B→A), ``disputed`` (returned by two
+    or more departments), ``dispatched_accurately`` and ``accurate_dispatch_rate`` (dispatched and neither returned
+    nor reworked ÷ dispatched: the domain's 准确派遣率, over cases, as ``core.measures`` defines it)."""
+    relation, params = handoffs(con, **filters)
     counts, count_params = counts_sql(con, group=(), measures=("dispatched", "dispatched_accurately"), **filters)
     sql = f"""
-        SELECT h.*, k.dispatched, k.dispatched_accurately,
+        SELECT k.dispatched, k.dispatched + h.extra AS dispatches, h.returns, h.redispatched, h.ping_pong,
+               h.disputed, k.dispatched_accurately,
                CAST(k.dispatched_accurately AS DOUBLE) / nullif(k.dispatched, 0) AS accurate_dispatch_rate
         FROM (
-            SELECT count(DISTINCT d.case_uid) AS dispatched_cases, count(*) AS dispatches,
-                   count(*) FILTER (WHERE d.returned) AS returns,
-                   count(*) FILTER (WHERE d.n = 1 AND d.dispatches > 1) AS redispatched,
-                   count(*) FILTER (WHERE d.n = 1 AND d.ping_pong) AS ping_pong,
-                   count(*) FILTER (WHERE d.n = 1 AND d.returners >= 2) AS disputed
-            FROM {relation} d
+            SELECT coalesce(sum(h.dispatches - 1), 0) AS extra, coalesce(sum(h.returns), 0) AS returns,
+                   count(*) FILTER (WHERE h.dispatches > 1) AS redispatched,
+                   count(*) FILTER (WHERE h.ping_pong) AS ping_pong,
+                   count(*) FILTER (WHERE h.returners >= 2) AS disputed
+            FROM {relation} h
         ) h, ({counts}) k
     """
     return con.execute(sql, {**params, **count_params}).df()
@@ -171,32 +197,26 @@ def handoff_chains(con: duckdb.DuckDBPyConnection, *, limit: int = 20, **filters
     once: ``chain`` (the department codes in dispatch order, joined by '>'), ``cases``, ``returns`` (returns along
     those cases), ``ping_pong`` (the chain goes back to a department it left) and ``disputed`` (returned by two or
     more departments); most cases first, then by chain."""
-    relation, params = dispatches(con, **filters)
+    relation, params = handoffs(con, **filters)
     sql = f"""
-        WITH chains AS (
-            SELECT d.case_uid, array_to_string(list(coalesce(d.to_dept, '?') ORDER BY d.n), '>') AS chain,
-                   count(*) FILTER (WHERE d.returned) AS returns, bool_or(d.ping_pong) AS ping_pong,
-                   max(d.returners) >= 2 AS disputed
-            FROM {relation} d WHERE d.dispatches > 1
-            GROUP BY d.case_uid
-        )
-        SELECT chain, count(*) AS cases, sum(returns) AS returns, bool_or(ping_pong) AS ping_pong,
-               bool_or(disputed) AS disputed
-        FROM chains GROUP BY chain
-        ORDER BY cases DESC, chain
+        SELECT h.chain, count(*) AS cases, sum(h.returns) AS returns, bool_or(h.ping_pong) AS ping_pong,
+               bool_or(h.returners >= 2) AS disputed
+        FROM {relation} h WHERE h.dispatches > 1
+        GROUP BY h.chain
+        ORDER BY cases DESC, h.chain
         LIMIT $limit
     """
     return con.execute(sql, {**params, "limit": _limit(limit)}).df()
 
 
 def handoff_flows(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
-    """Dispatched cases matching ``filters`` per ``first_dept`` (dispatched to first) and ``last_dept`` (holding it
-    last: the one that handled or holds it): ``cases``, and ``redispatched`` (of those, dispatched more than
-    once); most first. The Sankey of first-dispatched → closing department."""
-    relation, params = dispatches(con, **filters)
+    """The cases matching ``filters`` dispatched more than once, per ``first_dept`` (dispatched to first) and
+    ``last_dept`` (holding it last: the one that handled or holds it): ``cases``; most first. The Sankey of where
+    re-dispatched cases started and ended."""
+    relation, params = handoffs(con, **filters)
     sql = f"""
-        SELECT d.first_dept, d.last_dept, count(*) AS cases, count(*) FILTER (WHERE d.dispatches > 1) AS redispatched
-        FROM {relation} d WHERE d.n = 1
+        SELECT h.first_dept, h.last_dept, count(*) AS cases
+        FROM {relation} h WHERE h.dispatches > 1
         GROUP BY ALL ORDER BY cases DESC, first_dept, last_dept
     """
     return con.execute(sql, params).df()
@@ -207,37 +227,35 @@ def disputed_categories(con: duckdb.DuckDBPyConnection, *, limit: int = 10, **fi
     (returned at least once), ``disputed`` (returned by two or more departments), ``ping_pong``, ``returns`` and
     ``return_share`` (returned cases ÷ dispatched cases), where ``returned_cases`` > 0; most disputed, then most
     returned first. A hint of which classes the routing table (权责清单) sends to the wrong department."""
-    relation, params = dispatches(con, **filters)
+    relation, params = handoffs(con, **filters)
+    counts, count_params = counts_sql(con, group=("category_code",), measures=("dispatched",), **filters)
     sql = f"""
-        SELECT d.category_code, count(DISTINCT d.case_uid) AS dispatched_cases,
-               count(DISTINCT d.case_uid) FILTER (WHERE d.returned) AS returned_cases,
-               count(*) FILTER (WHERE d.n = 1 AND d.returners >= 2) AS disputed,
-               count(*) FILTER (WHERE d.n = 1 AND d.ping_pong) AS ping_pong,
-               count(*) FILTER (WHERE d.returned) AS returns,
-               CAST(count(DISTINCT d.case_uid) FILTER (WHERE d.returned) AS DOUBLE)
-                   / count(DISTINCT d.case_uid) AS return_share
-        FROM {relation} d
-        GROUP BY ALL HAVING returned_cases > 0
-        ORDER BY disputed DESC, returned_cases DESC, d.category_code NULLS LAST
+        SELECT h.category_code, k.dispatched AS dispatched_cases, h.returned_cases, h.disputed, h.ping_pong,
+               h.returns, CAST(h.returned_cases AS DOUBLE) / nullif(k.dispatched, 0) AS return_share
+        FROM (
+            SELECT h.category_code, count(*) FILTER (WHERE h.returns > 0) AS returned_cases,
+                   count(*) FILTER (WHERE h.returners >= 2) AS disputed,
+                   count(*) FILTER (WHERE h.ping_pong) AS ping_pong,
+                   sum(h.returns) AS returns
+            FROM {relation} h GROUP BY h.category_code
+        ) h LEFT JOIN ({counts}) k ON k.category_code IS NOT DISTINCT FROM h.category_code
+        WHERE h.returned_cases > 0
+        ORDER BY h.disputed DESC, h.returned_cases DESC, h.category_code NULLS LAST
         LIMIT $limit
     """
-    return con.execute(sql, {**params, "limit": _limit(limit)}).df()
+    return con.execute(sql, {**params, **count_params, "limit": _limit(limit)}).df()
 
 
 def bounced_cases(con: duckdb.DuckDBPyConnection, *, limit: int = 50, **filters: Any) -> pd.DataFrame:
-    """The ``limit`` most recent cases matching ``filters`` that were dispatched more than once: ``case_uid``,
-    ``category_code``, ``chain`` (department codes by '>'), ``dispatches``, ``returners``, ``ping_pong``,
-    ``first_dispatched`` and ``last_dispatched``; newest first."""
-    relation, params = dispatches(con, **filters)
+    """The ``limit`` most recently dispatched cases matching ``filters`` that were dispatched more than once:
+    ``case_uid``, ``category_code``, ``chain`` (department codes by '>'), ``dispatches``, ``returners``,
+    ``ping_pong``, ``first_dispatched`` and ``last_dispatched``; newest first."""
+    relation, params = handoffs(con, **filters)
     sql = f"""
-        SELECT d.case_uid, any_value(d.category_code) AS category_code,
-               array_to_string(list(coalesce(d.to_dept, '?') ORDER BY d.n), '>') AS chain,
-               any_value(d.dispatches) AS dispatches, any_value(d.returners) AS returners,
-               bool_or(d.ping_pong) AS ping_pong, min(d.dispatched_at) AS first_dispatched,
-               max(d.dispatched_at) AS last_dispatched
-        FROM {relation} d WHERE d.dispatches > 1
-        GROUP BY d.case_uid
-        ORDER BY last_dispatched DESC, d.case_uid
+        SELECT h.case_uid, h.category_code, h.chain, h.dispatches, h.returners, h.ping_pong, h.first_dispatched,
+               h.last_dispatched
+        FROM {relation} h WHERE h.dispatches > 1
+        ORDER BY h.last_dispatched DESC, h.case_uid
         LIMIT $limit
     """
     return con.execute(sql, {**params, "limit": _limit(limit)}).df()

@@ -20,10 +20,12 @@ from core.catalog import (
     BIN_ROLLUPS,
     CASE_ROLLUPS,
     DISPATCH_TABLE,
+    HANDOFF_TABLE,
     OPEN_TABLE,
     BinRollup,
     CaseRollup,
     dispatch_rows_sql,
+    handoff_rows_sql,
     open_cases_sql,
 )
 from core.measures import CASE_COUNTS, CONSTANTS, REGISTRY
@@ -215,3 +217,15 @@ def dispatches(con: duckdb.DuckDBPyConnection, **filters: Any) -> tuple[str, dic
         return f"(SELECT * FROM {DISPATCH_TABLE} c WHERE {where})", params
     where, params = case_filters(**filters)
     return f"({dispatch_rows_sql(where)})", params
+
+
+def handoffs(con: duckdb.DuckDBPyConnection, **filters: Any) -> tuple[str, dict[str, Any]]:
+    """``(relation, params)``: the cases that changed hands (``HANDOFF_TABLE``'s rows, to alias ``h``) among the cases
+    matching ``filters`` (as ``dispatches``): the ETL's ``case_handoff`` when fresh, else summed from the
+    dispatches."""
+    filters.pop("cohort", None)
+    if HANDOFF_TABLE in fresh_rollups(con):
+        where, params = case_filters(day_column="c.day", **filters)
+        return f"(SELECT * FROM {HANDOFF_TABLE} c WHERE {where})", params
+    relation, params = dispatches(con, **filters)
+    return f"({handoff_rows_sql(relation)})", params

@@ -96,8 +96,9 @@ def whistle_list(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame
 
 def whistle_counts(con: duckdb.DuckDBPyConnection, *, group: str, **filters: Any) -> pd.DataFrame:
     """Per ``unit`` of ``group`` ("dept_code": the summoned department; "initiator_code": the street or community
-    that blew the whistle) the counts of ``WHISTLE_COUNTS`` over the whistles matching ``filters``: departments summoned,
-    arrived on time, whistles, of those resolved, and the sum and number of the street's scores; by unit."""
+    that blew the whistle) the counts of ``WHISTLE_COUNTS`` over the whistles matching ``filters``: departments
+    summoned, arrived on time, whistles, of those resolved, and the sum and number of the street's scores; by
+    unit."""
     if group not in GROUPS:
         raise ValueError(f"group must be one of {list(GROUPS)}, got {group!r}")
     where, params = _whistle_filters(**filters)

@@ -259,8 +259,8 @@ def test_a_load_of_something_else_builds_missing_rollups(loaded, tmp_path: Path)
         con.execute("DELETE FROM rollup_state")
     api.init_db(loaded)  # no case load at all
     assert all_match(loaded)
-    # the case rollups, the open cases and the dispatches (5 cases + no workflow rows)
-    assert query(loaded, "SELECT count(*) FROM rollup_state WHERE source_rows = 5") == [(12,)]
+    # the case rollups, the open cases, the dispatches and the hand-offs (5 cases + no workflow rows)
+    assert query(loaded, "SELECT count(*) FROM rollup_state WHERE source_rows = 5") == [(13,)]
 
 
 def test_refresh_rejects_an_inverted_range(loaded) -> None:

@@ -73,7 +73,7 @@ def test_the_rollup_with_fewer_rows_wins(path: Path) -> None:
 
 def test_rollups_not_refreshed_against_the_current_cases_are_not_read(path: Path) -> None:
     with duckdb.connect(str(path)) as con:
-        assert len(fresh_rollups(con)) == 13  # the camera alarms' and the dispatches' too
+        assert len(fresh_rollups(con)) == 14  # the camera alarms', the dispatches' and the hand-offs' too
         before = summary_counts(con).to_dict("records")
         # A case written without a refresh (not how the ETL writes): the rollups no longer describe cases.
         con.execute("INSERT INTO cases BY NAME SELECT * REPLACE ('t:new' AS case_uid) FROM cases LIMIT 1")

@@ -176,5 +176,6 @@ def test_the_sankey_names_first_and_last_departments(run) -> None:
         "处置：城管局",
         "处置：住建局",
     ]
-    assert list(figure.data[0].link.value) == [2, 1, 1]
+    assert list(figure.data[0].link.value) == [1, 1, 1]
+    # R1 went back to where it started (城管局 → … → 城管局): the others ended elsewhere, drawn in red
     assert pd.Series(figure.data[0].link.color).str.startswith("rgba(215").tolist() == [False, True, True]

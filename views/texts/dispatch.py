@@ -93,7 +93,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "（派遣 − 回退或返工）÷ 派遣，按案件计：{accurate} ÷ {dispatched}",
         "en": "(dispatched − returned or reworked) ÷ dispatched, counted over cases: {accurate} ÷ {dispatched}",
     },
-    "handoffs.sankey": {"zh": "首派部门 → 最终处置部门", "en": "First dispatched → handling department"},
+    "handoffs.sankey": {
+        "zh": "改派案件：首派部门 → 最终处置部门",
+        "en": "Re-dispatched cases: first dispatched → handling department",
+    },
     "handoffs.first": {"zh": "首派：{dept}", "en": "First: {dept}"},
     "handoffs.last": {"zh": "处置：{dept}", "en": "Handled: {dept}"},
     "handoffs.chains": {"zh": "常见退单/改派链", "en": "Most frequent hand-off chains"},
