@@ -337,6 +337,6 @@ def handoff_rows_sql(dispatches: str) -> str:
                any_value(d.first_dept) AS first_dept, any_value(d.last_dept) AS last_dept,
                min(d.dispatched_at) AS first_dispatched, max(d.dispatched_at) AS last_dispatched
         FROM {dispatches} d
+        WHERE d.dispatches > 1 OR d.returners > 0  -- per case on every row: the few cases are picked before grouping
         GROUP BY d.case_uid
-        HAVING count(*) > 1 OR bool_or(d.returned)
     """
