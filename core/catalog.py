@@ -126,7 +126,7 @@ OPEN_COLUMNS: tuple[str, ...] = tuple(CASE_COLUMN_TYPES)
 #: department it went to (``to_dept``), its number among the case's dispatches (``n`` of ``dispatches``), the
 #: department before (``prev_dept``), the first and the last department of the case, when it was dispatched and
 #: when that department let go of it (``ended_at``: its return, else the case's handling; NULL while it holds it;
-#: ``hours`` between the two, wall-clock), whether it returned the case (``returned``); of the whole case, whether
+#: ``minutes`` between the two, wall-clock, to the minute), whether it returned the case (``returned``); of the whole case, whether
 #: its chain goes back to a department it left (``ping_pong``: A→B→A), how many departments returned it
 #: (``returners``), and whether it was reworked; and the case's columns the filters read (``dept_code``: the
 #: department responsible now, as in ``cases``). ~0.9 rows per case in the demo.
@@ -147,7 +147,7 @@ DISPATCH_COLUMN_TYPES: dict[str, str] = {
     "last_dept": "VARCHAR",
     "dispatched_at": "TIMESTAMP NOT NULL",
     "ended_at": "TIMESTAMP",
-    "hours": "DOUBLE",
+    "minutes": "INTEGER",
     "returned": "BOOLEAN NOT NULL",
     "ping_pong": "BOOLEAN NOT NULL",
     "returners": "INTEGER NOT NULL",
@@ -316,7 +316,7 @@ def dispatch_rows_sql(where: str = "TRUE") -> str:
                k.first_dept, k.last_dept, d.at_time AS dispatched_at,
                CASE WHEN d.next_state IS NOT NULL THEN d.next_at
                     WHEN c.handled_at >= d.at_time THEN c.handled_at END AS ended_at,
-               (epoch(ended_at) - epoch(d.at_time)) / 3600.0 AS hours,
+               CAST(round((epoch(ended_at) - epoch(d.at_time)) / 60) AS INTEGER) AS minutes,
                coalesce(d.next_state = 'returned', false) AS returned, k.ping_pong,
                CAST(k.returners AS INTEGER) AS returners, c.rework_count > 0 AS reworked
         FROM d JOIN k ON k.case_uid = d.case_uid JOIN c ON c.case_uid = d.case_uid

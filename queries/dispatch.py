@@ -123,17 +123,25 @@ def kpi_counts(con: duckdb.DuckDBPyConnection, *, group: str, **filters: Any) ->
 
 
 def overdue_counts(con: duckdb.DuckDBPyConnection, *, group: str, at: dt.datetime, **filters: Any) -> pd.DataFrame:
-    """Per ``unit`` of ``group``: ``pending`` (cases due to be handled, reported by ``at`` and not handled by
-    then) and ``overdue`` (of those, past their handling deadline at ``at``) among the cases matching ``filters``:
-    the numerator of the overdue-pending rate, at the end of a period (``at``), read from ``cases`` so that a past
-    period counts what was pending then, not what is pending now."""
+    """Per ``unit`` of ``group``: ``pending`` (cases due to be handled that at ``at`` had been reported and not yet
+    handled: handled later, or still open and unhandled) and ``overdue`` (of those, past their handling deadline
+    at ``at``) among the cases matching ``filters``. The numerator of the overdue-pending rate at the end of a
+    period, so that a past period counts what was pending then, not what is pending now.
+
+    Two parts that cannot overlap: the cases handled after ``at`` (``cases``, its row groups skipped by the
+    handling time) and those still unhandled (the open cases)."""
     column = _group(group)
     where, params = case_filters(**filters)
+    due = "c.reported_at <= $at AND NOT list_contains($not_due_states, c.status)"
     sql = f"""
-        SELECT c.{column} AS unit, count(*) AS pending, count(*) FILTER (WHERE c.handle_deadline < $at) AS overdue
-        FROM cases c
-        WHERE {where} AND c.reported_at <= $at AND (c.handled_at IS NULL OR c.handled_at > $at)
-          AND NOT list_contains($not_due_states, c.status)
+        SELECT unit, count(*) AS pending, count(*) FILTER (WHERE handle_deadline < $at) AS overdue
+        FROM (
+            SELECT c.{column} AS unit, c.handle_deadline FROM cases c
+            WHERE c.handled_at > $at AND {due} AND {where}
+            UNION ALL
+            SELECT c.{column} AS unit, c.handle_deadline FROM {open_cases(con)} c
+            WHERE c.handled_at IS NULL AND {due} AND {where}
+        )
         GROUP BY ALL ORDER BY unit
     """
     return con.execute(sql, {**params, "at": at, "not_due_states": CONSTANTS["not_due_states"]}).df()
