@@ -112,13 +112,15 @@ def department_board(
     period: Period,
     options: DispatchOptions,
     kinds: Sequence[str] | None = DEFAULT_KINDS,
+    lit: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The board of ``frames`` (those of ``board_requests``): one row per
+    """The board of ``frames`` (those of ``board_requests``; ``lit``: the open cases' lights at ``period.now``
+    when the caller has them already): one row per
     department of ``kinds`` (None: every kind; a code the department table lacks is kept, named by its code)
     that has anything to show, restricted to the ``dept`` filter when one is set; most overdue first, then most
     due soon, most pending, by code. Columns: ``board_columns``; rates NaN when nothing is due."""
     units = [
-        _now_figures(lights(frames, now=period.now, options=options)),
+        _now_figures(lights(frames, now=period.now, options=options) if lit is None else lit),
         frames["today"].rename(columns={"unit": "dept_code"}),
         frames["kpi"].rename(columns={"unit": "dept_code"}),
         frames["dispatch"].rename(columns={"unit": "dept_code"}),
@@ -164,8 +166,17 @@ def department_cases(lit: pd.DataFrame, dept_code: str) -> pd.DataFrame:
 
 
 def board_table(
-    run: Run, period: Period, options: DispatchOptions, *, kinds: Sequence[str] | None = DEFAULT_KINDS
+    run: Run,
+    period: Period,
+    options: DispatchOptions,
+    *,
+    kinds: Sequence[str] | None = DEFAULT_KINDS,
+    lit: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The department board of ``period``, its frames read through ``run`` (what the page, a report and
-    ``python -m analytics departments`` all call)."""
-    return department_board(fetch(run, board_requests(period, options)), period=period, options=options, kinds=kinds)
+    ``python -m analytics departments`` all call); ``lit`` as ``department_board`` takes it."""
+    requests = board_requests(period, options)
+    if lit is not None:  # the lights' own inputs are not needed again
+        requests = {key: request for key, request in requests.items() if key not in ("open", "limits", "calendar")}
+    frames = fetch(run, requests)
+    return department_board(frames, period=period, options=options, kinds=kinds, lit=lit)

@@ -78,8 +78,17 @@ class DispatchOptions:
         )
 
     def calendar(self, days: pd.DataFrame) -> WorkCalendar:
-        """The working calendar of ``days`` (a ``work_calendar_days`` frame) with these work periods."""
-        return WorkCalendar.from_frame(days, self.work_periods)
+        """The working calendar of ``days`` (a ``work_calendar_days`` frame) with these work periods: built once
+        per distinct calendar (its arrays span every representable day: ~0.1 s)."""
+        missing = [c for c in ("day", "is_workday") if c not in days.columns]
+        if missing:
+            return WorkCalendar.from_frame(days, self.work_periods)  # names the columns it lacks
+        key = (
+            pd.util.hash_pandas_object(days[["day", "is_workday"]], index=False).sum(),
+            len(days),
+            self.work_periods,
+        )
+        return _calendar(key, days, self.work_periods)
 
 
 @dataclass(frozen=True)
@@ -165,3 +174,16 @@ def rounded(table: pd.DataFrame) -> pd.DataFrame:
             out[column].round(m.decimals).astype("Int64") if m.kind == "count" else out[column].round(m.decimals)
         )
     return out
+
+
+_CALENDARS: dict[tuple, WorkCalendar] = {}
+
+
+def _calendar(key: tuple, days: pd.DataFrame, periods: tuple[tuple[int, int], ...]) -> WorkCalendar:
+    """The calendar of ``days`` under ``key`` (a hash of its rows): the last few kept, as the calendar table
+    changes only with a load."""
+    if key not in _CALENDARS:
+        if len(_CALENDARS) >= 4:
+            _CALENDARS.pop(next(iter(_CALENDARS)))
+        _CALENDARS[key] = WorkCalendar.from_frame(days, periods)
+    return _CALENDARS[key]

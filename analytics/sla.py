@@ -75,28 +75,39 @@ def resolve_limits(limits: pd.DataFrame, keys: pd.DataFrame, step_key: str) -> p
             index=False
         )
     }
-    pairs = keys[["channel", "category_code"]].astype(object).where(keys[["channel", "category_code"]].notna(), None)
-    found: dict[tuple[object, object], tuple[str, float] | None] = {}
-    for channel, category in pairs.drop_duplicates().itertuples(index=False):
-        candidates = limit_keys(channel, category)
-        found[(channel, category)] = next(
+    channel = keys["channel"].astype(object).where(keys["channel"].notna(), None).to_numpy()
+    category = keys["category_code"].astype(object).where(keys["category_code"].notna(), None).to_numpy()
+    # one lookup per distinct (channel, class): a handful, whatever the rows
+    codes, _uniques = pd.factorize(pd.Series([f"{a}\x1f{b}" for a, b in zip(channel, category, strict=True)]))
+    first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy() if len(codes) else np.array([], int)
+    clocks: list[str | None] = []
+    amounts: list[float] = []
+    for i in first:
+        candidates = limit_keys(channel[i], category[i])
+        found = next(
             (rules[(limit, key)] for limit in step(step_key).limits for key in candidates if (limit, key) in rules),
             None,
         )
-    resolved = [found[pair] for pair in pairs.itertuples(index=False, name=None)]
+        clocks.append(found[0] if found else None)
+        amounts.append(found[1] if found else np.nan)
     return pd.DataFrame(
         {
-            "clock": pd.Series([r[0] if r else None for r in resolved], index=keys.index, dtype=object),
-            "amount": pd.Series([r[1] if r else np.nan for r in resolved], index=keys.index, dtype=float),
+            "clock": pd.Series(np.array([*clocks, None], dtype=object)[codes], index=keys.index, dtype=object),
+            "amount": pd.Series(np.array([*amounts, np.nan], dtype=float)[codes], index=keys.index, dtype=float),
         }
     )
 
 
+def _times(values: pd.Series) -> pd.Series:
+    """``values`` as datetime64[ns] (a no-op for the time columns a query returns; no per-value parsing)."""
+    return values if values.dtype == "datetime64[ns]" else values.astype("datetime64[ns]")
+
+
 def _first_present(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
-    start = frame[columns[0]]
+    start = _times(frame[columns[0]])
     for column in columns[1:]:
-        start = start.fillna(frame[column])
-    return pd.to_datetime(start)
+        start = start.fillna(_times(frame[column]))
+    return start
 
 
 def _light(fraction: np.ndarray, warn: float, red: np.ndarray) -> np.ndarray:
@@ -146,57 +157,65 @@ def current_lights(
     out = open_cases.copy()
     n = len(out)
     as_of64 = np.full(n, np.datetime64(as_of, "ns"))
-    out["step"] = out["status"].map(STATE_STEP).astype(object)
-    for name in ("step_clock", "step_light"):
-        out[name] = pd.Series([None] * n, index=out.index, dtype=object)
-    for name in ("step_limit", "step_elapsed", "step_fraction"):
-        out[name] = np.nan
-    out["step_started"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    steps = out["status"].map(STATE_STEP).to_numpy(dtype=object)
+    started = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    clocks = np.full(n, None, dtype=object)
+    limit, elapsed, fraction = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    lights = np.full(n, "none", dtype=object)
     for s in STEPS:
-        rows = out.index[out["step"] == s.key]
-        if rows.empty:
+        rows = np.flatnonzero(steps == s.key)
+        if not len(rows):
             continue
-        _step_light(out, rows, s, limits, calendar, as_of64[: len(rows)], warn_fraction(s.key, warn, per_step))
+        part = out.iloc[rows]
+        found = _step_light(part, s, limits, calendar, as_of64[: len(rows)], warn_fraction(s.key, warn, per_step))
+        started[rows], clocks[rows], limit[rows], elapsed[rows], fraction[rows], lights[rows] = found
+    out["step"] = steps
+    out["step_started"] = started
+    out["step_clock"] = clocks
+    out["step_limit"] = limit
+    out["step_elapsed"] = elapsed
+    out["step_fraction"] = fraction
+    lights[pd.isna(steps)] = None  # a state that waits on no limited step has no light
+    out["step_light"] = lights
     handle_warn = warn_fraction("handle", warn, per_step)
     limit_hours, working = _handle_limit_hours(out, calendar.hours_per_day)
     clock_start = _first_present(out, step("handle").start)
-    elapsed = _elapsed_hours(calendar, clock_start, as_of64, working)
-    fraction = np.where(limit_hours > 0, elapsed / np.where(limit_hours > 0, limit_hours, 1), np.nan)
-    deadline = pd.to_datetime(out["handle_deadline"]).to_numpy("datetime64[ns]")
+    spent = _elapsed_hours(calendar, clock_start, as_of64, working)
+    share = np.where(limit_hours > 0, spent / np.where(limit_hours > 0, limit_hours, 1), np.nan)
+    deadline = _times(out["handle_deadline"]).to_numpy("datetime64[ns]")
     pending = out["handled_at"].isna().to_numpy()
     overdue = pending & ~np.isnat(deadline) & (deadline < as_of64)
     out["pending"] = pending
-    out["handle_fraction"] = fraction
+    out["handle_fraction"] = share
     out["hours_left"] = _elapsed_hours(calendar, pd.Series(as_of64), deadline, working)
-    light = np.select([overdue, fraction >= handle_warn], ["overdue", "due_soon"], default="on_time").astype(object)
-    light[~pending] = None
-    out["handle_light"] = light
+    handle = np.select([overdue, share >= handle_warn], ["overdue", "due_soon"], default="on_time").astype(object)
+    handle[~pending] = None
+    out["handle_light"] = handle
     return out
 
 
 def _step_light(
-    out: pd.DataFrame,
-    rows: pd.Index,
+    part: pd.DataFrame,
     s: Step,
     limits: pd.DataFrame,
     calendar: WorkCalendar,
     as_of: np.ndarray,
     warn: float,
-) -> None:
-    """Fill the step columns of ``rows`` (open cases waiting on step ``s``) at ``as_of``."""
-    part = out.loc[rows]
+) -> tuple[np.ndarray, ...]:
+    """For open cases waiting on step ``s`` (``part``): when the step started, its clock, limit, time used and
+    share of the limit used, and its light, at ``as_of``."""
     start = _first_present(part, s.start)
     if s.key == "dispatch":  # a returned case waits for its re-dispatch, which runs from the return
-        start = pd.to_datetime(part["returned_at"]).where(part["status"] == "returned", start).fillna(start)
+        start = _times(part["returned_at"]).where(part["status"] == "returned", start).fillna(start)
     if s.key == "handle":
         handled_again = part["status"] == "rework"  # handled again after a failed check: from the check
-        start = pd.to_datetime(part["checked_at"]).where(handled_again, start).fillna(start)
+        start = _times(part["checked_at"]).where(handled_again, start).fillna(start)
         limit_hours, working = _handle_limit_hours(part, calendar.hours_per_day)
         extension = pd.to_numeric(part["extension_hours"], errors="coerce").fillna(0).to_numpy(dtype=float)
         limit = np.where(handled_again.to_numpy(), limit_hours - extension, limit_hours)
-        clock = np.where(working, "working_hours", "continuous_hours")
+        clock = np.where(working, "working_hours", "continuous_hours").astype(object)
         elapsed = calendar.elapsed(start.to_numpy("datetime64[ns]"), as_of, clock)
-        deadline = pd.to_datetime(part["handle_deadline"]).to_numpy("datetime64[ns]")
+        deadline = _times(part["handle_deadline"]).to_numpy("datetime64[ns]")
         # red exactly when the deadline has passed (as every "overdue" figure counts it); after rework, by the limit
         red = np.where(handled_again.to_numpy(), elapsed > limit, ~np.isnat(deadline) & (deadline < as_of))
     else:
@@ -206,12 +225,8 @@ def _step_light(
         elapsed = calendar.elapsed(start.to_numpy("datetime64[ns]"), as_of, pd.Series(clock, dtype=object))
         red = elapsed > limit
     fraction = np.where(limit > 0, elapsed / np.where(limit > 0, limit, 1), np.nan)
-    out.loc[rows, "step_started"] = start.to_numpy("datetime64[ns]")
-    out.loc[rows, "step_clock"] = clock
-    out.loc[rows, "step_limit"] = limit
-    out.loc[rows, "step_elapsed"] = elapsed
-    out.loc[rows, "step_fraction"] = fraction
-    out.loc[rows, "step_light"] = _light(fraction, warn, np.asarray(red, dtype=bool) & np.isfinite(fraction))
+    light = _light(fraction, warn, np.asarray(red, dtype=bool) & np.isfinite(fraction))
+    return start.to_numpy("datetime64[ns]"), clock, limit, elapsed, fraction, light
 
 
 def step_durations(

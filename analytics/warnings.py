@@ -120,7 +120,7 @@ def _in_scope(cases: pd.DataFrame, rule: Mapping[str, Any]) -> pd.Series:
 
 def _shifted(calendar: WorkCalendar, at: pd.Series, hours: float, working: pd.Series) -> np.ndarray:
     clock = np.where(working.to_numpy(bool), "working_hours", "continuous_hours")
-    return calendar.add(pd.to_datetime(at).to_numpy("datetime64[ns]"), hours, clock)
+    return calendar.add(at.to_numpy("datetime64[ns]"), hours, clock)
 
 
 def _case_warnings(
@@ -132,9 +132,9 @@ def _case_warnings(
     working = cases["handle_clock"].isin(["working_hours", "working_days"])
     if kind == "iot_unanswered":
         unanswered = cases["accepted_at"].isna() & cases["dispatched_at"].isna()
-        minutes = (pd.Timestamp(now) - pd.to_datetime(cases["reported_at"])).dt.total_seconds() / 60
+        minutes = (pd.Timestamp(now) - cases["reported_at"]).dt.total_seconds() / 60
         hit = unanswered & (minutes >= threshold)
-        fired = pd.to_datetime(cases["reported_at"]) + pd.to_timedelta(threshold, unit="min")
+        fired = cases["reported_at"] + pd.to_timedelta(threshold, unit="min")
         return cases[hit].assign(value=minutes[hit], fired_at=fired[hit])
     if kind == "due_soon":
         hit = (cases["handle_light"] != "overdue") & cases["pending"] & (cases["hours_left"] <= threshold)
@@ -167,12 +167,17 @@ def _area_warnings(counts: pd.DataFrame, rule: Mapping[str, Any], now: dt.dateti
 
 
 def evaluate(
-    frames: Mapping[str, pd.DataFrame], *, rules: pd.DataFrame, period: Period, options: DispatchOptions
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    rules: pd.DataFrame,
+    period: Period,
+    options: DispatchOptions,
+    lit: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The warnings at ``period.now`` (``WARNING_COLUMNS``): every usable rule of ``rules`` evaluated on
     ``frames`` (those of ``warning_requests``), one warning per subject at its most severe level; by level, then
-    latest first."""
-    lit = lights(frames, now=period.now, options=options)
+    latest first. ``lit``: the open cases' lights at ``period.now`` when the caller has them already."""
+    lit = lights(frames, now=period.now, options=options) if lit is None else lit
     calendar = options.calendar(frames["calendar"])
     found = []
     for rule in usable_rules(rules)[0].to_dict("records"):
@@ -192,8 +197,9 @@ def evaluate(
     if not found:
         return pd.DataFrame({column: pd.Series(dtype=object) for column in WARNING_COLUMNS})
     every = pd.concat(found, ignore_index=True).sort_values(["level", "rule_id"], kind="stable")
-    also = every.groupby("key")["rule_id"].agg(lambda ids: ",".join(ids.iloc[1:]))
-    warnings = every.drop_duplicates("key").assign(also=lambda w: w["key"].map(also))
+    first = ~every["key"].duplicated()
+    also = every[~first].groupby("key")["rule_id"].agg(",".join)  # the few subjects several rules fired on
+    warnings = every[first].assign(also=lambda w: w["key"].map(also).fillna(""))
     warnings = warnings.assign(fired_at=pd.to_datetime(warnings["fired_at"]))
     warnings = warnings.sort_values(["level", "fired_at", "key"], ascending=[True, False, True], kind="stable")
     return warnings.reindex(columns=list(WARNING_COLUMNS)).reset_index(drop=True)
@@ -205,8 +211,11 @@ def level_counts(warnings: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"level": list(LEVELS), "warnings": [int(counts.get(level, 0)) for level in LEVELS]})
 
 
-def warnings_table(run: Run, period: Period, options: DispatchOptions) -> pd.DataFrame:
+def warnings_table(
+    run: Run, period: Period, options: DispatchOptions, *, lit: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The warnings at ``period.now``, their frames read through ``run`` (what the page, the wall screen and
-    ``python -m analytics warnings`` all call)."""
+    ``python -m analytics warnings`` all call); ``lit`` as ``evaluate`` takes it."""
     rules = run("warning_rules", {})
-    return evaluate(fetch(run, warning_requests(period, rules)), rules=rules, period=period, options=options)
+    frames = fetch(run, warning_requests(period, rules))
+    return evaluate(frames, rules=rules, period=period, options=options, lit=lit)

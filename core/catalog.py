@@ -126,10 +126,10 @@ OPEN_COLUMNS: tuple[str, ...] = tuple(CASE_COLUMN_TYPES)
 #: department it went to (``to_dept``), its number among the case's dispatches (``n`` of ``dispatches``), the
 #: department before (``prev_dept``), the first and the last department of the case, when it was dispatched and
 #: when that department let go of it (``ended_at``: its return, else the case's handling; NULL while it holds it;
-#: ``minutes`` between the two, wall-clock, to the minute), whether it returned the case (``returned``); of the whole case, whether
-#: its chain goes back to a department it left (``ping_pong``: A→B→A), how many departments returned it
-#: (``returners``), and whether it was reworked; and the case's columns the filters read (``dept_code``: the
-#: department responsible now, as in ``cases``). ~0.9 rows per case in the demo.
+#: ``minutes`` between the two, wall-clock, whole minutes), whether it returned the case (``returned``); of the
+#: whole case, whether its chain goes back to a department it left (``ping_pong``: A→B→A), how many departments
+#: returned it (``returners``), and whether it was reworked; and the case's columns the filters read
+#: (``dept_code``: the department responsible now, as in ``cases``). ~0.9 rows per case in the demo.
 DISPATCH_TABLE = "case_dispatch"
 DISPATCH_COLUMN_TYPES: dict[str, str] = {
     "day": "DATE NOT NULL",

@@ -130,7 +130,7 @@ def board_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.date
         key="onemap_dispatch_kinds",
     )
     st.caption(t("board.help", warn=f"{dispatch.options(settings).warn:.0%}"))
-    board = dispatch.board(scope, run, settings=settings, now=now, kinds=tuple(kinds) or None)
+    board = dispatch.board(scope, run, settings=settings, now=now, kinds=tuple(kinds) or None, lit=lit)
     shown = dispatch_tables.board_table(board, lang=lang)
     event = table(shown, lang=lang, key="onemap_dispatch_board", download=f"departments_{scope.start:%Y%m%d}")
     dept = picked(event, board, "dept_code", key="onemap_dispatch_board")

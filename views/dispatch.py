@@ -54,15 +54,25 @@ def step_light_counts(lit: pd.DataFrame) -> pd.DataFrame:
 
 
 def board(
-    scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, kinds: tuple[str, ...] | None
+    scope: Scope,
+    run: Runner,
+    *,
+    settings: Settings,
+    now: dt.datetime,
+    kinds: tuple[str, ...] | None,
+    lit: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The department board (``analytics.board.department_board``) of departments of ``kinds`` (None: all)."""
-    return board_tables.board_table(requests(run), period_of(scope, now), options(settings), kinds=kinds)
+    """The department board (``analytics.board.department_board``) of departments of ``kinds`` (None: all);
+    ``lit``: ``open_lights`` of the same scope and moment, when the caller has it (they are not computed twice)."""
+    return board_tables.board_table(requests(run), period_of(scope, now), options(settings), kinds=kinds, lit=lit)
 
 
-def warnings(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime) -> pd.DataFrame:
-    """The warnings at ``now`` (``analytics.warnings.evaluate``), most severe first, then latest."""
-    return warning_tables.warnings_table(requests(run), period_of(scope, now), options(settings))
+def warnings(
+    scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, lit: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The warnings at ``now`` (``analytics.warnings.evaluate``), most severe first, then latest; ``lit`` as for
+    ``board``."""
+    return warning_tables.warnings_table(requests(run), period_of(scope, now), options(settings), lit=lit)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def dispatch_page() -> None:
         )
     )
     lit = dispatch.open_lights(scope, run, settings=settings, now=now)
-    warnings = dispatch.warnings(scope, run, settings=settings, now=now)
+    warnings = dispatch.warnings(scope, run, settings=settings, now=now, lit=lit)
     panel.headline(warnings, lit, now=now, t=t)
     panel.seed(panel.SECTION_KEY, "board")
     section = st.segmented_control(
