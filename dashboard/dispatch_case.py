@@ -12,7 +12,7 @@ import queries
 from settings import Settings
 from views import dispatch, dispatch_tables
 from views.calls import QueryCall, Runner
-from views.dispatch_map import DispatchMapView, case_at, dispatch_map, whistle_status
+from views.dispatch_map import LIGHT_COLOURS, DispatchMapView, case_at, dispatch_map, most_pressing, whistle_status
 from views.i18n import Translate, name_column, translator
 from views.scope import Scope
 
@@ -62,15 +62,18 @@ def map_view(
 ) -> DispatchMapView:
     lang = scope.lang
     t = translator(lang)
-    names = lights_table(lit, run, lang) if not lit.empty else pd.DataFrame()
-    shown = (
-        lit.assign(
-            step_name=names.get("step"), dept_name=names.get("dept_name"), category_name=names.get("category_name")
-        )
-        if not lit.empty
-        else lit
-    )
+    # the map draws at most max_points of them, the most pressing: only those are named
+    shown = most_pressing(lit, "step_light", list(LIGHT_COLOURS), settings.max_points) if not lit.empty else lit
     dept = chosen_dept()
+    if dept and not lit.empty:  # and the chosen department's, whatever their light
+        shown = pd.concat([shown, lit[(lit["dept_code"] == dept) & ~lit["case_uid"].isin(shown["case_uid"])]])
+    if not shown.empty:
+        names = lights_table(shown, run, lang)
+        shown = shown.assign(
+            step_name=names["step"].to_numpy(),
+            dept_name=names["dept_name"].to_numpy(),
+            category_name=names["category_name"].to_numpy(),
+        )
     chosen = shown[shown["dept_code"] == dept] if dept and not shown.empty else pd.DataFrame()
     warnings = warnings.head(settings.max_points)
     if not warnings.empty:
@@ -78,7 +81,7 @@ def map_view(
         rules = run(QueryCall.of(queries.warning_rules))
         warnings = warnings.assign(
             rule_name=warnings[name_column(lang)],
-            figures=[dispatch_tables.figures_text(r, rules, lang) for r in warnings.to_dict("records")],
+            figures=dispatch_tables.figure_texts(warnings, rules, lang),
             subject_name=warnings["case_uid"].fillna(dispatch_tables.names_of(warnings["area"], areas, "code", "name")),
         )
     listed = dispatch.whistles(scope, run).whistles
@@ -89,11 +92,12 @@ def map_view(
             initiator=dispatch_tables.names_of(listed["initiator_code"], depts, "dept_code", "label"),
             arrivals=listed["arrived_on_time"].astype(str) + " / " + listed["summoned"].astype(str),
         )
-    case = shown[shown["case_uid"] == chosen_case()] if chosen_case() and not shown.empty else pd.DataFrame()
+    case = lit[lit["case_uid"] == chosen_case()] if chosen_case() and not lit.empty else pd.DataFrame()
     levels = run(QueryCall.of(queries.level_names)).set_index("depth")[name_column(lang)]
     return DispatchMapView(
         areas=run(QueryCall.of(queries.grid_polygons, depth=scope.map_depth, at=scope.at)),
         lights=shown,
+        lights_total=int(lit["step_light"].isin(list(LIGHT_COLOURS)).sum()) if not lit.empty else 0,
         warnings=warnings,
         whistles=listed,
         chosen=chosen,

@@ -43,6 +43,7 @@ class DispatchMapView:
 
     areas: pd.DataFrame
     lights: pd.DataFrame = field(default_factory=_empty)
+    lights_total: int = 0  # how many open cases have a light (``lights`` may hold only the most pressing)
     warnings: pd.DataFrame = field(default_factory=_empty)
     whistles: pd.DataFrame = field(default_factory=_empty)
     chosen: pd.DataFrame = field(default_factory=_empty)
@@ -93,7 +94,7 @@ def dispatch_map(view: DispatchMapView, *, settings: Settings) -> folium.Map:
     }
     if not view.lights.empty:
         shown = shift_frame(most_pressing(view.lights, "step_light", list(LIGHT_COLOURS), cap), crs)
-        total = int(view.lights["step_light"].isin(list(LIGHT_COLOURS)).sum())
+        total = max(view.lights_total, int(view.lights["step_light"].isin(list(LIGHT_COLOURS)).sum()))
         name = (
             t("layer.lights", lang)
             if len(shown) >= total

@@ -88,17 +88,28 @@ def _number(value: object, places: int = 1) -> str:
 
 def figures_text(row: Mapping[str, object], rules: pd.DataFrame, lang: str) -> str:
     """The sentence of a warning's figures: what fired against which threshold (``warning.figures.<kind>``)."""
-    kind = str(row["kind"])
-    rule = rules.set_index("rule_id").loc[row["rule_id"]] if row["rule_id"] in set(rules["rule_id"]) else {}
-    values = {
-        "value": _number(row["value"]),
-        "threshold": _number(row["threshold"], 2),
-        "expected": _number(row.get("expected"), 2),
-        "p": _number(row.get("p_fdr"), 3),
-        "window": _number(rule.get("window_hours")) if len(rule) else "—",
-        "weeks": _number(rule.get("baseline_weeks")) if len(rule) else "—",
-    }
-    return t(f"warning.figures.{kind}", lang, **values) if kind in KINDS else kind
+    return figure_texts(pd.DataFrame([dict(row)]), rules, lang)[0]
+
+
+def figure_texts(found: pd.DataFrame, rules: pd.DataFrame, lang: str) -> list[str]:
+    """``figures_text`` of every warning of ``found`` (the rules' parameters looked up once)."""
+    params = rules.set_index("rule_id")[["window_hours", "baseline_weeks"]].to_dict("index")
+    texts = []
+    for row in found[["rule_id", "kind", "value", "threshold", "expected", "p_fdr"]].itertuples(index=False):
+        if row.kind not in KINDS:
+            texts.append(str(row.kind))
+            continue
+        rule = params.get(row.rule_id, {})
+        values = {
+            "value": _number(row.value),
+            "threshold": _number(row.threshold, 2),
+            "expected": _number(row.expected, 2),
+            "p": _number(row.p_fdr, 3),
+            "window": _number(rule.get("window_hours")),
+            "weeks": _number(rule.get("baseline_weeks")),
+        }
+        texts.append(t(f"warning.figures.{row.kind}", lang, **values))
+    return texts
 
 
 def warnings_table(
@@ -126,7 +137,7 @@ def warnings_table(
             "category_name": names_of(found["category_code"], categories, "code", name_column(lang)),
             "dept_name": names_of(found["dept_code"], departments, "dept_code", "label"),
             "fired_at": found["fired_at"],
-            "figures": [figures_text(row, rules, lang) for row in found.to_dict("records")],
+            "figures": figure_texts(found, rules, lang),
             "also": found["also"],
             "value": found["value"],
             "threshold": found["threshold"],
