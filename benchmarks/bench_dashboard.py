@@ -12,10 +12,13 @@ a query needs besides the filters (depth, at, as_of, limit …) come from ``_opt
 it does not know is listed as skipped. The queries read the ETL's rollups where one holds their columns (the
 header lists the fresh ones); a database from before the rollups gets them from ``python -m etl --db … init``.
 
-A filter change is timed two ways: ``AppTest`` runs the app's page (``--page``) and the sidebar's date range is
-changed to a range not seen before, so every filtered query misses the cache (target ≤ 1.5 s); and the queries
-that run issued (recorded through ``dashboard.cache.frame``) are re-run directly, uncached, in sequence. The map
-is composed as the page composes it (``views.pages.map_page``) for the last 30 days at street level.
+A filter change is timed two ways: ``AppTest`` runs the app's pages (``--page``, repeatable; by default the
+default page and the dispatch page) and the sidebar's date range is changed to a range not seen before, so every
+filtered query misses the cache (target ≤ 1.5 s); and the queries that run issued (recorded through
+``dashboard.cache.frame``) are re-run directly, uncached, in sequence. The dispatch page's sections (each shows
+other tables) are then timed one by one, each on a new range. The map is composed as the page composes it
+(``views.pages.map_page``) for the last 30 days at street level. ``--match dispatch.`` times only the queries of
+one module (or any name containing the text).
 """
 
 from __future__ import annotations

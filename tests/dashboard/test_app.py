@@ -17,8 +17,8 @@ from tiny_db import EAST, WEST, build_tiny_db
 from core.clock import local_now
 
 ROOT = Path(__file__).resolve().parents[2]
-MAP, OVERVIEW = "dashboard/pages/map.py", "dashboard/pages/overview.py"
-PAGES = [MAP, OVERVIEW]
+MAP, OVERVIEW, DISPATCH = "dashboard/pages/map.py", "dashboard/pages/overview.py", "dashboard/pages/dispatch.py"
+PAGES = [MAP, OVERVIEW, DISPATCH]
 C1 = "340102001001"
 DOWNLOADS = ["案件 CSV", "案件 GeoJSON", "区域汇总 CSV", "区域汇总 GeoJSON"]
 
@@ -287,6 +287,9 @@ def test_an_empty_database_shows_zeros(tmp_path: Path, monkeypatch: pytest.Monke
     assert not app.exception
     assert metrics(app) == {"上报案件": "0", "已结案": "0", "结案率": "—", "当前超期待处置": "0"}
     assert [info.value for info in app.info] == [f"{today} 时没有有效的网格"]
+    app.switch_page(DISPATCH).run()
+    assert not app.exception
+    assert metrics(app)["I级预警"] == "0" and metrics(app)["待处置"] == "0"
 
 
 @pytest.mark.parametrize("page", PAGES)
