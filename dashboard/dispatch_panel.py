@@ -30,11 +30,21 @@ SECTIONS = ("board", "lights", "handoffs", "warnings", "whistles", "ranking")
 KINDS = ("functional", "street", "community", "enterprise", "property")
 
 
-def seed(key: str, value: Any) -> None:
-    """Start widget ``key`` at ``value`` unless it holds one (not ``default=``: a widget whose label changes with
-    the language would start over)."""
+def seed(key: str, value: Any, lang: str) -> None:
+    """Start widget ``key`` at ``value``, or at what it last held when it was drawn in another language (its label
+    changed, so Streamlit takes it for a new widget and would start it over: not ``default=``). Call ``kept``
+    with its value after drawing it."""
+    memory = st.session_state.get(f"{key}_kept")
     if key not in st.session_state:
-        st.session_state[key] = value
+        st.session_state[key] = value if memory is None else memory[1]
+    elif memory is not None and memory[0] != lang:
+        st.session_state[key] = memory[1]
+
+
+def kept(key: str, value: Any, lang: str) -> Any:
+    """Remember what widget ``key`` holds in ``lang`` (for ``seed``); returns ``value``."""
+    st.session_state[f"{key}_kept"] = (lang, value)
+    return value
 
 
 def chosen_dept() -> str | None:
@@ -121,7 +131,7 @@ def headline(warnings: pd.DataFrame, lit: pd.DataFrame, *, now: dt.datetime, t: 
 # ---------------------------------------------------------------- the sections
 def board_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, lit: pd.DataFrame) -> None:
     lang, t = scope.lang, translator(scope.lang)
-    seed("onemap_dispatch_kinds", list(DEFAULT_KINDS))
+    seed("onemap_dispatch_kinds", list(DEFAULT_KINDS), lang)
     kinds = st.multiselect(
         t("board.kinds"),
         KINDS,
@@ -129,6 +139,7 @@ def board_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.date
         placeholder=t("filter.all"),
         key="onemap_dispatch_kinds",
     )
+    kept("onemap_dispatch_kinds", kinds, lang)
     st.caption(t("board.help", warn=f"{dispatch.options(settings).warn:.0%}"))
     board = dispatch.board(scope, run, settings=settings, now=now, kinds=tuple(kinds) or None, lit=lit)
     shown = dispatch_tables.board_table(board, lang=lang)
@@ -274,7 +285,7 @@ def whistles_section(scope: Scope, run: Runner) -> None:
 
 def ranking_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime) -> None:
     lang, t = scope.lang, translator(scope.lang)
-    seed("onemap_dispatch_ranking_level", "department")
+    seed("onemap_dispatch_ranking_level", "department", lang)
     level = (
         st.segmented_control(
             t("ranking.level"),
@@ -284,6 +295,7 @@ def ranking_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.da
         )
         or "department"
     )
+    kept("onemap_dispatch_ranking_level", level, lang)
     opts = dispatch.options(settings)
     formula = " + ".join(
         f"{t(REGISTRY[name].label_key)}×{weight:g}"

@@ -34,12 +34,16 @@ def dispatch_page() -> None:
     lit = dispatch.open_lights(scope, run, settings=settings, now=now)
     warnings = dispatch.warnings(scope, run, settings=settings, now=now, lit=lit)
     panel.headline(warnings, lit, now=now, t=t)
-    panel.seed(panel.SECTION_KEY, "board")
-    section = st.segmented_control(
-        t("dispatch.section"),
-        panel.SECTIONS,
-        format_func=lambda key: t(f"dispatch.section.{key}"),
-        key=panel.SECTION_KEY,
+    panel.seed(panel.SECTION_KEY, "board", lang)
+    section = panel.kept(
+        panel.SECTION_KEY,
+        st.segmented_control(
+            t("dispatch.section"),
+            panel.SECTIONS,
+            format_func=lambda key: t(f"dispatch.section.{key}"),
+            key=panel.SECTION_KEY,
+        ),
+        lang,
     )
     left, right = st.columns([3, 2], gap="medium")
     with left:
