@@ -2,11 +2,12 @@
 
 Values come from, in increasing priority: the defaults below, a TOML file named by ``ONEMAP_CONFIG``
 (default ``onemap.toml`` in the project root, if present), and ``ONEMAP_<NAME>`` environment variables
-for the scalar settings. Times everywhere are naive China Standard Time (UTC+8).
+(JSON for the tables, e.g. ``ranking_weights``). Times everywhere are naive China Standard Time (UTC+8).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -57,8 +58,31 @@ class Settings:
     #: Reports of the same class within this distance and time are one incident.
     duplicate_radius_m: float = 50.0
     duplicate_window_hours: float = 24.0
-    #: Rework rate denominator: "due_to_close" or "handled".
+    #: Per workflow step (core.workflow: accept, register, dispatch, sign, handle, check, close), the fraction of its
+    #: limit after which it shows yellow ("about to be overdue"); steps not named use warn_fraction.
+    step_warn_fractions: dict[str, float] = field(default_factory=dict)
+    #: Rework rate denominator: "due_to_close" (closed + awaiting closure, the domain's) or "handled".
     rework_denominator: str = "due_to_close"
+    #: Which cases are due to be handled in a period (the handling KPIs and the red/black list): "reported" (reported
+    #: in it) or "deadline" (their handling deadline falls in it). Rejected and voided cases are never due.
+    due_cohort: str = "reported"
+    #: The red/black list (红黑榜): measure → weight of the composite score. A rate where lower is better counts as
+    #: (1 − rate); "rework_rate" is the rate of rework_denominator. Default: the published district formula
+    #: 处置率×30 + 按期处置率×20 + (1−返工率)×20 + (1−超期待处置率)×20 + (1−延期率)×10 (0–100).
+    ranking_weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "handling_rate": 30.0,
+            "on_time_handling_rate": 20.0,
+            "rework_rate": 20.0,
+            "overdue_pending_rate": 20.0,
+            "extension_rate": 10.0,
+        }
+    )
+    #: The red/black list: cases due in the period a unit needs to be ranked, and the length of each list.
+    ranking_min_cases: int = 20
+    ranking_list_size: int = 5
+    #: 社区吹哨、部门报到: minutes a summoned department has to arrive when the whistle does not say.
+    whistle_arrival_minutes: int = 30
     #: Bounding box (lon/lat) of China: GCJ-02/BD-09 shift applies inside it; swapped lat/lon detected by it.
     china_bbox: tuple[float, float, float, float] = (73.0, 3.0, 136.0, 54.0)
     #: Grids closer than this are neighbours for the spatial statistics (surveyed boundaries rarely meet exactly).
@@ -155,6 +179,8 @@ class Settings:
 
 
 def _coerce(value: str, like: Any) -> Any:
+    if isinstance(like, dict):  # a table: JSON in the environment, e.g. ONEMAP_STEP_WARN_FRACTIONS='{"sign": 0.5}'
+        return json.loads(value)
     if isinstance(like, Path):
         return Path(value)
     if isinstance(like, bool):

@@ -40,6 +40,10 @@ data_pages = [
     st.Page("dashboard/pages/video.py", title=t("page.video"), icon=":material/videocam:"),
     st.Page("dashboard/pages/iot.py", title=t("page.iot"), icon=":material/sensors:"),
 ]
+if access.can("case_details"):  # the dispatch page is about single cases: who must act on which
+    data_pages.insert(
+        2, st.Page("dashboard/pages/dispatch.py", title=t("page.dispatch"), icon=":material/assignment_ind:")
+    )
 own_pages = [st.Page("dashboard/pages/account.py", title=t("page.account"), icon=":material/person:")]
 if access.can("audit"):
     own_pages.append(st.Page("dashboard/pages/audit.py", title=t("page.audit"), icon=":material/history:"))

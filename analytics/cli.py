@@ -1,162 +1,134 @@
-"""``python -m analytics``: the tables of the trend and hotspot analyses (研判) for any period, level and class,
-written as CSV or GeoJSON: the same tables the page shows, computed by the same functions (``views.trends``) on a
-database opened read-only.
+"""``python -m analytics``: the analyses of the dashboard from the command line, for reports and outside checks.
 
-    python -m analytics hotspots --db data/onemap.duckdb --level community --start 2026-11-01 --end 2026-11-30
-    python -m analytics emerging --db … --level grid --start … --end … --weeks 26 --format geojson --out e.geojson
+    python -m analytics ranking --db onemap.duckdb --start 2026-10-01 --end 2026-10-31 --level street
+    python -m analytics departments --db onemap.duckdb --start 2026-10-01 --end 2026-10-31 --format csv
+    python -m analytics warnings --db onemap.duckdb --level I --level II
+    python -m analytics hotspots --db onemap.duckdb --level community --start 2026-11-01 --end 2026-11-30
 
-This is the one module of ``analytics`` that reads the database (through ``queries`` and ``views``): the
-statistics themselves take frames.
+The trend and hotspot subcommands (hotspots, local-moran, trends, emerging, recurrence) are
+``analytics/trend_cli.py``'s, with their own options. Each other subcommand (``analytics.commands``, one module
+per group) writes one table: the same rows and values the
+page shows for the same period, filters and settings, because both compute it with the same function of
+``analytics`` from the same query requests. Columns are named by their field names (stable for scripts; the
+page's downloads translate them) and figures rounded to the measure registry's decimals.
+
+This module is the one place in ``analytics`` that reads a database: it runs the requests on ``queries``
+(import-linter lets it, and nothing else here).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
-import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-import duckdb
 import pandas as pd
-import shapely
 
 import queries
-from queries.db import LiveDatabase
+from core.clock import local_minute
+from queries.db import READ_ERRORS, LiveDatabase
 from settings import load_settings
-from views import trends
-from views.calls import QueryCall, Runner, on
-from views.scope import Scope, resolve
-from views.state import ViewState
 
-FORMATS: tuple[str, ...] = ("csv", "geojson")
+from . import trend_cli
+from .commands import commands
+from .commands.base import Context
+from .dispatch import Period, Run, rounded
 
-
-def _hotspots(scope: Scope, run: Runner, args: argparse.Namespace) -> pd.DataFrame:
-    found = trends.hotspots(scope, run, depth=args.depth, value=args.value, seed=args.seed)
-    return found.table.loc[:, list(trends.HOTSPOT_COLUMNS)]
+FORMATS = ("csv", "json")
 
 
-def _local_moran(scope: Scope, run: Runner, args: argparse.Namespace) -> pd.DataFrame:
-    found = trends.hotspots(scope, run, depth=args.depth, value=args.value, seed=args.seed)
-    table = found.table.rename(columns={"moran_i": "i", "moran_p": "p_sim"})
-    return table.loc[:, ["code", "name", "cases", "value", "neighbours", "i", "p_sim", "cluster"]]
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _trends(scope: Scope, run: Runner, args: argparse.Namespace) -> pd.DataFrame:
-    table, _ = trends.rising_table(scope, run, depth=args.depth, weeks=args.weeks, min_cases=args.min_cases)
-    return table
+def _time(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time (YYYY-MM-DD[ HH:MM]): {text!r}") from None
 
 
-def _emerging(scope: Scope, run: Runner, args: argparse.Namespace) -> pd.DataFrame:
-    return trends.emerging(scope, run, depth=args.depth, weeks=args.weeks)
+def _codes(text: str) -> tuple[str, ...]:
+    return tuple(code.strip() for code in text.split(",") if code.strip())
 
 
-def _recurrence(scope: Scope, run: Runner, args: argparse.Namespace) -> pd.DataFrame:
-    table = trends.chronic_places(scope, run, place=args.place, min_cases=args.min_cases, days=args.days)
-    return table.assign(case_uids=table["case_uids"].map(";".join))
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, help="database file (default: settings db_path)")
+    parser.add_argument("--start", type=_date, help="first report day (default: the page's default period)")
+    parser.add_argument("--end", type=_date, help="last report day (default: the data's last report day)")
+    parser.add_argument("--now", type=_time, help="the moment figures of now are taken at (default: now)")
+    parser.add_argument("--area", help="a grid code at any level: only cases in it")
+    parser.add_argument("--channel", type=_codes, help="channel codes, comma-separated")
+    parser.add_argument("--dept", type=_codes, help="department codes, comma-separated")
+    parser.add_argument("--format", choices=FORMATS, default="csv", help="output format (default: csv)")
+    parser.add_argument("--out", type=Path, help="write here instead of standard output")
 
 
-#: Subcommand → (the table it writes, whether its rows are areas that a GeoJSON can draw).
-COMMANDS: dict[str, tuple[Callable[[Scope, Runner, argparse.Namespace], pd.DataFrame], bool]] = {
-    "hotspots": (_hotspots, True),
-    "local-moran": (_local_moran, True),
-    "trends": (_trends, True),
-    "emerging": (_emerging, True),
-    "recurrence": (_recurrence, False),
-}
+def parser() -> argparse.ArgumentParser:
+    """The command line: a subparser per command of ``analytics.commands``, each with the common options."""
+    top = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.split("\n\n")[0])
+    sub = top.add_subparsers(dest="command", required=True)
+    for command in commands().values():
+        p = sub.add_parser(command.name, help=command.help, description=command.help)
+        _common(p)
+        command.add_arguments(p)
+    trend_cli.add_parsers(sub)
+    return top
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name in COMMANDS:
-        p = sub.add_parser(name, help=f"the {name} table")
-        p.add_argument("--db", type=Path, help="database file (default: settings db_path)")
-        p.add_argument("--level", required=True, help="grid level: its depth (1 …), key (street, community …) or name")
-        p.add_argument("--start", required=True, type=dt.date.fromisoformat, help="first report day, YYYY-MM-DD")
-        p.add_argument("--end", required=True, type=dt.date.fromisoformat, help="last report day, YYYY-MM-DD")
-        p.add_argument("--category", help="GB/T class (5 digits) or major (2 digits)")
-        p.add_argument("--area", help="a grid code: only the areas under it")
-        p.add_argument("--seed", type=int, default=0, help="seed of the permutation tests")
-        p.add_argument("--format", choices=FORMATS, default="csv")
-        p.add_argument("--out", type=Path, help="file to write (default: standard output)")
-        p.add_argument("--value", choices=trends.VALUES, default="cases", help="counts, or rates per 1,000 or km²")
-        p.add_argument("--weeks", type=int, default=26 if name == "emerging" else 12, help="weeks looked back")
-        p.add_argument("--min-cases", type=int, default=10 if name == "trends" else 3, help="fewest cases")
-        p.add_argument("--days", type=int, default=30, help="recurrence: the window in days")
-        p.add_argument("--place", choices=("grid_code", "address"), default="grid_code", help="recurrence: per")
-    return parser
+def _period(args: argparse.Namespace, run: Run, *, days: int, now: dt.datetime) -> Period:
+    """The period of the command line: its dates, else the ``days`` days up to the data's last report day (or
+    today, when the data reach it); its filters, the area with its level as the page passes it."""
+    last = run("data_extent", {}).iloc[0]["last"]
+    anchor = min(now.date(), pd.Timestamp(last).date()) if pd.notna(last) else now.date()
+    end = args.end or anchor
+    start = args.start or end - dt.timedelta(days=days - 1)
+    filters: dict[str, Any] = {name: getattr(args, name) for name in ("channel", "dept") if getattr(args, name)}
+    if args.area:
+        tree = run("area_tree", {"at": dt.datetime.combine(end, dt.time.max)})
+        depth = tree.loc[tree["code"] == args.area, "depth"]
+        if depth.empty:
+            raise ValueError(f"no grid {args.area!r} was valid on {end}")
+        filters.update(area=args.area, area_depth=int(depth.iloc[0]))
+    return Period(start=start, end=end, now=now, filters=filters)
 
 
-def level_depth(levels: pd.DataFrame, level: str) -> int:
-    """The depth of ``level`` (a depth, a level key or a name in either language), from a ``level_names`` frame;
-    a ValueError listing the levels otherwise."""
-    for _, row in levels.iterrows():
-        if level.strip().lower() in {
-            str(row["depth"]),
-            row["level_key"].lower(),
-            row["name_zh"],
-            row["name_en"].lower(),
-        }:
-            return int(row["depth"])
-    known = ", ".join(f"{r.depth} {r.level_key} {r.name_zh}" for r in levels.itertuples())
-    raise ValueError(f"unknown level {level!r}; levels: {known}")
-
-
-def _state(args: argparse.Namespace) -> ViewState:
-    if args.start > args.end:
-        raise ValueError(f"--start {args.start} is after --end {args.end}")
-    category: dict[str, tuple[str, ...]] = {}
-    if args.category:
-        code = args.category.strip()
-        if not (code.isdigit() and len(code) in (2, 5)):
-            raise ValueError(f"--category takes a GB/T class (5 digits) or major (2 digits), got {args.category!r}")
-        category = {"category_major" if len(code) == 2 else "category": (code,)}
-    return ViewState(preset="custom", start=args.start, end=args.end, area=args.area).replace(**category)
-
-
-def _geojson(table: pd.DataFrame, polygons: pd.DataFrame) -> bytes:
-    shapes = polygons.set_index("code")["geom_wkb"]
-    features = []
-    for row in table.to_dict("records"):
-        wkb = shapes.get(row["code"])
-        geometry = json.loads(shapely.to_geojson(shapely.from_wkb(bytes(wkb)))) if wkb is not None else None
-        properties = {
-            key: (None if pd.isna(value) else value) for key, value in row.items() if not isinstance(value, list)
-        }
-        features.append({"type": "Feature", "geometry": geometry, "properties": properties})
-    collection = {"type": "FeatureCollection", "features": features}
-    return json.dumps(collection, ensure_ascii=False, default=str).encode("utf-8")
+def write(table: pd.DataFrame, *, fmt: str, out: Any) -> None:
+    """``table`` rounded as the page's exports round it, as CSV (UTF-8, field names) or JSON records."""
+    shown = rounded(table)
+    if fmt == "json":
+        out.write(shown.to_json(orient="records", force_ascii=False, date_format="iso", indent=1) + "\n")
+    else:
+        out.write(shown.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d %H:%M:%S"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
+    if args.command in trend_cli.COMMANDS:
+        return trend_cli.main(args)
     settings = load_settings()
-    db_path = args.db or settings.db_path
+    if args.db:
+        settings = dataclasses.replace(settings, db_path=args.db)
+    now = args.now or local_minute(settings.timezone)
     try:
-        state = _state(args)
-        with LiveDatabase(db_path).cursor() as con:
-            run = on(con)
-            args.depth = level_depth(run(QueryCall.of(queries.level_names)), args.level)
-            scope = resolve(state, run, today=args.end, days=settings.default_range_days, overview_depth=args.depth)
-            if args.area is not None and scope.area != args.area:
-                raise ValueError(f"--area {args.area!r} is not a grid valid on {args.end} (or is the whole city)")
-            build, drawable = COMMANDS[args.command]
-            table = build(scope, run, args)
-            if args.format == "geojson":
-                if not drawable:
-                    raise ValueError(f"{args.command} has no areas to draw: use --format csv")
-                polygons = run(QueryCall.of(queries.grid_polygons, depth=args.depth, at=scope.at))
-                payload = _geojson(table, polygons)
-            else:
-                payload = trends.table_csv(table)
-    except (ValueError, LookupError, FileNotFoundError, duckdb.Error) as exc:
+        db = LiveDatabase(settings.db_path)
+        with db.cursor() as con:
+            run: Run = lambda name, kwargs: queries.QUERIES[name](con, **kwargs)  # noqa: E731
+            period = _period(args, run, days=settings.default_range_days, now=now)
+            table = commands()[args.command].table(Context(run=run, period=period, settings=settings), args)
+    except READ_ERRORS + (ValueError,) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.out:
-        args.out.write_bytes(payload)
+        with args.out.open("w", encoding="utf-8", newline="") as out:
+            write(table, fmt=args.format, out=out)
     else:
-        sys.stdout.buffer.write(payload)
+        write(table, fmt=args.format, out=sys.stdout)
     return 0

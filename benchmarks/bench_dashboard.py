@@ -12,10 +12,13 @@ a query needs besides the filters (depth, at, as_of, limit …) come from ``_opt
 it does not know is listed as skipped. The queries read the ETL's rollups where one holds their columns (the
 header lists the fresh ones); a database from before the rollups gets them from ``python -m etl --db … init``.
 
-A filter change is timed two ways: ``AppTest`` runs the app's page (``--page``) and the sidebar's date range is
-changed to a range not seen before, so every filtered query misses the cache (target ≤ 1.5 s); and the queries
-that run issued (recorded through ``dashboard.cache.frame``) are re-run directly, uncached, in sequence. The map
-is composed as the page composes it (``views.pages.map_page``) for the last 30 days at street level.
+A filter change is timed two ways: ``AppTest`` runs the app's pages (``--page``, repeatable; by default the
+default page and the dispatch page) and the sidebar's date range is changed to a range not seen before, so every
+filtered query misses the cache (target ≤ 1.5 s); and the queries that run issued (recorded through
+``dashboard.cache.frame``) are re-run directly, uncached, in sequence. The dispatch page's sections (each shows
+other tables) are then timed one by one, each on a new range. The map is composed as the page composes it
+(``views.pages.map_page``) for the last 30 days at street level. ``--match dispatch.`` times only the queries of
+one module (or any name containing the text).
 """
 
 from __future__ import annotations
@@ -113,10 +116,12 @@ def _sample(con: Any, sql: str) -> Any:
 
 
 def _option_values(settings: Settings, con: Any, last: dt.date, scenario: dict[str, Any]) -> dict[str, Any]:
-    sample_uid = next(
-        iter(con.execute("SELECT case_uid FROM cases WHERE reported_at >= ? LIMIT 1", [last]).fetchall()), None
+    sample = next(
+        iter(con.execute("SELECT case_uid, source_id FROM cases WHERE reported_at >= ? LIMIT 1", [last]).fetchall()),
+        (None, None),
     )
     end = scenario.get("end", last)
+    as_of = dt.datetime.combine(last, dt.time(18))
     place = {  # the place pages' queries (视频, 区域画像, 物联感知)
         "area": scenario.get("_parent"),
         "minutes": getattr(settings, "iot_unanswered_minutes", 10),
@@ -134,18 +139,26 @@ def _option_values(settings: Settings, con: Any, last: dt.date, scenario: dict[s
     }
     return {
         **place,
+        # the dispatch page's (queries/dispatch.py, early_warning.py, timeline.py, whistles.py)
+        "group": "dept_code",
+        "day": last,
+        "since": as_of - dt.timedelta(hours=24),
+        "until": as_of,
+        "min_cases": 5,
+        "weeks": 8,
+        "text": sample[1],
         "depth": scenario.get("_depth", settings.overview_map_depth),
         "parent": scenario.get("_parent"),
         "code": scenario.get("_parent"),
         "at": dt.datetime.combine(end, dt.time.max),
-        "as_of": dt.datetime.combine(last, dt.time(18)),
+        "as_of": as_of,
         "limit": settings.max_points,
         "size_m": getattr(settings, "hex_size_m", 500.0),
         "cell_m": getattr(settings, "heat_cell_m", 200.0),
         "warn_fraction": settings.warn_fraction,
         "work_periods": settings.work_periods,
         "lang": settings.language,
-        "case_uid": sample_uid[0] if sample_uid else None,
+        "case_uid": sample[0],
     }
 
 
@@ -180,12 +193,12 @@ def time_call(run: Callable[[], pd.DataFrame], runs: int) -> tuple[list[float], 
     return times, len(result)
 
 
-def bench_queries(db: LiveDatabase, settings: Settings, runs: int) -> list[Row]:
+def bench_queries(db: LiveDatabase, settings: Settings, runs: int, match: str = "") -> list[Row]:
     rows: list[Row] = []
     with db.cursor() as con:
         last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchall()[0][0]).date()
         states = scenarios(con, last)
-        queries = discover_queries()
+        queries = {name: fn for name, fn in discover_queries().items() if match in name}
         for qname, fn in sorted(queries.items()):
             for sname, scenario in states.items() if filtered(fn) else [("—", {})]:
                 kwargs, why = call_plan(fn, scenario, _option_values(settings, con, last, scenario))
@@ -349,9 +362,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", type=Path, help="database file (default: settings db_path)")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per query and filter state")
-    parser.add_argument("--page", help="page file for the filter-change run (default: the app's default page)")
+    parser.add_argument(
+        "--page",
+        action="append",
+        help="page file for the filter-change run, repeatable (default: the app's default page and the dispatch page)",
+    )
     parser.add_argument("--changes", type=int, default=5, help="filter changes timed through AppTest")
     parser.add_argument("--only", choices=["queries", "map", "filter-change"], help="run one part")
+    parser.add_argument("--match", default="", help="time only the queries whose module.name contains this")
     args = parser.parse_args()
     if args.db:
         os.environ["ONEMAP_DB_PATH"] = str(args.db.resolve())
@@ -367,7 +385,7 @@ def main() -> None:
     )
 
     if args.only in (None, "queries"):
-        rows = bench_queries(db, settings, args.runs)
+        rows = bench_queries(db, settings, args.runs, args.match)
         print_table(rows)
         rows_with_target = [r for r in rows if r.times_ms and r.query not in ON_DEMAND]
         misses = [r for r in rows_with_target if r.p95 > QUERY_P95_MS]
@@ -384,8 +402,47 @@ def main() -> None:
             street = con.execute(
                 "SELECT grid_l2 FROM cases WHERE grid_l2 IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
             ).fetchall()[0][0]
-        for area in (None, street):
-            print_change(filter_change(db, args.page, args.changes, area=area))
+        for page in args.page or [None, DISPATCH_PAGE]:
+            for area in (None, street):
+                print_change(filter_change(db, page, args.changes, area=area))
+        print_sections(section_changes(db, DISPATCH_PAGE, DISPATCH_SECTIONS))
+
+
+#: The dispatch page and its sections (each shows other tables: timed one by one, each on a range never seen).
+DISPATCH_PAGE = "dashboard/pages/dispatch.py"
+DISPATCH_SECTIONS = ("board", "lights", "handoffs", "warnings", "whistles", "ranking")
+
+
+def section_changes(db: LiveDatabase, page: str, sections: tuple[str, ...]) -> dict[str, float | str]:
+    """Seconds of ``AppTest.run()`` after switching ``page`` to each of its ``sections`` on a date range not seen
+    before (every query of the section misses the cache); the error text instead when the run raised."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import dispatch_panel
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
+    at.run()
+    at.switch_page(page).run()
+    with db.cursor() as con:
+        last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchall()[0][0]).date()
+    seconds: dict[str, float | str] = {}
+    for k, section in enumerate(sections, start=11):
+        dates = _date_range_widget(at)
+        if dates is None:
+            return {"error": "no date range in the sidebar"}
+        dates.set_value((last - dt.timedelta(days=29 + k), last - dt.timedelta(days=k)))
+        at.segmented_control(key=dispatch_panel.SECTION_KEY).set_value(section)
+        t = time.perf_counter()
+        at.run()
+        seconds[section] = time.perf_counter() - t if not at.exception else f"raised: {at.exception[0].message}"
+    return seconds
+
+
+def print_sections(seconds: dict[str, float | str]) -> None:
+    shown = ", ".join(f"{k} {v:.2f} s" if isinstance(v, float) else f"{k} {v}" for k, v in seconds.items())
+    worst = max((v for v in seconds.values() if isinstance(v, float)), default=float("nan"))
+    ok = "ok" if worst <= FILTER_CHANGE_S else "MISS"
+    print(f"\ndispatch sections, each on a new range (AppTest run): {shown} [{ok}]")
 
 
 def print_change(change: FilterChange) -> None:

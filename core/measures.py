@@ -9,12 +9,20 @@ formats (``kind``, ``decimals``), rankings their direction (``higher_is_better``
   folded after grouping by state, so the same SQL reads ``cases`` or a rollup;
 * **clock counts** (pending, overdue): states at a moment (``as_of``), counted from the pending cases, never
   rolled up;
+* **dispatches** (``source`` "dispatch"): counts over the dispatches of cases (table ``case_dispatch``, one row
+  per dispatch to a department, aliased ``d``), and the median time a department held a case;
+* **whistles** (``source`` "whistle"): counts over the departments summoned by whistles (社区吹哨、部门报到: a
+  response row ``r`` joined to its whistle ``w``);
 * **ratios**: a sum of counts over a sum of counts (or an area attribute), NULL when the denominator is 0.
 
 Definitions (domain guide, applied everywhere): a case is *in* a period when it was reported in it; *closed* =
 current state in ``CLOSED_STATES``; *awaiting closure* = current state open; *closed on time* = closed, and
 handled no later than the handling deadline; *overdue* = pending (open, not handled) and past the handling
-deadline at ``as_of``; *satisfied* = a follow-up answer in ``SATISFIED``.
+deadline at ``as_of``; *satisfied* = a follow-up answer in ``SATISFIED``; *due* (to be handled) = every case of
+the period's cohort but those rejected or voided (``NOT_DUE_STATES``): the cohort is the cases reported in the
+period, or those whose handling deadline falls in it (``settings.due_cohort``, ``queries.filters``); *handled on
+time* = handled no later than the handling deadline; *accurately dispatched* = dispatched, and neither returned
+nor reworked; *extended* = granted an extension (延期).
 """
 
 from __future__ import annotations
@@ -23,10 +31,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .states import CLOSED_STATES, SATISFIED
+import pandas as pd
 
-Kind = Literal["count", "rate", "density"]
-Source = Literal["cases", "states", "clock", "ratio"]
+from .states import CLOSED_STATES, NOT_DUE_STATES, SATISFIED
+
+#: count: a whole number; rate: a fraction (shown as a percentage); density: per unit of area or population;
+#: value: any other number (a median in hours, a mean score, a composite score).
+Kind = Literal["count", "rate", "density", "value"]
+Source = Literal["cases", "states", "clock", "ratio", "dispatch", "whistle", "ranking"]
 
 
 @dataclass(frozen=True)
@@ -113,13 +125,113 @@ REGISTRY: dict[str, Measure] = {
         Measure("satisfaction_rate", "rate", "ratio", True, 4, numerator=("satisfied",), denominator=("followups",)),
         Measure("per_1000", "density", "ratio", None, 2, numerator=("cases",), denominator=("population",), scale=1000),
         Measure("per_km2", "density", "ratio", None, 2, numerator=("cases",), denominator=("area_km2",)),
+        # dispatch (调度): counts over cases
+        _count("dispatched", "count(c.dispatched_at)"),
+        _count(
+            "dispatched_accurately",
+            "count(*) FILTER (WHERE c.dispatched_at IS NOT NULL AND c.return_count = 0 AND c.rework_count = 0)",
+            better=True,
+        ),
+        _count("extended", "count(*) FILTER (WHERE c.extension_hours > 0)", better=False),
+        # … folded over the current states: due to be handled
+        Measure(
+            "due",
+            "count",
+            "states",
+            None,
+            0,
+            fold="NOT list_contains($not_due_states, b.status)",
+            base="cases",
+            params=("not_due_states",),
+        ),
+        # … at a moment (the open cases' lights at ``as_of``: ``analytics.sla``)
+        Measure("due_soon", "count", "clock", False, 0),
+        Measure("urgent_pending", "count", "clock", False, 0),
+        Measure("supervised_pending", "count", "clock", False, 0),
+        Measure("handled_today", "count", "clock", True, 0),
+        # … over the dispatches (case_dispatch d)
+        Measure("dispatches", "count", "dispatch", None, 0, fold="count(*)"),
+        Measure("returns", "count", "dispatch", False, 0, fold="count(*) FILTER (WHERE d.returned)"),
+        Measure(
+            "median_hours_in_dept",
+            "value",
+            "dispatch",
+            False,
+            1,
+            fold="median(d.minutes) / 60.0",  # whole minutes: half the time of a median of doubles at 10M
+        ),
+        # … over the departments whistles summoned (whistle_response r, whistle w)
+        Measure("summons", "count", "whistle", None, 0, fold="count(r.dept_code)"),
+        Measure(
+            "arrived_on_time",
+            "count",
+            "whistle",
+            True,
+            0,
+            fold="count(*) FILTER (WHERE r.arrived_at <= w.blown_at + to_minutes(CAST(w.required_minutes AS BIGINT)))",
+        ),
+        Measure("whistles", "count", "whistle", None, 0, fold="count(DISTINCT w.whistle_id)"),
+        Measure(
+            "whistles_resolved",
+            "count",
+            "whistle",
+            True,
+            0,
+            fold="count(DISTINCT w.whistle_id) FILTER (WHERE w.resolved_at IS NOT NULL)",
+        ),
+        Measure("score_sum", "value", "whistle", None, 1, fold="sum(r.score)"),
+        Measure("scored", "count", "whistle", None, 0, fold="count(r.score)"),
+        # … ratios of them
+        Measure("handling_rate", "rate", "ratio", True, 4, numerator=("handled",), denominator=("due",)),
+        Measure(
+            "on_time_handling_rate", "rate", "ratio", True, 4, numerator=("handled_on_time",), denominator=("due",)
+        ),
+        Measure("overdue_pending_rate", "rate", "ratio", False, 4, numerator=("overdue",), denominator=("due",)),
+        Measure(
+            "rework_rate",
+            "rate",
+            "ratio",
+            False,
+            4,
+            numerator=("reworked",),
+            denominator=("closed", "awaiting_closure"),
+        ),
+        Measure("rework_rate_handled", "rate", "ratio", False, 4, numerator=("reworked",), denominator=("handled",)),
+        Measure("extension_rate", "rate", "ratio", False, 4, numerator=("extended",), denominator=("due",)),
+        Measure(
+            "accurate_dispatch_rate",
+            "rate",
+            "ratio",
+            True,
+            4,
+            numerator=("dispatched_accurately",),
+            denominator=("dispatched",),
+        ),
+        Measure("return_rate", "rate", "ratio", False, 4, numerator=("returns",), denominator=("dispatches",)),
+        Measure("arrival_rate", "rate", "ratio", True, 4, numerator=("arrived_on_time",), denominator=("summons",)),
+        Measure(
+            "whistle_resolution_rate",
+            "rate",
+            "ratio",
+            True,
+            4,
+            numerator=("whistles_resolved",),
+            denominator=("whistles",),
+        ),
+        Measure("whistle_score", "value", "ratio", True, 1, numerator=("score_sum",), denominator=("scored",)),
+        # the red/black list's composite (analytics.ranking)
+        Measure("score", "value", "ranking", True, 1),
     )
 }
 
 #: Counts over cases, by name: the aggregate of each (the rollups hold every one of them).
 CASE_COUNTS: dict[str, str] = {m.name: m.fold for m in REGISTRY.values() if m.source == "cases"}
-#: Values of the constants the folds bind (``$closed_states``, ``$satisfied``).
-CONSTANTS: dict[str, list[str]] = {"closed_states": list(CLOSED_STATES), "satisfied": list(SATISFIED)}
+#: Values of the constants the folds bind (``$closed_states``, ``$satisfied``, ``$not_due_states``).
+CONSTANTS: dict[str, list[str]] = {
+    "closed_states": list(CLOSED_STATES),
+    "satisfied": list(SATISFIED),
+    "not_due_states": list(NOT_DUE_STATES),
+}
 #: The measures an area can be shaded by on the map, in the order offered.
 AREA_MEASURES: tuple[str, ...] = (
     "cases",
@@ -190,3 +302,34 @@ def select_sql(names: Iterable[str], column: Callable[[str], str]) -> str:
         expr = ratio_sql(name, column) if m.source == "ratio" else f"coalesce({column(name)}, 0)"
         parts.append(f"{expr} AS {name}")
     return ", ".join(parts)
+
+
+#: The denominators of the rework rate a city may choose (``settings.rework_denominator``) and the measure of each.
+REWORK_MEASURES: dict[str, str] = {"due_to_close": "rework_rate", "handled": "rework_rate_handled"}
+
+
+def rework_rate_measure(denominator: str) -> str:
+    """The rework-rate measure dividing by ``denominator`` ("due_to_close": closed + awaiting closure, the domain's
+    default; "handled"); a ValueError naming the choices otherwise."""
+    try:
+        return REWORK_MEASURES[denominator]
+    except KeyError:
+        raise ValueError(f"rework_denominator must be one of {list(REWORK_MEASURES)}, got {denominator!r}") from None
+
+
+def ratio_of(counts: pd.DataFrame, name: str) -> pd.Series:
+    """Ratio ``name`` of every row of ``counts`` (a frame with its numerator and denominator columns): the
+    pandas twin of ``ratio_sql`` for figures combined in Python (counts missing or NA count 0; NaN when the
+    denominator is 0)."""
+    m = measure(name)
+    if m.source != "ratio":
+        raise ValueError(f"{name!r} is a {m.source} measure, not a ratio")
+    missing = [part for part in (*m.numerator, *m.denominator) if part not in counts.columns]
+    if missing:
+        raise ValueError(f"ratio {name!r} needs columns {missing}; the frame has {list(counts.columns)}")
+
+    def total(parts: tuple[str, ...]) -> pd.Series:
+        return sum((pd.to_numeric(counts[p], errors="coerce").fillna(0).astype(float) for p in parts), start=0.0)
+
+    denominator = total(m.denominator)
+    return (total(m.numerator) * m.scale / denominator.where(denominator != 0)).astype(float)

@@ -56,3 +56,21 @@ def show_map(m: folium.Map, *, settings: Settings, key: str, clickable: bool = F
     returned = ["last_active_drawing", "last_object_clicked"] if clickable else []
     result = st_folium(m, key=key, height=settings.map_height, use_container_width=True, returned_objects=returned)
     return _clicked_code(result, key=key) if clickable else None
+
+
+def show_points_map(m: folium.Map, *, settings: Settings, key: str) -> tuple[float, float] | None:
+    """Render ``m`` as ``show_map`` does; on a click on a point not seen before, its (lat, lon) as the map
+    reports them (the basemap's system), else None."""
+    use_local_assets(m, base_url=asset_url(settings))
+    result = st_folium(
+        m, key=key, height=settings.map_height, use_container_width=True, returned_objects=["last_object_clicked"]
+    )
+    clicked = (result or {}).get("last_object_clicked")
+    if not isinstance(clicked, dict) or clicked.get("lat") is None or clicked.get("lng") is None:
+        return None
+    point = (float(clicked["lat"]), float(clicked["lng"]))
+    seen_key = f"onemap_point_click_{key}"
+    if st.session_state.get(seen_key) == point:
+        return None
+    st.session_state[seen_key] = point
+    return point

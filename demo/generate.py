@@ -29,6 +29,8 @@ from .city import (
     routing,
     to_lonlat,
 )
+from .dispatch import plant as plant_dispatch
+from .dispatch import planted_count, with_planted
 from .personal import Planter
 from .trend_plants import PLANT_FILE, PLANT_SOURCE, write_plants
 
@@ -95,11 +97,13 @@ def generate_demo(
     write_facilities(city, out_dir / "facilities.geojson", np.random.default_rng([seed, 4]))
     planter = Planter(seed)  # personal data in the hotline's free texts, and its truth (demo/personal.py)
     CaseWriter(city, depts, rules, cameras, start, days, seed).write(
-        out_dir, cases, progress=progress, edit=planter.plant
+        out_dir, cases - planted_count(cases), progress=progress, edit=planter.plant
     )
     planter.write_truth(out_dir)
     write_plants(city, out_dir, start=start, days=days, cases=cases, seed=seed)
-    manifest = build_manifest() + places.plant(out_dir, city, cameras, start=start, days=days, seed=seed, cases=cases)
+    places_steps = places.plant(out_dir, city, cameras, start=start, days=days, seed=seed, cases=cases)
+    planted = plant_dispatch(city, depts, out_dir, cases=cases, start=start, days=days, seed=seed)
+    manifest = with_planted(build_manifest(), planted) + places_steps  # each planted flow after its cases
     (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
 

@@ -16,6 +16,7 @@ from . import camera_loop, fusion, membound, rollups, store
 from .adjacency import ensure_adjacency
 from .allocator import keep_freed_memory
 from .assign import store_indexes
+from .dispatch_entities import SPECS as _DISPATCH_SPECS
 from .entities import SPECS as _ENTITY_SPECS
 from .keyed_load import load_keyed
 from .load_cases import load_cases
@@ -25,9 +26,9 @@ from .reference import seed_reference
 from .runlog import LoadReport
 from .sources import SourceOptions
 
-#: Every keyed entity but grids: dictionaries, cameras, events, flow (``etl.entities``) and what the place views
-#: read (``etl.place_entities``).
-SPECS = {**_ENTITY_SPECS, **PLACE_SPECS}
+#: Every keyed entity but grids: dictionaries, cameras, events, flow (``etl.entities``), whistles, their
+#: responses and warning rules (``etl.dispatch_entities``) and what the place views read (``etl.place_entities``).
+SPECS = {**_ENTITY_SPECS, **_DISPATCH_SPECS, **PLACE_SPECS}
 ENTITIES = ("grids", "cases", *SPECS)
 
 
@@ -44,7 +45,13 @@ def init_db(settings: Settings) -> list[str]:
 
 
 def _refresh_derived(
-    con, case_runs: list[int], settings: Settings, *, events_loaded: bool = False, cameras_loaded: bool = False
+    con,
+    case_runs: list[int],
+    settings: Settings,
+    *,
+    events_loaded: bool = False,
+    cameras_loaded: bool = False,
+    flow_runs: list[int] | None = None,
 ) -> fusion.FusionReport:
     """The derived tables after loads: incidents first (the rollups count their further reports apart), then the
     rollups, then the camera loop."""
@@ -54,6 +61,7 @@ def _refresh_derived(
         case_runs,
         rollups.bin_sizes(settings),
         events_loaded=events_loaded,
+        flow_runs=flow_runs or [],
         keep=rollups.keep_rule(settings),
         also_days=fused.days,
     )
@@ -120,6 +128,7 @@ def load_many(
             settings,
             events_loaded="camera_events" in loaded,
             cameras_loaded="cameras" in loaded,
+            flow_runs=[r.run_id for r in reports if r.entity == "flow"],
         )
         ensure_adjacency(con, tolerance_m=settings.adjacency_tolerance_m)  # an upgrade's first load builds it
         if case_reports:  # the refresh serves them all; its time is told with the last

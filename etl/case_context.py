@@ -13,6 +13,7 @@ import pandas as pd
 
 from core.clock import local_now
 from core.workcal import WorkCalendar
+from core.workflow import limit_keys
 from settings import Settings
 
 from .assign import LEVEL_COLUMNS, GridAssigner
@@ -205,17 +206,10 @@ class CaseContext:
         for channel, category, urgent in key[["channel", "category", "urgent"]].itertuples(index=False):
             channel = None if pd.isna(channel) else channel
             category = None if pd.isna(category) else category
-            candidates = [
-                f"{channel}:{category}" if channel and category else None,
-                f"{channel}:{category[:2]}" if channel and category else None,
-                f"{channel}:*" if channel else None,
-                category,
-                category[:2] if category else None,
-                "*",
-            ]
+            candidates = limit_keys(channel, category)
             found = None
             for step in ("urgent_handle", "handle") if urgent else ("handle",):
-                found = next((rules[(step, k)] for k in candidates if k is not None and (step, k) in rules), None)
+                found = next((rules[(step, k)] for k in candidates if (step, k) in rules), None)
                 if found is not None:
                     break
             clocks.append(found[0] if found else None)

@@ -363,6 +363,48 @@ _ROUTING = (
     _f("dept_code", "部门编码 责任部门编码 处置部门编码 承办单位编码 department dept", required=True),
 )
 
+_WHISTLES = (
+    _f("whistle_id", "吹哨编号 吹哨单号 吹哨事项编号 编号 whistle_id whistle_no id", required=True),
+    _f(
+        "initiator",
+        "发起单位编码 吹哨单位编码 发起单位 吹哨单位 发起街道 发起社区 吹哨街道 吹哨社区 initiator initiator_code",
+        required=True,
+    ),
+    _f("area_code", "辖区编码 区域编码 网格编码 area area_code"),
+    _f("case_id", "关联案件编号 关联工单编号 关联工单 关联案件 案件编号 工单编号 case_id case_no ticket_id"),
+    _f("kind", "吹哨类型 事项类型 类型 类别 whistle_type type kind", required=True),
+    _f("blown_at", "吹哨时间 发起时间 创建时间 blown_at whistle_time created_at", required=True),
+    _f("required_minutes", "要求到场时限 到场时限 报到时限 限时 required_minutes arrival_minutes"),
+    _f("resolved_at", "解决时间 问题解决时间 办结时间 resolved_at solved_at"),
+    _f("description", "事由 问题描述 吹哨事由 描述 内容 description"),
+)
+
+_WHISTLE_RESPONSES = (
+    _f("whistle_id", "吹哨编号 吹哨单号 吹哨事项编号 whistle_id whistle_no", required=True),
+    _f("dept", "报到部门编码 报到部门 部门编码 单位编码 部门名称 部门 单位 dept_code department dept", required=True),
+    _f("arrived_at", "到场时间 报到时间 到达时间 arrived_at arrival_time"),
+    _f("action", "处置措施 处置情况 措施 办理情况 action"),
+    _f("finished_at", "完成时间 办结时间 处置完成时间 finished_at finish_time"),
+    _f("score", "街道评分 评分 得分 score rating"),
+)
+
+_WARNING_RULES = (
+    _f("rule_id", "规则编号 规则编码 编号 rule_id id", required=True),
+    _f("level", "预警级别 级别 等级 level", required=True),
+    _f("kind", "规则类型 类型 kind type", required=True),
+    _f("threshold", "阈值 门限 threshold"),
+    _f("window_hours", "时间窗小时 时间窗 统计时长 window_hours window"),
+    _f("depth", "网格层级 层级 depth grid_level"),
+    _f("baseline_weeks", "基线周数 对比周数 baseline_weeks weeks"),
+    _f("min_cases", "最少案件数 最少件数 min_cases"),
+    _f("channel", "来源渠道 渠道 channel"),
+    _f("category_code", "类别编码 事件类别编码 category_code category"),
+    _f("enabled", "是否启用 启用 enabled active"),
+    _f("name_zh", "规则名称 名称 name_zh name", required=True),
+    _f("name_en", "英文名称 name_en english_name"),
+    _f("note", "说明 备注 note remark"),
+)
+
 
 ENTITY_FIELDS: Mapping[str, tuple[FieldSpec, ...]] = MappingProxyType(
     {
@@ -386,6 +428,9 @@ ENTITY_FIELDS: Mapping[str, tuple[FieldSpec, ...]] = MappingProxyType(
         "organisations": _ORGANISATIONS,
         "components": _COMPONENTS,
         "deliberation_outcomes": _DELIBERATION_OUTCOMES,
+        "whistles": _WHISTLES,
+        "whistle_responses": _WHISTLE_RESPONSES,
+        "warning_rules": _WARNING_RULES,
     }
 )
 

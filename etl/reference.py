@@ -21,6 +21,25 @@ _SEEDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "time_limit": ("time_limits.csv", ("category_code", "step", "clock", "amount", "note")),
     "fusion_family": ("fusion_families.csv", ("family", "name_zh", "name_en", "radius_m", "window_hours")),
     "fusion_class": ("fusion_classes.csv", ("category_code", "family")),
+    "warning_rule": (
+        "warning_rules.csv",
+        (
+            "rule_id",
+            "level",
+            "kind",
+            "threshold",
+            "window_hours",
+            "depth",
+            "baseline_weeks",
+            "min_cases",
+            "channel",
+            "category_code",
+            "enabled",
+            "name_zh",
+            "name_en",
+            "note",
+        ),
+    ),
 }
 _GBT_FILE = "gbt47678_5_categories.csv"
 #: Years of the working calendar seeded at first use: the package's published years and a margin.

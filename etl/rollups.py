@@ -21,17 +21,22 @@ from core.catalog import (
     BIN_ROLLUPS,
     CASE_ROLLUPS,
     CASES_WITH_DUPLICATE,
+    DISPATCH_TABLE,
     EVENT_TABLE,
     FUSION_STATE_TABLE,
+    HANDOFF_TABLE,
     INCIDENT_TABLE,
-    OPEN_COLUMNS,
+    OPEN_SQL,
     OPEN_TABLE,
     BinRollup,
     CaseRollup,
     derived_tables,
+    dispatch_rows_sql,
+    handoff_rows_sql,
+    open_cases_sql,
+    table_columns,
 )
 from core.measures import CASE_COUNTS, CONSTANTS
-from core.states import PENDING_SQL
 from settings import Settings
 
 
@@ -57,36 +62,33 @@ class KeepRule:
         return rows * self.min_reduction <= cases and (source_rows is None or rows <= self.of_source * source_rows)
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
-    return [(row[0], row[1]) for row in con.execute(f"DESCRIBE {table}").fetchall()]  # table from the catalog
-
-
-def _catalog_columns(con: duckdb.DuckDBPyConnection, table: str, ddl: str) -> list[tuple[str, str]]:
-    """The columns ``ddl`` would create ``table`` with (made as a temporary table and described)."""
-    probe = ddl.replace(f"CREATE TABLE IF NOT EXISTS {table} (", "CREATE OR REPLACE TEMP TABLE _catalog_probe (", 1)
-    con.execute(probe)
-    columns = _columns(con, "_catalog_probe")
-    con.execute("DROP TABLE _catalog_probe")
-    return columns
-
-
-def create_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every derived table of the catalog (``core.catalog``) that does not exist yet.
-
-    One whose columns differ from the catalog's (a newer OneMap added a dimension) is dropped and created anew,
-    and forgotten by ``rollup_state`` (and the incidents by ``fusion_state``), so the next refresh rebuilds it
-    from its sources: derived data is never migrated.
-    """
-    existing = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+def create_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Create every derived table of the catalog (``core.catalog``) that does not exist yet, and recreate, empty,
+    any whose columns differ from the catalog's (an upgrade added a count, or a column): derived data, refilled
+    by the next refresh. Returns the tables recreated."""
+    existing = {
+        table: [(name, kind.split("(")[0]) for name, kind in columns]
+        for table, columns in con.execute(
+            "SELECT table_name, list((column_name, data_type) ORDER BY column_index) FROM duckdb_columns()"
+            " WHERE schema_name = current_schema() AND database_name = current_database() GROUP BY table_name"
+        ).fetchall()
+    }
+    bins_of = {r.table: r.kind for r in BIN_ROLLUPS}
+    recreated = []
     for table, ddl in derived_tables().items():
-        if table in existing and _columns(con, table) != _catalog_columns(con, table, ddl):
+        if table in existing and existing[table] != table_columns(ddl):
             con.execute(f"DROP TABLE {table}")
-            for bookkeeping in ("rollup_state", "rollup_dropped"):
-                if bookkeeping in existing:
-                    con.execute(f"DELETE FROM {bookkeeping} WHERE table_name = $t", {"t": table})
-            if table == INCIDENT_TABLE and FUSION_STATE_TABLE in existing:
-                con.execute(f"DELETE FROM {FUSION_STATE_TABLE}")
+            recreated.append(table)
         con.execute(ddl)
+    for table in recreated:  # nothing recorded about the old table may describe the new one
+        for bookkeeping in ("rollup_state", "rollup_dropped"):
+            if bookkeeping not in recreated:
+                con.execute(f"DELETE FROM {bookkeeping} WHERE table_name = $t", {"t": table})
+        if table in bins_of and "case_bin_frame" not in recreated:
+            con.execute("DELETE FROM case_bin_frame WHERE kind = $kind", {"kind": bins_of[table]})
+        if table == INCIDENT_TABLE and FUSION_STATE_TABLE not in recreated:  # the incidents are rebuilt whole
+            con.execute(f"DELETE FROM {FUSION_STATE_TABLE}")
+    return recreated
 
 
 def bin_sizes(settings: Settings) -> dict[str, float]:
@@ -282,13 +284,41 @@ def _refresh_case_rollups(
 def _refresh_open(con: duckdb.DuckDBPyConnection, first_day: dt.date | None, last_day: dt.date | None) -> int:
     where, params = _day_range(first_day, last_day, "reported_at")
     con.execute(f"DELETE FROM {OPEN_TABLE} WHERE {where}", params)
-    columns = ", ".join(OPEN_COLUMNS)
     where, params = _day_range(first_day, last_day, "c.reported_at")
-    sql = f"""
-        INSERT INTO {OPEN_TABLE} ({columns})
-        SELECT {columns} FROM cases c WHERE {PENDING_SQL} AND {where} ORDER BY reported_at
-    """
+    sql = f"INSERT INTO {OPEN_TABLE} BY NAME SELECT * FROM ({open_cases_sql(where)}) ORDER BY reported_at"
     return int(con.execute(sql, params).fetchall()[0][0])
+
+
+def _refresh_dispatch(con: duckdb.DuckDBPyConnection, first_day: dt.date | None, last_day: dt.date | None) -> int:
+    """Rebuild the dispatch rows, and the hand-offs summed from them, of the cases reported on ``first_day`` …
+    ``last_day`` (None: every day); the dispatch rows written."""
+    days, params = _day_range(first_day, last_day, "day")
+    con.execute(f"DELETE FROM {DISPATCH_TABLE} WHERE {days}", params)
+    con.execute(f"DELETE FROM {HANDOFF_TABLE} WHERE {days}", params)
+    where, case_params = _day_range(first_day, last_day, "c.reported_at")
+    sql = f"INSERT INTO {DISPATCH_TABLE} BY NAME SELECT * FROM ({dispatch_rows_sql(where)}) ORDER BY day, case_uid, n"
+    written = int(con.execute(sql, case_params).fetchall()[0][0])
+    handoffs = handoff_rows_sql(f"(SELECT * FROM {DISPATCH_TABLE} WHERE {days})")
+    con.execute(f"INSERT INTO {HANDOFF_TABLE} BY NAME SELECT * FROM ({handoffs}) ORDER BY day, case_uid", params)
+    return written
+
+
+def flow_days(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[dt.date, dt.date] | None:
+    """The first and last report day of the cases whose workflow the flow loads ``run_ids`` wrote, or None."""
+    runs = [int(r) for r in run_ids]
+    if not runs:
+        return None
+    sql = """
+        SELECT CAST(min(c.reported_at) AS DATE), CAST(max(c.reported_at) AS DATE) FROM cases c
+        WHERE c.case_uid IN (SELECT case_uid FROM case_flow WHERE list_contains($runs, run_id))
+    """
+    first, last = con.execute(sql, {"runs": runs}).fetchall()[0]
+    return None if first is None else (first, last)
+
+
+def _union(*spans: tuple[dt.date, dt.date] | None) -> tuple[dt.date, dt.date] | None:
+    present = [span for span in spans if span is not None]
+    return (min(s[0] for s in present), max(s[1] for s in present)) if present else None
 
 
 def _whole_months(first: dt.date | None, last: dt.date | None) -> tuple[dt.date | None, dt.date | None]:
@@ -373,6 +403,7 @@ def refresh(
         raise ValueError(f"first_day {first_day} is after last_day {last_day}")
     written = _refresh_case_rollups(con, first_day, last_day, keep)
     written[OPEN_TABLE] = _refresh_open(con, first_day, last_day)
+    written[DISPATCH_TABLE] = _refresh_dispatch(con, first_day, last_day)
     written.update(_refresh_bin_rollups(con, sizes, (first_day, last_day), keep))
     if _events_stale(con):
         written[EVENT_TABLE] = refresh_camera_events(con)
@@ -402,7 +433,7 @@ def stale_days(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[
         + [f"SELECT CAST(reported_at AS DATE), '{OPEN_TABLE}', count(*) FROM {OPEN_TABLE} GROUP BY 1"]
     )
     counted = [(r.table, "located" if isinstance(r, BinRollup) else "n") for r in compared]
-    tables = ", ".join(f"('{table}', '{measure}')" for table, measure in [*counted, (OPEN_TABLE, "pending")])
+    tables = ", ".join(f"('{table}', '{measure}')" for table, measure in [*counted, (OPEN_TABLE, "open")])
     # Month rollups: compared per month; a month that differs is stale from its first to its last day.
     months = (
         " UNION ALL ".join(
@@ -419,11 +450,11 @@ def stale_days(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[
         ), in_cases AS (
             SELECT CAST(reported_at AS DATE) AS day, count(*) AS n,
                    count(lon) FILTER (WHERE lat IS NOT NULL) AS located,
-                   count(*) FILTER (WHERE {PENDING_SQL}) AS pending
+                   count(*) FILTER (WHERE {OPEN_SQL}) AS open
             FROM cases c GROUP BY 1
         ), expected AS (
             SELECT k.day, t.name AS t,
-                   CASE t.measure WHEN 'located' THEN k.located WHEN 'pending' THEN k.pending ELSE k.n END AS n
+                   CASE t.measure WHEN 'located' THEN k.located WHEN 'open' THEN k.open ELSE k.n END AS n
             FROM in_cases k, (VALUES {tables}) AS t(name, measure)
         ), in_rollups AS ({in_rollups}
         ), moved AS (
@@ -450,6 +481,7 @@ def refresh_after_loads(
     sizes: dict[str, float],
     *,
     events_loaded: bool = False,
+    flow_runs: Iterable[int] = (),
     keep: KeepRule = KeepRule(),
     also_days: tuple[dt.date, dt.date] | None = None,
 ) -> tuple[dt.date, dt.date] | None:
@@ -459,23 +491,27 @@ def refresh_after_loads(
     changed (new settings, a grid load moving the extent) are rebuilt whole either way. ``events_loaded``:
     camera events were loaded, so ``camera_event_daily`` is rebuilt (also whenever its count is off).
     ``also_days``: more days to refresh, e.g. those where reports became or ceased to be further reports of an
-    incident (``etl.fusion``), which leaves every day's count as it was.
+    incident (``etl.fusion``), which leaves every day's count as it was. ``flow_runs``: workflow loads, whose
+    cases' days the open cases and the dispatches are refreshed for (the dispatches are rebuilt whole when they
+    were never built, e.g. after an upgrade).
     """
+    recorded = {t for (t,) in con.execute("SELECT table_name FROM rollup_state").fetchall()}
+    built = {DISPATCH_TABLE, HANDOFF_TABLE} <= recorded
     days = _union(stale_days(con, run_ids), also_days)
     if days is not None:
-        refresh(con, sizes, first_day=days[0], last_day=days[1], keep=keep)
-    else:
-        _refresh_bin_rollups(con, sizes, None, keep)
+        _refresh_case_rollups(con, *days, keep)
+    _refresh_bin_rollups(con, sizes, days, keep)
+    span = _union(days, flow_days(con, flow_runs))
+    if span is not None:
+        _refresh_open(con, *span)
+    if not built:
+        _refresh_dispatch(con, None, None)
+    elif span is not None:
+        _refresh_dispatch(con, *span)
     if events_loaded or _events_stale(con):
         refresh_camera_events(con)
     _record_state(con)
     return days
-
-
-def _union(a: tuple[dt.date, dt.date] | None, b: tuple[dt.date, dt.date] | None) -> tuple[dt.date, dt.date] | None:
-    if a is None or b is None:
-        return a or b
-    return min(a[0], b[0]), max(a[1], b[1])
 
 
 def refresh_camera_events(con: duckdb.DuckDBPyConnection) -> int:
@@ -505,6 +541,9 @@ def _record_state(con: duckdb.DuckDBPyConnection) -> None:
     dropped = dropped_rollups(con)  # not recorded: the dashboard reads another rollup, or cases
     kept = [r.table for r in (*CASE_ROLLUPS, *BIN_ROLLUPS) if r.table not in dropped]
     tables = [(t, "cases") for t in (*kept, OPEN_TABLE)]
-    for table, source in [*tables, (EVENT_TABLE, "camera_event")]:
-        counts = f"(SELECT count(*) FROM {source}), (SELECT count(*) FROM {table})"
+    # the dispatches come from the cases and their workflow: the rows of both (``queries.source.fresh_rollups``)
+    flows = [(DISPATCH_TABLE, "cases+case_flow"), (HANDOFF_TABLE, "cases+case_flow")]
+    for table, source in [*tables, *flows, (EVENT_TABLE, "camera_event")]:
+        rows = " + ".join(f"(SELECT count(*) FROM {part})" for part in source.split("+"))
+        counts = f"{rows}, (SELECT count(*) FROM {table})"
         con.execute(f"INSERT INTO rollup_state SELECT $t, $s, {counts}", {"t": table, "s": source})

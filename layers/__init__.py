@@ -23,6 +23,7 @@ from .heat import heat_layer
 from .iot_devices import iot_device_markers, shown_devices
 from .offline import VENDOR_DIR, VENDORED, use_local_assets
 from .playback import area_playback
+from .status_points import status_markers
 
 __all__ = [
     "BASEMAPS",
@@ -58,6 +59,7 @@ __all__ = [
     "shift_frame",
     "shown_devices",
     "simplify_frame",
+    "status_markers",
     "tile_layers",
     "use_local_assets",
 ]

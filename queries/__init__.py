@@ -40,6 +40,23 @@ from .dictionaries import (
     level_names,
     state_names,
 )
+from .dispatch import (
+    DISPATCH_QUERIES,
+    bounced_cases,
+    departments,
+    dispatch_counts,
+    disputed_categories,
+    handled_on_day,
+    handoff_chains,
+    handoff_flows,
+    handoff_summary,
+    kpi_counts,
+    open_case_rows,
+    overdue_counts,
+    time_limits,
+    work_calendar_days,
+)
+from .early_warning import WARNING_QUERIES, recent_clusters, spike_counts, warning_rules
 from .export import case_export
 from .filters import FILTER_NAMES, GRID_LEVEL_COLUMNS, case_filters, grid_level_column
 from .grids import area_tree, areas_within, grid_level_counts, grid_polygons
@@ -69,6 +86,7 @@ from .place_ledgers import (
     life_circles,
     worker_ledger,
 )
+from .timeline import TIMELINE_QUERIES, case_detail, case_timeline, find_cases
 from .trends import (
     TREND_QUERIES,
     area_category_days,
@@ -82,6 +100,7 @@ from .trends import (
     recurrence_cases,
     time_series,
 )
+from .whistles import WHISTLE_QUERIES, whistle_counts, whistle_list, whistle_responses
 
 #: The sidebar's, the panel's and the export's queries.
 PAGE_QUERIES = (
@@ -122,6 +141,10 @@ QUERIES = {
         *IOT_QUERIES,
         *PROFILE_QUERIES,
         *LEDGER_QUERIES,
+        *DISPATCH_QUERIES,
+        *TIMELINE_QUERIES,
+        *WARNING_QUERIES,
+        *WHISTLE_QUERIES,
     )
 }
 
@@ -145,6 +168,7 @@ __all__ = [
     "area_tree",
     "area_week_counts",
     "areas_within",
+    "bounced_cases",
     "camera_alarm_cases",
     "camera_daily",
     "camera_event_scenes",
@@ -152,9 +176,11 @@ __all__ = [
     "camera_rates",
     "cameras",
     "case_count",
+    "case_detail",
     "case_export",
     "case_filters",
     "case_points",
+    "case_timeline",
     "cases_by_channel",
     "cases_by_level",
     "cases_by_status",
@@ -171,13 +197,21 @@ __all__ = [
     "deliberation_items",
     "deliberation_summary",
     "department_names",
+    "departments",
+    "dispatch_counts",
+    "disputed_categories",
     "facilities",
     "false_positive_outliers",
+    "find_cases",
     "grid_basic",
     "grid_level_column",
     "grid_level_counts",
     "grid_polygons",
     "grid_workers_of",
+    "handled_on_day",
+    "handoff_chains",
+    "handoff_flows",
+    "handoff_summary",
     "heat_cells",
     "hex_bins",
     "hour_weekday",
@@ -188,18 +222,29 @@ __all__ = [
     "iot_kpis",
     "iot_summary",
     "iot_unanswered",
+    "kpi_counts",
     "level_areas",
     "level_names",
     "life_circle_gaps",
     "life_circles",
+    "open_case_rows",
+    "overdue_counts",
     "overdue_pending",
+    "recent_clusters",
     "recurrence_cases",
     "rising_topics",
     "scene_coverage",
     "silent_cameras",
+    "spike_counts",
     "state_names",
     "summary_counts",
+    "time_limits",
     "time_series",
     "top_categories",
+    "warning_rules",
+    "whistle_counts",
+    "whistle_list",
+    "whistle_responses",
+    "work_calendar_days",
     "worker_ledger",
 ]

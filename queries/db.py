@@ -72,3 +72,8 @@ class LiveDatabase:
             cursor = self._con.cursor()
         cursor.execute(f"USE {CATALOG}")
         return cursor
+
+
+#: What reading a database can fail with that is the file's or the query's fault (for command lines outside
+#: ``queries`` that must not import DuckDB themselves: one line on stderr, not a traceback).
+READ_ERRORS: tuple[type[Exception], ...] = (DatabaseMissingError, duckdb.Error)

@@ -23,7 +23,10 @@ _LIST_FILTERS: dict[str, str] = {
 }
 
 #: Every filter ``case_filters`` accepts.
-FILTER_NAMES: tuple[str, ...] = ("start", "end", *_LIST_FILTERS, "area", "area_depth", "count_by")
+FILTER_NAMES: tuple[str, ...] = ("start", "end", *_LIST_FILTERS, "area", "area_depth", "count_by", "cohort")
+#: What ``start``/``end`` select (``cohort``): cases reported on those days, or cases whose handling deadline falls
+#: on them (the "due" cohort a city may choose: ``settings.due_cohort``).
+COHORTS: dict[str, str] = {"reported": "c.reported_at", "deadline": "c.handle_deadline"}
 #: Filter → the columns it reads (besides the report time), for choosing a rollup (``source.py``).
 FILTER_COLUMNS: dict[str, tuple[str, ...]] = {
     "channel": ("channel",),
@@ -78,11 +81,23 @@ def by_incident(**filters: Any) -> bool:
     return _count_by(filters.get("count_by")) == "incident"
 
 
+def _cohort(value: object) -> str:
+    if value is None:
+        return "reported"
+    if value not in COHORTS:
+        raise ValueError(f"filter 'cohort' must be one of {list(COHORTS)}, got {value!r}")
+    return str(value)
+
+
 def filter_columns(**filters: Any) -> set[str]:
     """Every column the ``filters`` in use read, the report time left out (``duplicate`` when counting by
     incident: a rollup dimension, ``DUPLICATE_SQL`` on ``cases``)."""
     used = {column for name, columns in FILTER_COLUMNS.items() if filters.get(name) for column in columns}
-    return used | set(area_columns(**filters)) | ({"duplicate"} if by_incident(**filters) else set())
+    used |= {"duplicate"} if by_incident(**filters) else set()
+    dated = filters.get("start") is not None or filters.get("end") is not None
+    if dated and _cohort(filters.get("cohort")) == "deadline":
+        used.add("handle_deadline")  # no rollup has it: such counts read ``cases``
+    return used | set(area_columns(**filters))
 
 
 def case_filters(
@@ -101,20 +116,26 @@ def case_filters(
 
     ``day_column``: a DATE column of report days to test ``start``/``end`` on (a rollup's ``c.day``) instead
     of ``c.reported_at``; ``duplicate_column``: a column saying a row is a further report (a rollup's
-    ``c.duplicate``), instead of looking ``c.case_uid`` up in the incidents.
+    ``c.duplicate``), instead of looking ``c.case_uid`` up in the incidents. ``cohort``: "reported" (default)
+    tests ``start``/``end`` on the report time, "deadline" on the handling deadline (``COHORTS``; ``day_column``
+    does not apply to it).
     """
     unknown = sorted(set(filters) - set(FILTER_NAMES))
     if unknown:
         raise ValueError(f"unknown case filters {unknown}; valid filters: {list(FILTER_NAMES)}")
     clauses: list[str] = []
     params: dict[str, Any] = {}
+    cohort = _cohort(filters.get("cohort"))
+    if cohort != "reported":
+        day_column = None
+    column = day_column or COHORTS[cohort]
     if filters.get("start") is not None:
         start = _day_start("start", filters["start"])
-        clauses.append(f"{day_column or 'c.reported_at'} >= $f_start")
+        clauses.append(f"{column} >= $f_start")
         params["f_start"] = start.date() if day_column else start
     if filters.get("end") is not None:
         after = _day_start("end", filters["end"]) + dt.timedelta(days=1)
-        clauses.append(f"{day_column or 'c.reported_at'} < $f_end")
+        clauses.append(f"{column} < $f_end")
         params["f_end"] = after.date() if day_column else after
     for name, expression in _LIST_FILTERS.items():
         if filters.get(name) is None:

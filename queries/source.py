@@ -16,7 +16,18 @@ from typing import Any
 
 import duckdb
 
-from core.catalog import BIN_ROLLUPS, CASE_ROLLUPS, OPEN_TABLE, BinRollup, CaseRollup
+from core.catalog import (
+    BIN_ROLLUPS,
+    CASE_ROLLUPS,
+    DISPATCH_TABLE,
+    HANDOFF_TABLE,
+    OPEN_TABLE,
+    BinRollup,
+    CaseRollup,
+    dispatch_rows_sql,
+    handoff_rows_sql,
+    open_cases_sql,
+)
 from core.measures import CASE_COUNTS, CONSTANTS, REGISTRY
 from core.states import PENDING_SQL
 
@@ -53,16 +64,22 @@ class Source:
 CASES = Source("cases")
 
 
+#: The tables a derived table may be refreshed against (``rollup_state.source``: one, or several joined by "+").
+_SOURCES = ("cases", "camera_event", "case_flow")
+
+
 def fresh_rollups(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """The rollup tables refreshed against the current rows of their source (``rollup_state``), with their row
     counts: none in a database from before the rollups (until its next load), nor those whose source was written
-    without refreshing them."""
+    without refreshing them. A table derived from several sources ("cases+case_flow") is fresh while their rows
+    add up to what it was refreshed against."""
     if not con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'rollup_state'").fetchall():
         return {}
-    sql = """
-        SELECT table_name, rows FROM rollup_state
-        WHERE source_rows = CASE source WHEN 'cases' THEN (SELECT count(*) FROM cases)
-                                        WHEN 'camera_event' THEN (SELECT count(*) FROM camera_event) END
+    counts = " UNION ALL ".join(f"SELECT '{table}' AS source, count(*) AS n FROM {table}" for table in _SOURCES)
+    sql = f"""
+        WITH counts AS ({counts})
+        SELECT r.table_name, r.rows FROM rollup_state r
+        WHERE r.source_rows = (SELECT sum(k.n) FROM counts k WHERE list_contains(string_split(r.source, '+'), k.source))
     """
     return dict(con.execute(sql).fetchall())
 
@@ -180,5 +197,37 @@ def _whole_months(con: duckdb.DuckDBPyConnection, start: dt.date | None, end: dt
 
 def pending_cases(con: duckdb.DuckDBPyConnection) -> str:
     """A relation (to alias ``c``) of the cases pending at the last load, open and not yet handled, with the
-    columns of ``cases``: the ETL's ``case_open`` when fresh, else those rows of ``cases``."""
-    return OPEN_TABLE if OPEN_TABLE in fresh_rollups(con) else f"(SELECT * FROM cases c WHERE {PENDING_SQL})"
+    columns of ``OPEN_TABLE``: the ETL's ``case_open`` when fresh, else those rows of ``cases``."""
+    if OPEN_TABLE in fresh_rollups(con):
+        return f"(SELECT * FROM {OPEN_TABLE} c WHERE c.handled_at IS NULL)"
+    return f"(SELECT * FROM cases c WHERE {PENDING_SQL})"
+
+
+def open_cases(con: duckdb.DuckDBPyConnection) -> str:
+    """A relation (to alias ``c``) of the cases open at the last load (``OPEN_TABLE``'s columns, ``returned_at``
+    included): the ETL's ``case_open`` when fresh, else computed from ``cases`` and ``case_flow``."""
+    return OPEN_TABLE if OPEN_TABLE in fresh_rollups(con) else f"({open_cases_sql()})"
+
+
+def dispatches(con: duckdb.DuckDBPyConnection, **filters: Any) -> tuple[str, dict[str, Any]]:
+    """``(relation, params)``: the dispatches (``DISPATCH_TABLE``'s rows, to alias ``d``) of the cases matching
+    ``filters`` (reported in the period; ``dept``: the department responsible now). From the ETL's
+    ``case_dispatch`` when fresh, else computed from ``cases`` and ``case_flow`` for just those cases."""
+    filters.pop("cohort", None)  # dispatches belong to the cases reported in the period
+    if DISPATCH_TABLE in fresh_rollups(con):
+        where, params = case_filters(day_column="c.day", **filters)
+        return f"(SELECT * FROM {DISPATCH_TABLE} c WHERE {where})", params
+    where, params = case_filters(**filters)
+    return f"({dispatch_rows_sql(where)})", params
+
+
+def handoffs(con: duckdb.DuckDBPyConnection, **filters: Any) -> tuple[str, dict[str, Any]]:
+    """``(relation, params)``: the cases that changed hands (``HANDOFF_TABLE``'s rows, to alias ``h``) among the cases
+    matching ``filters`` (as ``dispatches``): the ETL's ``case_handoff`` when fresh, else summed from the
+    dispatches."""
+    filters.pop("cohort", None)
+    if HANDOFF_TABLE in fresh_rollups(con):
+        where, params = case_filters(day_column="c.day", **filters)
+        return f"(SELECT * FROM {HANDOFF_TABLE} c WHERE {where})", params
+    relation, params = dispatches(con, **filters)
+    return f"({handoff_rows_sql(relation)})", params

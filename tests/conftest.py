@@ -67,3 +67,14 @@ def city(settings: Settings, grids_file: Path) -> Settings:
 def write_csv(path: Path, rows: list[dict], *, encoding: str = "utf-8-sig") -> Path:
     pd.DataFrame(rows).to_csv(path, index=False, encoding=encoding)
     return path
+
+
+@pytest.fixture(scope="session")
+def dispatch_city(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The dispatch city (``tests/dispatch_city.py``), loaded once per run; the settings its figures are for.
+    Read it, never write it: tests that change it take a copy."""
+    from dispatch_city import build_dispatch_city
+
+    folder = tmp_path_factory.mktemp("dispatch_city")
+    settings = dataclasses.replace(load_settings(), db_path=folder / "onemap.duckdb", etl_chunk_rows=1000)
+    return build_dispatch_city(settings, folder / "files")

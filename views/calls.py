@@ -40,9 +40,22 @@ class QueryCall:
         frozen = {key: tuple(value) if isinstance(value, list) else value for key, value in kwargs.items()}
         return cls(name, tuple(sorted(frozen.items())))
 
+    @classmethod
+    def named(cls, query: str, /, **kwargs: Any) -> QueryCall:
+        """The call of the query named ``query`` (a key of ``queries.QUERIES``) with ``kwargs``: what an
+        ``analytics`` request becomes (``analytics.dispatch.Request``); lists become tuples."""
+        frozen = {key: tuple(value) if isinstance(value, list) else value for key, value in kwargs.items()}
+        return cls(query, tuple(sorted(frozen.items())))
+
     def run(self, con: Any) -> pd.DataFrame:
         """The frame of this call on cursor ``con``."""
         return QUERIES[self.query](con, **dict(self.kwargs))
+
+
+def requests(run: Runner) -> Callable[[str, dict[str, Any]], pd.DataFrame]:
+    """``run`` as ``analytics`` takes it (``analytics.dispatch.Run``): a request by query name and keyword
+    arguments, run as a ``QueryCall`` (so the dashboard's cache keys it like any other call)."""
+    return lambda name, kwargs: run(QueryCall.named(name, **kwargs))
 
 
 def on(con: Any) -> Runner:

@@ -1,4 +1,4 @@
--- Migration 0003: what an area holds besides its cases (人·地·事·物·情·组织), and the rules that make one incident of
+-- Migration 0004: what an area holds besides its cases (人·地·事·物·情·组织), and the rules that make one incident of
 -- several reports.
 --   * fusion_family / fusion_class: which GB/T classes may be one incident, within what distance and time
 --     (dictionaries seeded from data/reference; a class not listed is a family of its own with the defaults of

@@ -20,9 +20,9 @@ from core.clock import local_now
 from dashboard.sidebar import widget_key
 
 ROOT = Path(__file__).resolve().parents[2]
-MAP, OVERVIEW = "dashboard/pages/map.py", "dashboard/pages/overview.py"
+MAP, OVERVIEW, DISPATCH = "dashboard/pages/map.py", "dashboard/pages/overview.py", "dashboard/pages/dispatch.py"
 AREA, VIDEO, IOT = "dashboard/pages/area.py", "dashboard/pages/video.py", "dashboard/pages/iot.py"
-PAGES = [MAP, OVERVIEW, AREA, VIDEO, IOT]
+PAGES = [MAP, OVERVIEW, DISPATCH, AREA, VIDEO, IOT]
 C1 = "340102001001"
 DOWNLOADS = ["案件 CSV", "案件 GeoJSON", "区域汇总 CSV", "区域汇总 GeoJSON"]
 
@@ -294,6 +294,9 @@ def test_an_empty_database_shows_zeros(tmp_path: Path, monkeypatch: pytest.Monke
     assert not app.exception
     assert metrics(app) == {"上报案件": "0", "已结案": "0", "结案率": "—", "当前超期待处置": "0"}
     assert [info.value for info in app.info] == [f"{today} 时没有有效的网格"]
+    app.switch_page(DISPATCH).run()
+    assert not app.exception
+    assert metrics(app)["I级预警"] == "0" and metrics(app)["待处置"] == "0"
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -10,6 +10,7 @@ is skipped on a workstation and fails in CI (``CI=true``), so CI cannot pass wit
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -137,24 +138,28 @@ def app_url(tmp_path: Path, app_env: dict[str, str]) -> Iterator[str]:
     db_path = build_tiny_db(tmp_path / "onemap.duckdb")
     if app_env.get("located"):
         db_path = _located(db_path)
-    yield from _serve(db_path, tmp_path, app_env)
+    with _serve(db_path, tmp_path, app_env) as url:
+        yield url
 
 
 @pytest.fixture
 def place_url(tmp_path: Path) -> Iterator[str]:
     """The app on the place city (cameras and their alarms, sensors, attributes, ledgers: tests/place_db.py)."""
-    yield from _serve(build_place_db(tmp_path), tmp_path, {})
+    with _serve(build_place_db(tmp_path), tmp_path) as url:
+        yield url
 
 
-def _serve(db_path: Path, tmp_path: Path, app_env: dict[str, str]) -> Iterator[str]:
-    """Start the app on ``db_path`` with the test users in its store, and yield its URL."""
+@contextlib.contextmanager
+def _serve(db_path: Path, tmp_path: Path, app_env: dict[str, str] | None = None) -> Iterator[str]:
+    """The app on a free port reading ``db_path``, the test users in its store (``app_env``: more ``ONEMAP_*``
+    settings); its URL."""
     store = AccessStore(db_path.with_name("access.sqlite3"))
     for username, (role, area) in USERS.items():
         store.create_user(
             username, role=role, area=area, password_hash=hash_password(PASSWORD), must_change_password=False
         )
     port = _free_port()
-    settings = {name: value for name, value in app_env.items() if name.startswith("ONEMAP_")}
+    settings = {name: value for name, value in (app_env or {}).items() if name.startswith("ONEMAP_")}
     env = {**os.environ, "ONEMAP_DB_PATH": str(db_path), "ONEMAP_CONFIG": str(tmp_path / "no-such.toml"), **settings}
     command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true"]
     log = (tmp_path / "streamlit.log").open("wb")  # a file, not a pipe nobody reads: a full pipe blocks the server
@@ -492,3 +497,65 @@ def test_video_and_area_pages_draw_offline(
         with capsys.disabled():
             print("\nscreenshots: " + ", ".join(str(shot) for shot in shots))
     assert [u for u in browser.requested if _leaves_machine(u)] == []
+
+
+# A data grid's first data row: Streamlit draws tables on a canvas (glide-data-grid), so a row is clicked where it
+# is drawn, below the header, in the selection column.
+_GRID = "[...document.querySelectorAll('[data-testid=\"stDataFrame\"]')]"
+_HEADER_AND_HALF_A_ROW, _SELECTION_COLUMN = 35 + 17, 15
+
+
+def _texts(browser: DevTools, part: str) -> list[str]:
+    """The texts of the app's markdown blocks containing ``part``."""
+    script = "[...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')].map(e => e.innerText)"
+    return [text for text in browser.evaluate(script) if part in text]
+
+
+def _settled(browser: DevTools) -> None:
+    time.sleep(1.0)  # let the click reach the server before asking whether the run is over
+    _poll(lambda: browser.evaluate(_APP_IDLE), timeout=90, what="the page to finish running")
+
+
+def _click_first_row(browser: DevTools, grid: int) -> None:
+    """Click the first data row of the ``grid``-th table (negative: from the last), scrolled into view."""
+    browser.evaluate(f"{_GRID}.at({grid}).scrollIntoView({{block: 'center'}})")
+    time.sleep(0.5)
+    left, top = browser.evaluate(
+        f"(() => {{ const r = {_GRID}.at({grid}).getBoundingClientRect(); return [r.left, r.top]; }})()"
+    )
+    x, y = left + _SELECTION_COLUMN, top + _HEADER_AND_HALF_A_ROW
+    for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+        browser.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+
+
+def test_dispatch_page_offline(
+    browser: DevTools, dispatch_city, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The dispatch page: switch to English, click a department on the board (its open cases appear), click one of
+    them (its timeline appears); nothing is requested from outside the machine."""
+    with _serve(dispatch_city.db_path, tmp_path) as app_url:
+        browser.record_everything()
+        _sign_in(browser, f"{app_url}dispatch", "root")
+        try:
+            _poll(
+                lambda: browser.evaluate(_APP_IDLE + " && !!document.querySelector('h2')"), timeout=90, what="the page"
+            )
+            assert not browser.evaluate(_APP_ERROR)
+            switch = "[...document.querySelectorAll('label')].find(l => l.innerText.trim() === 'English')"
+            browser.evaluate(f"{switch}.click()")
+            _settled(browser)
+            assert browser.evaluate("document.querySelector('h2').innerText") == "Dispatch"
+            _click_first_row(browser, 0)  # the board: its first row is the most overdue department
+            _settled(browser)
+            assert _texts(browser, "Open cases of 城管局"), "a click on the board's first row shows 城管局's cases"
+            _click_first_row(browser, -1)  # the department's open cases
+            _settled(browser)
+            assert _texts(browser, "Case timeline: t:L"), "a click on a case shows its timeline"
+            paths = browser.evaluate(f"{_MAP_DOC}?.querySelectorAll('path.leaflet-interactive').length")
+            assert paths and paths > 2  # the outlines and the cases on the map
+            assert not browser.evaluate(_APP_ERROR)
+        finally:
+            screenshot = _save_screenshot(browser, "browser-dispatch.png")
+            with capsys.disabled():
+                print(f"\nscreenshot: {screenshot}")
+        assert [u for u in browser.requested if _leaves_machine(u)] == []

@@ -70,9 +70,11 @@ def test_manifest_lists_every_file_in_load_order(small: tuple[Path, list[dict]])
         "routing",
         "cameras",
         "facilities",
-        *["cases"] * 5,  # four source systems and the grid app's planted reports
-        *["flow"] * 4,
+        *["cases"] * 6,  # four source systems, the grid app's planted reports, the dispatch patterns (demo/dispatch.py)
+        *["flow"] * 5,
         "camera_events",
+        "whistles",
+        "whistle_responses",
         # demo.places: planted incidents, then the people, sensors, organisations and ledgers of the grids
         *["cases"] * 3,
         "camera_events",
@@ -97,7 +99,14 @@ def test_manifest_lists_every_file_in_load_order(small: tuple[Path, list[dict]])
 def test_same_seed_same_files_other_seed_other_files(small: tuple[Path, list[dict]], tmp_path: Path) -> None:
     out, _ = small
     generate_demo(tmp_path / "again", **SMALL)
-    assert (tmp_path / "again" / "cases_dcs.csv").read_bytes() == (out / "cases_dcs.csv").read_bytes()
+    for name in (
+        "cases_dcs.csv",
+        "cases_dcs_dispatch.csv",
+        "flow_dcs_dispatch.csv",
+        "whistles.csv",
+        "whistle_responses.csv",
+    ):
+        assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes(), name
     pd.testing.assert_frame_equal(read_grids(tmp_path / "again" / "grids.gpkg"), read_grids(out / "grids.gpkg"))
     generate_demo(tmp_path / "other", **SMALL, seed=1)
     assert (tmp_path / "other" / "cases_dcs.csv").read_bytes() != (out / "cases_dcs.csv").read_bytes()

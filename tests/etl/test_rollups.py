@@ -72,7 +72,10 @@ def direct(settings, table: str) -> list[tuple]:
                sum(CASE WHEN satisfaction IS NOT NULL THEN 1 ELSE 0 END),
                sum(CASE WHEN satisfaction IN ('满意', '基本满意') THEN 1 ELSE 0 END),
                sum(CASE WHEN lon IS NOT NULL AND lat IS NOT NULL THEN 1 ELSE 0 END),
-               sum(CASE WHEN request_nature = '投诉' THEN 1 ELSE 0 END)
+               sum(CASE WHEN request_nature = '投诉' THEN 1 ELSE 0 END),
+               sum(CASE WHEN dispatched_at IS NOT NULL THEN 1 ELSE 0 END),
+               sum(CASE WHEN dispatched_at IS NOT NULL AND return_count = 0 AND rework_count = 0 THEN 1 ELSE 0 END),
+               sum(CASE WHEN extension_hours > 0 THEN 1 ELSE 0 END)
         FROM (SELECT *, case_uid IN (SELECT case_uid FROM case_incident WHERE NOT is_lead) AS duplicate FROM cases)
         GROUP BY ALL
     """
@@ -80,11 +83,17 @@ def direct(settings, table: str) -> list[tuple]:
 
 
 def pending(settings) -> list[tuple]:
-    """``case_open`` as it is, and as it should be: the open cases not yet handled, straight from ``cases``."""
-    columns = ", ".join(OPEN_COLUMNS)
+    """``case_open`` as it is, and as it should be: the open cases, straight from ``cases``, with the time of the
+    latest return of those waiting to be re-dispatched."""
+    columns = ", ".join([*OPEN_COLUMNS, "returned_at"])
     open_states = "SELECT state FROM case_state WHERE is_open"
-    expected = f"SELECT {columns} FROM cases WHERE handled_at IS NULL AND status IN ({open_states})"
-    return [sorted(query(settings, sql), key=repr) for sql in (f"SELECT {columns} FROM case_open", expected)]
+    returned = "(SELECT max(f.at_time) FROM case_flow f WHERE f.case_uid = c.case_uid AND f.to_state = 'returned')"
+    expected = f"""
+        SELECT * FROM (SELECT *, CASE WHEN status = 'returned' THEN {returned} END AS returned_at FROM cases c)
+        WHERE status IN ({open_states})
+    """
+    held, wanted = (f"SELECT {columns} FROM case_open", f"SELECT {columns} FROM ({expected})")
+    return [sorted(query(settings, sql), key=repr) for sql in (held, wanted)]
 
 
 def all_match(settings) -> bool:
@@ -119,6 +128,9 @@ def test_rollup_counts_each_measure(loaded) -> None:
             "satisfied": 2,
             "located": 5,
             "complaints": 0,
+            "dispatched": 3,  # 1, 2, 3
+            "dispatched_accurately": 2,  # 3 was returned and reworked
+            "extended": 0,
         }, table
     assert totals(loaded, "2025-06-03")["cases"] == 2
     by_channel = query(loaded, "SELECT channel, sum(cases) FROM case_daily_kind GROUP BY 1 ORDER BY 1")
@@ -151,7 +163,7 @@ def test_rollups_equal_a_group_by_over_cases(loaded) -> None:
         assert query(loaded, f"SELECT count(*) FROM {table}") == [(rows,)], table
 
 
-def test_the_pending_cases_are_kept_apart(loaded) -> None:
+def test_the_open_cases_are_kept_apart(loaded) -> None:
     held, expected = pending(loaded)
     assert held == expected
     assert [row[0] for row in held] == ["dcs:C0002"]  # 2 is being handled; 5 was rejected, so not open
@@ -190,7 +202,14 @@ def test_an_update_moves_its_counts(loaded, tmp_path: Path) -> None:
     assert all_match(loaded)
     assert totals(loaded, "2025-06-03")["cases"] == 1  # the day it moved away from lost it
     assert totals(loaded, "2025-06-03", "case_daily_area")["cases"] == 1
-    moved_in = {"cases": 1, "handled": 1, "handled_on_time": 1, "located": 1}
+    moved_in = {
+        "cases": 1,
+        "handled": 1,
+        "handled_on_time": 1,
+        "located": 1,
+        "dispatched": 1,
+        "dispatched_accurately": 1,
+    }
     assert totals(loaded, "2025-06-10") == {**dict.fromkeys(MEASURES, 0), **moved_in}
     assert query(loaded, "SELECT day, sum(cases) FROM case_daily_hex WHERE day >= '2025-06-10' GROUP BY 1") == [
         (dt.date(2025, 6, 10), 1)
@@ -243,7 +262,8 @@ def test_a_load_of_something_else_builds_missing_rollups(loaded, tmp_path: Path)
         con.execute("DELETE FROM rollup_state")
     api.init_db(loaded)  # no case load at all
     assert all_match(loaded)
-    assert query(loaded, "SELECT count(*) FROM rollup_state WHERE source_rows = 5") == [(11,)]
+    # the case rollups, the open cases, the dispatches and the hand-offs (5 cases + no workflow rows)
+    assert query(loaded, "SELECT count(*) FROM rollup_state WHERE source_rows = 5") == [(13,)]
 
 
 def test_refresh_rejects_an_inverted_range(loaded) -> None:

@@ -26,8 +26,12 @@ from settings import Settings
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "release1.duckdb.gz"
 MAY_JUNE = {"start": dt.date(2025, 5, 1), "end": dt.date(2025, 6, 30)}
-#: The base tables the migrations after release 1 add (0002 history, 0003 channel aliases, 0004 place elements).
+#: The base tables the migrations after release 1 add (0002 history, 0003 channel aliases, 0004 place elements,
+#: 0005 whistles and warning rules).
 ADDED_BASE_TABLES = {
+    "whistle",
+    "whistle_response",
+    "warning_rule",
     "schema_migration",
     "channel_alias",
     "fusion_family",

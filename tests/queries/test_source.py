@@ -73,7 +73,7 @@ def test_the_rollup_with_fewer_rows_wins(path: Path) -> None:
 
 def test_rollups_not_refreshed_against_the_current_cases_are_not_read(path: Path) -> None:
     with duckdb.connect(str(path)) as con:
-        assert len(fresh_rollups(con)) == 12  # the camera alarms' too
+        assert len(fresh_rollups(con)) == 14  # the camera alarms', the dispatches' and the hand-offs' too
         before = summary_counts(con).to_dict("records")
         # A case written without a refresh (not how the ETL writes): the rollups no longer describe cases.
         con.execute("INSERT INTO cases BY NAME SELECT * REPLACE ('t:new' AS case_uid) FROM cases LIMIT 1")
@@ -170,6 +170,12 @@ def test_every_query_gives_the_same_answer_from_the_rollups(tmp_path: Path, filt
         "area_category_weeks": {"depth": 3},
         "area_category_days": {"depth": 2},
         "time_series": {"grain": "week", "split": "channel"},
+        "kpi_counts": {"group": "dept_code"},
+        "overdue_counts": {"group": "grid_l2", "at": as_of},
+        "open_case_rows": {},
+        "dispatch_counts": {},
+        "handoff_summary": {},
+        "handoff_flows": {},
     }
     checked = 0
     with duckdb.connect(str(plain), read_only=True) as a, duckdb.connect(str(rolled), read_only=True) as b:

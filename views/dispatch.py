@@ -1,0 +1,201 @@
+"""The dispatch page (调度) without Streamlit: what each of its parts shows for a ``Scope`` at a moment, read
+through a runner (the dashboard's cache, or a cursor: ``views.calls.on``), so the wall screen and the weekly report
+get the same figures as the page (and ``python -m analytics`` the same tables: both call the same functions of
+``analytics`` with the same requests).
+
+For other pages: ``warning_overview`` (counts per level and the latest warnings) and ``red_black`` (the red and
+black lists, top five by default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+import queries
+from analytics import board as board_tables
+from analytics import ranking as ranking_tables
+from analytics import sla
+from analytics import warnings as warning_tables
+from analytics.dispatch import DispatchOptions, Period, fetch, light_requests, lights
+from core.measures import ratio_of
+from core.workflow import LIGHTS, STEPS
+from settings import Settings
+
+from .calls import QueryCall, Runner, requests
+from .scope import Scope
+
+
+def options(settings: Settings) -> DispatchOptions:
+    """The city's dispatch choices (due cohort, rework denominator, warning shares, ranking) from ``settings``."""
+    return DispatchOptions.from_settings(settings)
+
+
+def period_of(scope: Scope, now: dt.datetime) -> Period:
+    """``scope``'s days and filters, seen at ``now`` (the figures of now, the warnings)."""
+    return Period(start=scope.start, end=scope.end, now=now, filters=scope.case_filters(dates=False))
+
+
+# ---------------------------------------------------------------- now: lights, board, warnings
+def open_lights(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime) -> pd.DataFrame:
+    """Every open case matching the scope's filters (whenever reported) with its step and handling lights at
+    ``now`` (``analytics.sla.current_lights``)."""
+    frames = fetch(requests(run), light_requests(period_of(scope, now)))
+    return lights(frames, now=now, options=options(settings))
+
+
+def step_light_counts(lit: pd.DataFrame) -> pd.DataFrame:
+    """Open cases per step (rows, in workflow order) and light (columns red, yellow, green, none), zeros
+    included."""
+    counts = lit.groupby(["step", "step_light"]).size().unstack(fill_value=0) if not lit.empty else pd.DataFrame()
+    return counts.reindex(index=[s.key for s in STEPS], columns=list(LIGHTS), fill_value=0).fillna(0).astype(int)
+
+
+def board(
+    scope: Scope,
+    run: Runner,
+    *,
+    settings: Settings,
+    now: dt.datetime,
+    kinds: tuple[str, ...] | None,
+    lit: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The department board (``analytics.board.department_board``) of departments of ``kinds`` (None: all);
+    ``lit``: ``open_lights`` of the same scope and moment, when the caller has it (they are not computed twice)."""
+    return board_tables.board_table(requests(run), period_of(scope, now), options(settings), kinds=kinds, lit=lit)
+
+
+def warnings(
+    scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, lit: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The warnings at ``now`` (``analytics.warnings.evaluate``), most severe first, then latest; ``lit`` as for
+    ``board``."""
+    return warning_tables.warnings_table(requests(run), period_of(scope, now), options(settings), lit=lit)
+
+
+@dataclass(frozen=True)
+class WarningOverview:
+    """What a wall screen or report shows of the warnings: ``counts`` per level (``level``, ``warnings``), the
+    ``latest`` few (most severe first, then latest), and the rules that could not be run (id → why)."""
+
+    counts: pd.DataFrame
+    latest: pd.DataFrame
+    bad_rules: dict[str, str]
+
+
+def warning_overview(
+    scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, latest: int = 10
+) -> WarningOverview:
+    """The warnings at ``now`` as counts per level and the ``latest`` most pressing."""
+    found = warnings(scope, run, settings=settings, now=now)
+    _, bad = warning_tables.usable_rules(run(QueryCall.of(queries.warning_rules)))
+    return WarningOverview(warning_tables.level_counts(found), found.head(latest).reset_index(drop=True), bad)
+
+
+# ---------------------------------------------------------------- the period: ranking, hand-offs, whistles
+def ranking(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, level: str) -> pd.DataFrame:
+    """The red/black list of ``level`` (department, property, street, community) for the scope's period."""
+    return ranking_tables.ranking_table(requests(run), period_of(scope, now), options(settings), level=level)
+
+
+def red_black(
+    scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, level: str = "department"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The red list (best first) and black list (worst first) of ``level``: ``settings.ranking_list_size``
+    each (five by default)."""
+    return ranking_tables.red_black(ranking(scope, run, settings=settings, now=now, level=level))
+
+
+@dataclass(frozen=True)
+class Handoffs:
+    """Where cases bounced between departments in the period: the ``summary`` row (``handoff_summary``), the
+    most frequent ``chains``, the ``flows`` first-dispatched → last department (the Sankey), the ``categories``
+    returned most, and the latest re-dispatched ``cases``."""
+
+    summary: pd.Series
+    chains: pd.DataFrame
+    flows: pd.DataFrame
+    categories: pd.DataFrame
+    cases: pd.DataFrame
+
+
+def handoffs(scope: Scope, run: Runner) -> Handoffs:
+    filters = scope.case_filters()
+    return Handoffs(
+        summary=run(QueryCall.of(queries.handoff_summary, **filters)).iloc[0],
+        chains=run(QueryCall.of(queries.handoff_chains, limit=15, **filters)),
+        flows=run(QueryCall.of(queries.handoff_flows, **filters)),
+        categories=run(QueryCall.of(queries.disputed_categories, limit=10, **filters)),
+        cases=run(QueryCall.of(queries.bounced_cases, limit=50, **filters)),
+    )
+
+
+@dataclass(frozen=True)
+class Whistles:
+    """The whistles of the period (``whistle_list``), per summoned department (``whistle_counts`` with its
+    rates) and in all (one row of counts and rates)."""
+
+    whistles: pd.DataFrame
+    by_dept: pd.DataFrame
+    total: pd.Series
+
+
+def _with_rates(counts: pd.DataFrame) -> pd.DataFrame:
+    out = counts.copy()
+    for name in ("arrival_rate", "whistle_resolution_rate", "whistle_score"):
+        out[name] = ratio_of(out, name) if not out.empty else pd.Series(dtype=float)
+    return out
+
+
+def whistles(scope: Scope, run: Runner) -> Whistles:
+    filters = {name: value for name, value in scope.case_filters().items() if name != "dept"}
+    listed = run(QueryCall.of(queries.whistle_list, **scope.case_filters()))
+    by_dept = _with_rates(run(QueryCall.of(queries.whistle_counts, group="dept_code", **scope.case_filters())))
+    by_street = run(QueryCall.of(queries.whistle_counts, group="initiator_code", **filters))
+    total = by_street.drop(columns="unit").sum().to_frame().T if not by_street.empty else None
+    summary = _with_rates(total).iloc[0] if total is not None else pd.Series(dtype=float)
+    return Whistles(whistles=listed, by_dept=by_dept, total=summary)
+
+
+# ---------------------------------------------------------------- one case
+@dataclass(frozen=True)
+class Timeline:
+    """One case: its row (``case_detail``), its transitions (``case_timeline``, with ``handoff``: a return or
+    a dispatch to another department) and each step against its limit (``analytics.sla.step_durations``)."""
+
+    case: pd.Series
+    flow: pd.DataFrame
+    steps: pd.DataFrame
+
+
+def timeline(case_uid: str, run: Runner, *, settings: Settings, now: dt.datetime) -> Timeline | None:
+    """The timeline of ``case_uid`` at ``now``; None when there is no such case."""
+    detail = run(QueryCall.of(queries.case_detail, case_uid=case_uid))
+    if detail.empty:
+        return None
+    case = detail.iloc[0]
+    flow = run(QueryCall.of(queries.case_timeline, case_uid=case_uid))
+    dispatched = flow[flow["to_state"] == "dispatched"]
+    previous = dispatched["dept_code"].shift()
+    moved = dispatched.index[previous.notna() & (dispatched["dept_code"] != previous)]
+    flow = flow.assign(handoff=(flow["to_state"] == "returned") | flow.index.isin(moved))
+    first = pd.Timestamp(dispatched["at_time"].iloc[0]).to_pydatetime() if len(dispatched) > 1 else None
+    opts = options(settings)
+    steps = sla.step_durations(
+        case,
+        run(QueryCall.of(queries.time_limits)),
+        opts.calendar(run(QueryCall.of(queries.work_calendar_days))),
+        as_of=now,
+        warn=opts.warn,
+        per_step=opts.step_warn,
+        first_dispatch=first,
+    )
+    return Timeline(case=case, flow=flow, steps=steps)
+
+
+def find_case(text: str, run: Runner) -> str | None:
+    """The ``case_uid`` a typed id names (the newest when two sources share a source id), or None."""
+    found = run(QueryCall.of(queries.find_cases, text=text, limit=5)) if text.strip() else pd.DataFrame()
+    return None if found.empty else str(found.iloc[0]["case_uid"])
