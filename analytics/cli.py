@@ -39,6 +39,8 @@ from .commands.base import Context
 from .dispatch import Period, Run, rounded
 
 FORMATS = ("csv", "json")
+#: What a run may fail with, said in one line: the database unreadable, a bad option value.
+FAILURES: tuple[type[Exception], ...] = (*READ_ERRORS, ValueError)
 
 
 def _date(text: str) -> dt.date:
@@ -123,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run: Run = lambda name, kwargs: queries.QUERIES[name](con, **kwargs)  # noqa: E731
             period = _period(args, run, days=settings.default_range_days, now=now)
             table = commands()[args.command].table(Context(run=run, period=period, settings=settings), args)
-    except READ_ERRORS + (ValueError,) as exc:
+    except FAILURES as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.out:

@@ -161,11 +161,12 @@ def worker_ledger(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFram
 
 
 def grid_workers_of(con: duckdb.DuckDBPyConnection, *, area: str, area_depth: int | None = None) -> pd.DataFrame:
-    """The grid workers of the area: ``worker_id``, ``worker_name``, ``role``, ``phone_masked``, ``grid_code``,
+    """The grid workers of the area: ``worker_id``, ``worker_name``, ``post`` (their role in the grid),
+    ``phone_masked``, ``grid_code``,
     ``grid_name``; by grid, then role."""
     where, params = case_filters(area=area, area_depth=area_depth)
     sql = f"""
-        SELECT c.worker_id, c.name AS worker_name, c.role, c.phone_masked, c.grid_code,
+        SELECT c.worker_id, c.name AS worker_name, c.role AS post, c.phone_masked, c.grid_code,
                (SELECT arg_max(g.name, g.valid_from) FROM grid g WHERE g.code = c.grid_code) AS grid_name
         FROM grid_worker c WHERE {where}
         ORDER BY c.grid_code, c.role, c.worker_id

@@ -91,7 +91,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "col.street": {"zh": "所在区域", "en": "Area"},
     "col.last_event": {"zh": "最后告警", "en": "Last alarm"},
     "col.rate_before": {"zh": "此前日均告警", "en": "Alarms a day before"},
-    "col.expected": {"zh": "预期告警", "en": "Alarms expected"},
     "col.comparable_events": {"zh": "同类摄像头告警", "en": "Comparable cameras' alarms"},
     "col.expected_rate": {"zh": "预期误报率", "en": "Expected rate"},
     "col.z": {"zh": "偏离（标准差）", "en": "Deviation (sd)"},
