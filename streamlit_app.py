@@ -5,7 +5,7 @@ navigation."""
 import streamlit as st
 
 from core.clock import local_minute
-from dashboard import auth, cache, context
+from dashboard import auth, cache, context, navigation
 from dashboard.first_start import NoDatabaseError, draw_dataset_label, ensure_database
 from dashboard.sidebar import area_name, draw_language, draw_sidebar
 from settings import load_settings
@@ -19,7 +19,8 @@ st.sidebar.title("智慧一张图 OneMap")
 lang = draw_language(settings)
 context.set_language(lang)
 t = translator(lang)
-principal = auth.require(settings, lang=lang)  # the login page, and the run stops, until someone signs in
+# the login page, and the run stops, until someone signs in (every page declared, so a link's page is kept)
+principal = auth.require(settings, lang=lang, pages=navigation.every_page(t))
 
 try:
     if not settings.db_path.is_file():
@@ -32,25 +33,7 @@ except NoDatabaseError as problem:
 access = Access.of(principal, cache.runner(settings, EVERYTHING))
 context.set_access(principal, access)
 demo = draw_dataset_label(settings, t)
-data_pages = [
-    st.Page("dashboard/pages/map.py", title=t("page.map"), icon=":material/map:", default=True),
-    st.Page("dashboard/pages/overview.py", title=t("page.overview"), icon=":material/dashboard:"),
-    st.Page("dashboard/pages/trends.py", title=t("page.trends"), icon=":material/trending_up:"),
-    st.Page("dashboard/pages/area.py", title=t("page.area"), icon=":material/location_city:"),
-    st.Page("dashboard/pages/video.py", title=t("page.video"), icon=":material/videocam:"),
-    st.Page("dashboard/pages/iot.py", title=t("page.iot"), icon=":material/sensors:"),
-]
-if access.can("case_details"):  # the dispatch page is about single cases: who must act on which
-    data_pages.insert(
-        2, st.Page("dashboard/pages/dispatch.py", title=t("page.dispatch"), icon=":material/assignment_ind:")
-    )
-own_pages = [st.Page("dashboard/pages/account.py", title=t("page.account"), icon=":material/person:")]
-if access.can("audit"):
-    own_pages.append(st.Page("dashboard/pages/audit.py", title=t("page.audit"), icon=":material/history:"))
-if access.can("users"):
-    own_pages.append(st.Page("dashboard/pages/users.py", title=t("page.users"), icon=":material/group:"))
-if access.can("settings"):
-    own_pages.append(st.Page("dashboard/pages/settings.py", title=t("page.settings"), icon=":material/settings:"))
+data_pages, own_pages = navigation.reader_pages(t, access)
 page = st.navigation(data_pages + own_pages)
 st.set_page_config(page_title=" · ".join([page.title, t("app.title"), *([t("dataset.demo")] if demo else [])]))
 if page in data_pages:

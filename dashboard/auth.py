@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from access import (
     FIRST_ADMIN,
@@ -190,8 +192,9 @@ def _oidc(settings: Settings, t: Translate) -> None:
     st.rerun()
 
 
-def require(settings: Settings, *, lang: str) -> Principal:
-    """The signed-in user of this page load; otherwise the login page is drawn and the run stops here."""
+def require(settings: Settings, *, lang: str, pages: Sequence[StreamlitPage] = ()) -> Principal:
+    """The signed-in user of this page load; otherwise the login page is drawn and the run stops here. ``pages``:
+    the app's pages, declared hidden on the login page so the page a link names opens after the sign-in."""
     t = translator(lang)
     principal = _current(settings, touch=True)
     if principal is not None:
@@ -202,6 +205,8 @@ def require(settings: Settings, *, lang: str) -> Principal:
             password_change_form(settings, principal, t)
             st.stop()
         return principal
+    if pages:
+        st.navigation(list(pages), position="hidden")  # not run: it only keeps the URL's page for after the sign-in
     with st.columns([2, 3])[0]:  # a form of a sensible width
         st.header(t("login.title"))
         st.caption(t("login.intro"))

@@ -269,7 +269,7 @@ def prepare_organisations(b: Batch) -> pd.DataFrame:
     kind = _vocabulary(b, "kind", ORGANISATION_KINDS, required=True)
     members = _counts(b, "members")
     if {"x", "y"} <= set(b.mapping) or b.chunk.geometry is not None:  # coordinates are optional
-        points = locate(b.raw, b.chunk, b.mapping, b.options.crs, b.settings, b.verdicts, b.flags, False)
+        points = locate(b.raw, b.chunk, b.mapping, b.crs, b.settings, b.verdicts, b.flags, False, path=b.path)
     else:
         points = pd.DataFrame({"lon": np.nan, "lat": np.nan}, index=b.raw.index)
     contact = contact_masked(

@@ -221,9 +221,9 @@ def test_a_street_bound_user_cannot_reach_the_other_street(
     app.run()
     assert crumbs(app) == ["西街道"] and metrics(app)["上报案件"] == str(WEST_MAY)
     # a filter that only the east street's cases match: nothing
-    app.sidebar.multiselect(key="onemap_channel").set_value(["hotline"]).run()  # the east street's channel
+    app.sidebar.multiselect(key="onemap_channel.zh").set_value(["hotline"]).run()  # the east street's channel
     assert metrics(app)["上报案件"] == "0"
-    app.sidebar.multiselect(key="onemap_channel").set_value([]).run()
+    app.sidebar.multiselect(key="onemap_channel.zh").set_value([]).run()
     # the export: the west street's cases, and the download is audited with its rows and area
     csv_name = next(name for name in downloads if name.endswith("_cases.csv"))
     exported = pd.read_csv(io.BytesIO(downloads[csv_name]()), encoding="utf-8-sig", dtype=str)

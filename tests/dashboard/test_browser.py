@@ -281,11 +281,16 @@ def _save_screenshot(browser: DevTools, name: str) -> Path:
     return path
 
 
+def _login_shown(browser: DevTools) -> bool:
+    """Whether the whole login form is on the page (its user name and password fields)."""
+    return {"用户名", "密码"} <= set(_page_text(browser).split("\n"))
+
+
 def test_without_credentials_only_the_login_page_shows(browser: DevTools, app_url: str) -> None:
     browser.record_everything()
     for url in (app_url, f"{app_url}?area=340102001&period=last_month", f"{app_url}overview"):
         browser.call("Page.navigate", url=url)
-        _poll(lambda: "用户名" in _page_text(browser) and browser.evaluate(_APP_IDLE), timeout=90, what="the login")
+        _poll(lambda: _login_shown(browser) and browser.evaluate(_APP_IDLE), timeout=90, what="the login")
         text = _page_text(browser)
         assert "用户名" in text and "密码" in text
         for data in ("上报案件", "东街道", "西街道", "测试区", "结案率", "导出"):  # no figure, no place, no export
@@ -400,11 +405,11 @@ def _open_page(browser: DevTools, app_url: str) -> None:
 def test_a_filter_list_offers_its_values_only(browser: DevTools, app_url: str) -> None:
     _open_page(browser, app_url)
     # no "Select all" (English whatever the language, and no use: an empty filter is all of them)
-    browser.evaluate(
-        """[...document.querySelectorAll('[data-testid="stMultiSelect"]')]
-            .find(w => w.querySelector('label')?.innerText.trim() === '来源渠道')
-            .querySelector('input').click()"""
-    )
+    box = """[...document.querySelectorAll('[data-testid="stMultiSelect"]')]
+        .find(w => w.querySelector('label')?.innerText.trim() === '来源渠道').querySelector('input')"""
+    browser.evaluate(f"{box}.scrollIntoView({{block: 'center'}})")  # below the page list in a short sidebar
+    time.sleep(0.5)
+    browser.evaluate(f"{box}.click()")
     options = _poll(
         lambda: browser.evaluate("[...document.querySelectorAll('[role=option]')].map(o => o.innerText.trim())"),
         timeout=10,

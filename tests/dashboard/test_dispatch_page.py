@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from dispatch_city import NOW
+from signed_in import signed_in
 from streamlit.testing.v1 import AppTest
 
 import core.clock
 from dashboard import dispatch_panel
+from dashboard.sidebar import widget_key
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +29,7 @@ def app(dispatch_city: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     monkeypatch.setenv("ONEMAP_RANKING_LIST_SIZE", "1")
     monkeypatch.setattr(core.clock, "local_minute", lambda timezone: NOW)
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at = signed_in(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120), dispatch_city.db_path)
     at.run()
     return at.switch_page(PAGE).run()
 
@@ -37,7 +39,7 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 
 def week_c(at: AppTest) -> AppTest:
-    at.sidebar.selectbox(key="period").set_value("custom").run()
+    at.sidebar.selectbox(key=widget_key("period", "zh")).set_value("custom").run()
     return at.sidebar.date_input[0].set_value((dt.date(2025, 9, 15), dt.date(2025, 9, 21))).run()
 
 

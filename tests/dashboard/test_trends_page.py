@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from signed_in import signed_in
 from streamlit.testing.v1 import AppTest
 from tiny_db import EAST, build_tiny_db
 
@@ -25,7 +26,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, neighbours: bool = T
     monkeypatch.setenv("ONEMAP_DB_PATH", str(db))
     monkeypatch.setenv("ONEMAP_CONFIG", str(tmp_path / "no-such.toml"))
     monkeypatch.chdir(ROOT)
-    test = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    test = signed_in(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60), db)
     test.run()
     return test.switch_page(PAGE).run()
 

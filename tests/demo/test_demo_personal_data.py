@@ -71,6 +71,7 @@ def raw(built: tuple[Settings, Path]) -> Raw:
         staff |= set(flow["操作人"].dropna())
     with duckdb.connect(str(built[0].db_path), read_only=True) as con:  # grid workers: staff, named in the grids
         staff |= {w for (w,) in con.execute("SELECT DISTINCT grid_worker FROM grid").fetchall() if w}
+        staff |= {w for (w,) in con.execute("SELECT DISTINCT name FROM grid_worker").fetchall() if w}  # their roster
     planted = read_truth(out)
     numbers = {_digits(item) for p in planted for kind, item in p.personal if kind != "name"}
     planted_names = {item for p in planted for kind, item in p.personal if kind == "name"}

@@ -466,8 +466,8 @@ def test_channels_are_found_by_their_aliases_and_the_dictionary_can_grow(city, t
     report = api.load("channel_aliases", bad, SourceOptions(source="city"), settings=city)
     assert [r[2] for r in rejects(city, report.run_id)] == [
         "alias 12345热线 is already a name of channel hotline",
-        "unknown channel nope; valid: ['camera_ai', 'citizen_app', 'drone', 'hotline', 'iot', 'other', 'patrol', "
-        "'rider', 'supervision']",
+        "unknown channel nope; valid: ['camera_ai', 'citizen_app', 'deliberation', 'drone', 'hotline', 'iot', "
+        "'other', 'patrol', 'rider', 'supervision']",
     ]
 
 
