@@ -112,6 +112,8 @@ class Settings:
     demo_cases: int = 200_000
     demo_days: int = 365
     demo_seed: int = 42
+    #: The dashboard's address as its readers open it (a report's links reopen a view there).
+    public_url: str = "http://127.0.0.1:8501/"
     #: Dashboard: seconds between automatic refreshes of the big screen.
     refresh_seconds: int = 300
     #: Dashboard: most raw points sent to the browser in one map view.

@@ -7,13 +7,15 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-if ! command -v chromium >/dev/null 2>&1; then
+if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        # CJK fonts so the map's Chinese labels render in the test's screenshot.
+        # CJK fonts so the map's Chinese labels render in the test's screenshot and the report's PDF;
+        # poppler-utils (pdftotext, pdffonts) to read the report's PDF back.
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            chromium fonts-noto-cjk poppler-utils
     else
-        echo "test.sh: chromium is missing and this is not root: the browser test skips (and fails when CI=true)" >&2
+        echo "test.sh: chromium or poppler-utils missing and this is not root: browser tests skip (fail when CI=true)" >&2
     fi
 fi
 .venv/bin/ruff check .

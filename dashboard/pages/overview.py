@@ -5,6 +5,7 @@ import streamlit as st
 from core.clock import local_minute
 from dashboard import cache, context
 from dashboard.map_widget import show_map
+from dashboard.report_button import show_report_buttons
 from views import charts
 from views.formats import measure_text
 from views.i18n import translator
@@ -19,6 +20,7 @@ frames = {name: run(call) for name, call in overview_calls(scope, settings=setti
 
 st.header(t("page.overview"))
 st.caption(f"{t('period.range', start=scope.start, end=scope.end)} · {t(f'count.statement.{scope.state.count_by}')}")
+show_report_buttons(scope, settings=settings)  # the weekly review of the week the period ends in
 
 summary = frames["summary"].to_dict("records")[0]
 overdue = frames["overdue"].to_dict("records")[0]

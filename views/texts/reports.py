@@ -1,0 +1,97 @@
+"""The weekly leadership report (``reports``) and its download button."""
+
+TEXTS: dict[str, dict[str, str]] = {
+    "report.title": {"zh": "综治中心周报", "en": "Weekly review"},
+    "report.week": {"zh": "{week}（{start} 至 {end}）", "en": "{week} ({start} to {end})"},
+    "report.whole": {"zh": "全域", "en": "Whole jurisdiction"},
+    "report.version": {
+        "zh": "数据版本：第 {run} 次加载，完成于 {finished}；最新上报 {latest}",
+        "en": "Data version: load {run}, finished {finished}; latest report {latest}",
+    },
+    "report.no_version": {"zh": "数据版本：尚无加载记录", "en": "Data version: no load recorded"},
+    "report.as_of": {"zh": "时点指标截至 {as_of}", "en": "Figures at a moment are as of {as_of}"},
+    "report.open": {"zh": "在一张图中打开", "en": "Open in OneMap"},
+    "report.section.kpis": {"zh": "一、核心指标", "en": "1. Key figures"},
+    "report.section.intake": {"zh": "二、案件受理", "en": "2. Intake"},
+    "report.section.trends": {"zh": "三、趋势与热点", "en": "3. Trends and hot spots"},
+    "report.section.overdue": {"zh": "四、超期未办结", "en": "4. Overdue"},
+    "report.section.ranking": {"zh": "五、红黑榜", "en": "5. Red and black lists"},
+    "report.section.handoffs": {"zh": "六、流转问题", "en": "6. Hand-offs"},
+    "report.section.cameras": {"zh": "七、视频智能发现闭环", "en": "7. Camera closed loop"},
+    "report.section.notes": {"zh": "领导批示", "en": "Notes"},
+    "report.figure": {"zh": "指标", "en": "Figure"},
+    "report.this_week": {"zh": "本周", "en": "This week"},
+    "report.last_week": {"zh": "上周", "en": "Last week"},
+    "report.change": {"zh": "变化", "en": "Change"},
+    "report.better": {"zh": "向好", "en": "better"},
+    "report.worse": {"zh": "需关注", "en": "worse"},
+    "report.points": {"zh": "{value} 个百分点", "en": "{value} pp"},
+    "report.daily": {"zh": "每日受理：本周与上周", "en": "Cases a day: this week and last"},
+    "report.by_channel": {"zh": "按来源渠道", "en": "By channel"},
+    "report.by_category": {"zh": "按类别（本周前 {n}）", "en": "By class (this week's top {n})"},
+    "report.rising": {
+        "zh": "持续上升的类别与区域（近 12 个完整周，Mann-Kendall 检验，FDR < 5%）",
+        "en": "Classes rising in an area (12 complete weeks, Mann-Kendall, FDR < 5%)",
+    },
+    "report.no_rising": {"zh": "近 12 周没有显著上升的类别。", "en": "No class rose significantly in 12 weeks."},
+    "report.hotspots": {
+        "zh": "本周热点与冷点（{level}，Getis-Ord Gi*）",
+        "en": "This week's hot and cold spots ({level}, Getis-Ord Gi*)",
+    },
+    "report.no_neighbours": {
+        "zh": "本数据库尚未生成网格相邻关系，无法计算热点：运行 `python -m etl --db 文件 init`。",
+        "en": "This database has no grid neighbours yet, so no hot spots: run `python -m etl --db FILE init`.",
+    },
+    "report.overdue_note": {
+        "zh": "截至 {as_of} 已过处置时限仍未处置的案件，超期最久在前（共列 {n} 件）",
+        "en": "Cases past their handling deadline and unhandled at {as_of}, longest overdue first ({n} listed)",
+    },
+    "report.no_overdue": {"zh": "没有超期未处置的案件。", "en": "No case is overdue."},
+    "report.not_permitted": {
+        "zh": "本账号无权查看此部分。",
+        "en": "This account may not see this section.",
+    },
+    "report.red": {"zh": "红榜（前 {n}）", "en": "Red list (top {n})"},
+    "report.black": {"zh": "黑榜（后 {n}）", "en": "Black list (bottom {n})"},
+    "report.no_ranking": {"zh": "本周案件不足，未排名。", "en": "Too few cases this week to rank."},
+    "report.handoff_summary": {
+        "zh": "派遣 {dispatched} 件，其中退回 {returns} 次、多次派遣 {redispatched} 件、来回推诿 {ping_pong} 件，"
+        "准确派遣率 {rate}",
+        "en": "{dispatched} cases dispatched: {returns} returns, {redispatched} dispatched again, {ping_pong} sent "
+        "back and forth; accurate dispatch rate {rate}",
+    },
+    "report.no_cameras": {"zh": "本周没有视频告警。", "en": "No camera alarm this week."},
+    "report.camera_summary": {
+        "zh": "告警 {events} 条，推送 {pushed} 条，派遣 {dispatched} 件，处置 {handled} 件，结案 {closed} 件；"
+        "误报率 {fp}",
+        "en": "{events} alarms, {pushed} pushed, {dispatched} dispatched, {handled} handled, {closed} closed; "
+        "false positives {fp}",
+    },
+    "report.page": {"zh": "第 {page} 页，共 {pages} 页", "en": "Page {page} of {pages}"},
+    "report.download_html": {"zh": "周报（HTML）", "en": "Weekly review (HTML)"},
+    "report.download_pdf": {"zh": "周报（PDF）", "en": "Weekly review (PDF)"},
+    "report.download_help": {
+        "zh": "{week} 周报：{area}，与本页同一范围",
+        "en": "The weekly review of {week}: {area}, as this page",
+    },
+    "report.no_pdf": {
+        "zh": "本机未安装 Chromium，无法生成 PDF；HTML 版可打印。",
+        "en": "Chromium is not installed here, so no PDF; the HTML prints.",
+    },
+    "report.unit": {"zh": "单位", "en": "Unit"},
+    "report.unclassified": {"zh": "未归入国标类别", "en": "No GB/T class"},
+    "report.unnamed": {"zh": "未注明", "en": "Not given"},
+    "col.due": {"zh": "应处置", "en": "Due"},
+    "col.score": {"zh": "综合得分", "en": "Score"},
+    "col.this": {"zh": "本周", "en": "This week"},
+    "col.last": {"zh": "上周", "en": "Last week"},
+    "col.change": {"zh": "变化", "en": "Change"},
+    "col.slope": {"zh": "每周增量", "en": "Per week"},
+    "weekday.1": {"zh": "周一", "en": "Mon"},
+    "weekday.2": {"zh": "周二", "en": "Tue"},
+    "weekday.3": {"zh": "周三", "en": "Wed"},
+    "weekday.4": {"zh": "周四", "en": "Thu"},
+    "weekday.5": {"zh": "周五", "en": "Fri"},
+    "weekday.6": {"zh": "周六", "en": "Sat"},
+    "weekday.7": {"zh": "周日", "en": "Sun"},
+}
