@@ -57,25 +57,18 @@ def show_report_buttons(scope: Scope, *, settings: Settings) -> None:
         printable = True
     except ChromiumMissingError:
         printable = False
+    kinds = (("html", "text/html", ":material/summarize:"), ("pdf", "application/pdf", ":material/picture_as_pdf:"))
     with st.container(horizontal=True, gap="small"):
-        st.download_button(
-            t("report.download_html"),
-            data=_builder(settings, scope, week, "html"),
-            file_name=f"onemap_weekly_{week}.html",
-            mime="text/html",
-            key="onemap_report_html",
-            help=help_text,
-            on_click="ignore",
-            icon=":material/summarize:",
-        )
-        st.download_button(
-            t("report.download_pdf"),
-            data=_builder(settings, scope, week, "pdf"),
-            file_name=f"onemap_weekly_{week}.pdf",
-            mime="application/pdf",
-            key="onemap_report_pdf",
-            help=help_text if printable else t("report.no_pdf"),
-            on_click="ignore",
-            icon=":material/picture_as_pdf:",
-            disabled=not printable,
-        )
+        for kind, mime, icon in kinds:
+            usable = kind == "html" or printable
+            st.download_button(
+                t(f"report.download_{kind}"),
+                data=_builder(settings, scope, week, kind),
+                file_name=f"onemap_weekly_{week}.{kind}",
+                mime=mime,
+                key=f"onemap_report_{kind}",
+                help=help_text if usable else t("report.no_pdf"),
+                on_click="ignore",
+                icon=icon,
+                disabled=not usable,
+            )

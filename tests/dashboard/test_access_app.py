@@ -15,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from signed_in import add_user, signed_in
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from test_app import crumbs, located_db, metrics
 from tiny_db import EAST, WEST
@@ -57,20 +56,6 @@ def new_app(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> C
         return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
 
     return make
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], bytes]]:
-    """The download buttons' callables by file name, as the server would run them on a click."""
-    found: dict[str, Callable[[], bytes]] = {}
-    original = MediaFileManager.add_deferred
-
-    def recording(self, data, mimetype, coordinates, *, file_name=None, element_id=""):
-        found[str(file_name)] = data
-        return original(self, data, mimetype, coordinates, file_name=file_name, element_id=element_id)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", recording)
-    return found
 
 
 def login(app: AppTest, username: str, password: str) -> AppTest:

@@ -10,7 +10,6 @@ from pathlib import Path
 import duckdb
 import pytest
 from signed_in import signed_in
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from tiny_db import WEST, build_tiny_db
 
@@ -27,20 +26,6 @@ def db_path(tmp_path: Path) -> Path:
     with duckdb.connect(str(path)) as con:
         store_adjacency(con, tolerance_m=0.5)
     return path
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], bytes]]:
-    """The download buttons' callables by file name, as the server would run them on a click."""
-    found: dict[str, Callable[[], bytes]] = {}
-    original = MediaFileManager.add_deferred
-
-    def recording(self, data, mimetype, coordinates, *, file_name=None, element_id=""):
-        found[str(file_name)] = data
-        return original(self, data, mimetype, coordinates, file_name=file_name, element_id=element_id)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", recording)
-    return found
 
 
 def overview(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **who: str | None) -> AppTest:
