@@ -78,30 +78,22 @@ def test_second_writer_waits_or_fails_clearly(city) -> None:
 
 def test_a_waiting_load_says_what_it_waits_for(city, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", [case(1)])
-    with store.writing(city.db_path, what="cases 12345工单.csv"):
+    said = tmp_path / "stderr.txt"
+    command = [sys.executable, "-m", "etl", "--db", str(city.db_path), "cases", str(path)]
+    with store.writing(city.db_path, what="cases 12345工单.csv"), said.open("w") as err_file:
         waiting = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "etl",
-                "--db",
-                str(city.db_path),
-                "cases",
-                str(path),
-                "--source",
-                "dcs",
-                "--channel",
-                "patrol",
-            ],
+            [*command, "--source", "dcs", "--channel", "patrol"],
             cwd=ROOT,
-            stderr=subprocess.PIPE,
-            stdout=subprocess.PIPE,
+            stderr=err_file,
+            stdout=subprocess.DEVNULL,
             text=True,
         )
-        time.sleep(3)  # long enough to start, find the lock held and say so
+        deadline = time.monotonic() + 60  # a loaded machine may take a while to start Python and find the lock
+        while "waiting for another load" not in said.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert waiting.poll() is None  # it waits
-    _, err = waiting.communicate(timeout=60)
-    assert waiting.returncode == 0, err
+    assert waiting.wait(timeout=60) == 0, said.read_text()
+    err = said.read_text()
     assert f"waiting for another load to finish writing {city.db_path}: pid" in err
     assert "cases 12345工单.csv" in err
 
