@@ -40,7 +40,8 @@ def _change(name: str, change: float, t: Translate) -> str:
     if math.isnan(change):
         return "—"
     if measure(name).kind == "rate":
-        return t("report.points", value=f"{change * 100:+.1f}")
+        points = round(change * 100, 1)
+        return t("report.points", value=f"{points:+.1f}" if points else "±0.0")
     return f"{change:+,.0f}"
 
 

@@ -67,7 +67,8 @@ class Kpi:
     @property
     def better(self) -> bool | None:
         up = measure(self.name).higher_is_better
-        if up is None or pd.isna(self.change) or self.change == 0:
+        shown = round(self.change * 100, 1) if measure(self.name).kind == "rate" else self.change  # as printed
+        if up is None or pd.isna(self.change) or shown == 0:
             return None
         return (self.change > 0) == up
 
