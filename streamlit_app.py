@@ -9,10 +9,13 @@ from dashboard import auth, cache, context
 from dashboard.first_start import NoDatabaseError, draw_dataset_label, ensure_database
 from dashboard.sidebar import area_name, draw_language, draw_sidebar
 from settings import load_settings
+from views import wall
 from views.access import EVERYTHING, Access
 from views.i18n import translator
 
-st.set_page_config(page_title="智慧一张图 OneMap", page_icon="🗺️", layout="wide", initial_sidebar_state="expanded")
+wall_mode = wall.requested(st.query_params.to_dict())  # ?mode=wall: the wall screen alone, no sidebar
+sidebar_state = "collapsed" if wall_mode else "expanded"
+st.set_page_config(page_title="智慧一张图 OneMap", page_icon="🗺️", layout="wide", initial_sidebar_state=sidebar_state)
 settings = load_settings()
 context.begin(settings)
 st.sidebar.title("智慧一张图 OneMap")
@@ -31,7 +34,6 @@ except NoDatabaseError as problem:
 
 access = Access.of(principal, cache.runner(settings, EVERYTHING))
 context.set_access(principal, access)
-demo = draw_dataset_label(settings, t)
 data_pages = [
     st.Page("dashboard/pages/map.py", title=t("page.map"), icon=":material/map:", default=True),
     st.Page("dashboard/pages/overview.py", title=t("page.overview"), icon=":material/dashboard:"),
@@ -51,9 +53,17 @@ if access.can("users"):
     own_pages.append(st.Page("dashboard/pages/users.py", title=t("page.users"), icon=":material/group:"))
 if access.can("settings"):
     own_pages.append(st.Page("dashboard/pages/settings.py", title=t("page.settings"), icon=":material/settings:"))
-page = st.navigation(data_pages + own_pages)
+# the wall screen (大屏): any role, aggregates only; its own URL (/wall) or ?mode=wall on any page's
+wall_page = st.Page("dashboard/pages/wall.py", title=t("page.wall"), icon=":material/tv:", url_path="wall")
+if wall_mode:
+    page = st.navigation([wall_page], position="hidden")
+else:
+    page = st.navigation([*data_pages, wall_page, *own_pages])
+on_wall = page.url_path == wall_page.url_path
+demo = draw_dataset_label(settings, t) if not on_wall else False  # the wall says it in its head
 st.set_page_config(page_title=" · ".join([page.title, t("app.title"), *([t("dataset.demo")] if demo else [])]))
 if page in data_pages:
     context.set_scope(draw_sidebar(settings, lang=lang, today=local_minute(settings.timezone).date(), access=access))
-auth.draw_account(settings, principal, area_name=area_name(settings, access), lang=lang)
+if not on_wall:
+    auth.draw_account(settings, principal, area_name=area_name(settings, access), lang=lang)
 page.run()

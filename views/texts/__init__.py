@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from . import access, app, dataset, dispatch, exports, maps, measures, overview, panel, places, trends, video
+from . import access, app, dataset, dispatch, exports, maps, measures, overview, panel, places, trends, video, wall
 
 Texts = Mapping[str, Mapping[str, str]]
 
@@ -24,5 +24,19 @@ def join(parts: Iterable[Texts]) -> dict[str, dict[str, str]]:
 
 STRINGS = join(
     module.TEXTS
-    for module in (app, measures, maps, panel, exports, overview, trends, dataset, access, places, video, dispatch)
+    for module in (
+        app,
+        measures,
+        maps,
+        panel,
+        exports,
+        overview,
+        trends,
+        dataset,
+        access,
+        places,
+        video,
+        dispatch,
+        wall,
+    )
 )
