@@ -33,22 +33,23 @@ STYLE = """
   [data-testid="stMainBlockContainer"], .block-container {
     padding: 1vh 1vw 0 1vw !important; max-width: 100% !important; }
   [data-testid="stVerticalBlock"] { gap: 0.8vh !important; }
-  [data-testid="stHorizontalBlock"] { gap: 0.8vw !important; }
+  [data-testid="stHorizontalBlock"] { gap: 0.8vw !important; flex-wrap: nowrap !important; }
+  [data-testid="stColumn"] { min-width: 0 !important; overflow: hidden; }
   [data-testid="stElementContainer"]:has(> .stMarkdown style) { display: none; }
   .stMarkdown p { margin: 0; }
-  iframe[title="onemap_wall_map.onemap_wall_map"] { height: 63vh !important; width: 100% !important;
+  iframe.stCustomComponentV1 { height: 69vh !important; width: 100% !important;
     border: 1px solid #1f2c3d; border-radius: 0.6vh; display: block; }
   .wall { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; color: #e6edf3; }
   .wall-head { display: flex; align-items: baseline; gap: 2vw; height: 5vh; overflow: hidden; }
-  .wall-head h1 { font-size: 3.4vh; margin: 0; padding: 0; color: #ffffff; font-weight: 700; flex: 1;
-    line-height: 5vh; }
+  .wall-head .title { font-size: 3.4vh; margin: 0; padding: 0; color: #ffffff; font-weight: 700; flex: 1;
+    line-height: 5vh; white-space: nowrap; }
   .wall-head span { font-size: 1.8vh; color: #9fb3c8; white-space: nowrap; }
   .wall-head .stale { color: #ffb020; font-weight: 700; }
-  .wall-kpis { display: flex; gap: 0.8vw; height: 13vh; }
+  .wall-kpis { display: flex; gap: 0.8vw; height: 14vh; }
   .wall-kpi { flex: 1; background: #121c2b; border: 1px solid #1f2c3d; border-radius: 0.6vh; padding: 0.8vh 1vw;
     overflow: hidden; }
   .wall-kpi .label { font-size: 1.9vh; color: #9fb3c8; white-space: nowrap; }
-  .wall-kpi .value { font-size: 6.2vh; font-weight: 700; line-height: 1.15; color: #4fd1ff; white-space: nowrap;
+  .wall-kpi .value { font-size: 6.2vh; font-weight: 700; line-height: 1.1; color: #4fd1ff; white-space: nowrap;
     font-variant-numeric: tabular-nums; }
   .wall-kpi .note { font-size: 1.6vh; color: #9fb3c8; white-space: nowrap; }
   .wall-kpi.alarm .value { color: #ff5a5a; } .wall-kpi.up .value { color: #ffb020; }
@@ -57,10 +58,10 @@ STYLE = """
   .wall-kpi.level3 .value { color: #ffd84d; }
   .wall-panel { background: #121c2b; border: 1px solid #1f2c3d; border-radius: 0.6vh; padding: 0.8vh 0.8vw;
     overflow: hidden; }
-  .wall-panel h2 { font-size: 2.1vh; margin: 0 0 0.6vh 0; padding: 0; color: #cfe3f7; font-weight: 600; }
+  .wall-panel .title { font-size: 2.2vh; margin: 0 0 0.6vh 0; padding: 0; color: #cfe3f7; font-weight: 600; }
   .wall-line { display: flex; gap: 0.6vw; font-size: 1.9vh; line-height: 3.1vh; white-space: nowrap; }
   .wall-line .lead { color: #9fb3c8; min-width: 2vw; font-variant-numeric: tabular-nums; }
-  .wall-line .text { flex: 1; overflow: hidden; text-overflow: ellipsis; }
+  .wall-line .text { flex: 1; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
   .wall-line .value { color: #4fd1ff; font-weight: 700; font-variant-numeric: tabular-nums; }
   .wall-line.level1 .lead { color: #ff5a5a; } .wall-line.level2 .lead { color: #ff9f40; }
   .wall-line.level3 .lead { color: #ffd84d; }
@@ -68,7 +69,7 @@ STYLE = """
   .wall-tiles .wall-kpi { padding: 0.4vh 0.6vw; height: 9vh; }
   .wall-tiles .wall-kpi .value { font-size: 4.6vh; }
   .wall-lists { display: flex; gap: 0.8vw; } .wall-lists > div { flex: 1; min-width: 0; }
-  .wall-red h2 { color: #ff7b7b; } .wall-black h2 { color: #b7c2cf; }
+  .wall-red .title { color: #ff7b7b; } .wall-black .title { color: #b7c2cf; }
   .wall-empty { color: #6f8296; font-size: 1.8vh; }
   .wall-map-title { font-size: 2.1vh; color: #cfe3f7; height: 3vh; line-height: 3vh; white-space: nowrap;
     overflow: hidden; }
@@ -127,7 +128,7 @@ def head(wall: Wall, *, clock: str, failed: str | None, demo: str) -> None:
     notes = (demo if wall.demo else None, wall.stale, failed)
     warnings = "".join(f'<span class="stale">{escape(text)}</span>' for text in notes if text)
     _html(
-        f'<div class="wall wall-head"><h1>{escape(wall.title)}</h1>{warnings}'
+        f'<div class="wall wall-head"><span class="title">{escape(wall.title)}</span>{warnings}'
         f'<span class="as-of">{escape(wall.as_of)}</span><span class="clock">{escape(clock)}</span></div>'
     )
 
@@ -138,7 +139,10 @@ def kpis(wall: Wall) -> None:
 
 def panel(title: str, body: str, *, height: float, extra: str = "") -> None:
     """A panel of ``height`` vh with a ``title`` and ``body`` (HTML already escaped)."""
-    _html(f'<div class="wall wall-panel {extra}" style="height:{height}vh"><h2>{escape(title)}</h2>{body}</div>')
+    _html(
+        f'<div class="wall wall-panel {extra}" style="height:{height}vh">'
+        f'<div class="title">{escape(title)}</div>{body}</div>'
+    )
 
 
 def lines_panel(title: str, lines: Iterable[Line], *, empty: str, height: float) -> None:
@@ -152,8 +156,8 @@ def tiles(title: str, figures: Iterable[Kpi], *, height: float) -> None:
 def ranking(wall: Wall, *, titles: tuple[str, str], empty: str, height: float) -> None:
     red, black = (_lines(lines, empty) for lines in (wall.red, wall.black))
     body = (
-        f'<div class="wall-lists"><div class="wall-red"><h2>{escape(titles[0])}</h2>{red}</div>'
-        f'<div class="wall-black"><h2>{escape(titles[1])}</h2>{black}</div></div>'
+        f'<div class="wall-lists"><div class="wall-red"><div class="title">{escape(titles[0])}</div>{red}</div>'
+        f'<div class="wall-black"><div class="title">{escape(titles[1])}</div>{black}</div></div>'
     )
     _html(f'<div class="wall wall-panel" style="height:{height}vh">{body}</div>')
 

@@ -40,16 +40,16 @@ def wall_screen() -> None:
     draw.kpis(shown)
     left, centre, right = st.columns([1, 2.1, 1])
     with left:
-        draw.lines_panel(t("wall.panel.intake"), shown.intake, empty=t("wall.no_cases"), height=36)
-        draw.tiles(t("wall.panel.cameras"), shown.cameras, height=29.2)
+        draw.lines_panel(t("wall.panel.intake"), shown.intake, empty=t("wall.no_cases"), height=40)
+        draw.tiles(t("wall.panel.cameras"), shown.cameras, height=32.2)
     with centre:
         draw.map_title(shown.map_title)
         show_wall_map(shown.map, settings=settings, stamp=f"{turn}")
     with right:
-        draw.lines_panel(t("wall.panel.warnings"), shown.warnings, empty=t("wall.no_warnings"), height=36)
+        draw.lines_panel(t("wall.panel.warnings"), shown.warnings, empty=t("wall.no_warnings"), height=40)
         if shown.ranking_shown:
             titles = (t("wall.panel.red"), t("wall.panel.black"))
-            draw.ranking(shown, titles=titles, empty=t("wall.no_ranking"), height=29.2)
+            draw.ranking(shown, titles=titles, empty=t("wall.no_ranking"), height=32.2)
     draw.ticker(t("wall.panel.ticker"), shown.ticker, empty=t("wall.no_cases"))
 
 
