@@ -116,7 +116,7 @@ class Settings:
     refresh_seconds: int = 300
     #: Wall screen (``?mode=wall``, page 大屏; docs/wall.md): seconds between refreshes of its panels (the map
     #: is updated in place, never reloaded); minutes after which the last load is called stale on screen.
-    wall_refresh_seconds: int = 60
+    wall_refresh_seconds: float = 60.0
     wall_stale_minutes: int = 120
     #: Wall screen, public-screen safety: an area with fewer cases than this shows "<N", not its count (1: all).
     wall_min_count: int = 5
