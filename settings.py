@@ -112,7 +112,7 @@ class Settings:
     demo_cases: int = 200_000
     demo_days: int = 365
     demo_seed: int = 42
-    #: Dashboard: seconds between automatic refreshes of the big screen.
+    #: Dashboard: seconds between automatic refreshes of the map and dispatch pages (the wall's: below).
     refresh_seconds: int = 300
     #: Wall screen (``?mode=wall``, page 大屏; docs/wall.md): seconds between refreshes of its panels (the map
     #: is updated in place, never reloaded); minutes after which the last load is called stale on screen.

@@ -265,17 +265,18 @@ def _ticker(scope: Scope, run: Runner, *, options: WallOptions, depth: int) -> t
 
 
 # ---------------------------------------------------------------- the map and the rotation
-def view_scope(scope: Scope, view: str, run: Runner) -> tuple[Scope, str]:
-    """The scope the map of ``view`` draws, and the column it shades the areas by."""
+def view_scope(scope: Scope, view: str, run: Runner) -> tuple[Scope, str, str]:
+    """The scope the map of ``view`` draws, the column it shades the areas by, and the view it really is ("city"
+    when there is no street to show: no case in the period, or the scope is inside a street already)."""
     if view == "trends":
-        return week_scopes(scope)[0], "cases"
+        return week_scopes(scope)[0], "cases", view
     if view == "dispatch":
-        return scope, "overdue"
+        return scope, "overdue", view
     if view == "street":
         street = _busiest_street(scope, run)
         if street is not None:
-            return dataclasses.replace(scope, map_depth=street[1] + 1, map_parent=street[0]), "cases"
-    return scope, "cases"
+            return dataclasses.replace(scope, map_depth=street[1] + 1, map_parent=street[0]), "cases", view
+    return scope, "cases", "city"
 
 
 def _busiest_street(scope: Scope, run: Runner) -> tuple[str, int] | None:
@@ -290,13 +291,13 @@ def _busiest_street(scope: Scope, run: Runner) -> tuple[str, int] | None:
 
 def _map(
     scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, view: str, options: WallOptions
-) -> tuple[WallAreas, str]:
-    shown, value = view_scope(scope, view, run)
+) -> tuple[WallAreas, str, str]:
+    shown, value, view = view_scope(scope, view, run)
     level = {"depth": shown.map_depth, "parent": shown.map_parent, "at": shown.at, "as_of": shown.as_of(now)}
     areas = run(QueryCall.of(queries.area_measures, **level, **shown.case_filters(area=False)))
     levels = run(QueryCall.of(queries.level_names))
     title = t(
-        f"wall.map.{view}",
+        f"wall.map.{view}",  # the view drawn
         scope.lang,
         level=level_label(levels, shown.map_depth, scope.lang),
         start=shown.start.strftime("%m-%d"),
@@ -305,7 +306,7 @@ def _map(
     drawn = wall_areas(
         areas, value=value, crs=map_crs(settings), min_count=options.min_count, zero_text=t("wall.none", scope.lang)
     )
-    return drawn, title
+    return drawn, title, view
 
 
 def wall(
@@ -314,7 +315,7 @@ def wall(
     """The wall of ``scope`` at ``now`` (refresh number ``turn`` picks the rotation's view)."""
     lang, view = scope.lang, rotation(options, turn)
     version = run(QueryCall.of(queries.data_version)).iloc[0]
-    drawn, map_title = _map(scope, run, settings=settings, now=now, view=view, options=options)
+    drawn, map_title, view = _map(scope, run, settings=settings, now=now, view=view, options=options)
     tree = run(QueryCall.of(queries.area_tree, at=scope.at))
     names = dict(zip(tree["code"].astype(str), tree["name"].astype(str), strict=True))
     levels, latest = _warnings(scope, run, settings=settings, now=now, options=options, areas=names)

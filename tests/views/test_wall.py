@@ -115,3 +115,9 @@ def test_the_rotation_turns_through_its_views(tiny: Path) -> None:
 def test_bad_options_are_named(options: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
         WallOptions(**options)
+
+
+def test_a_street_view_without_cases_is_the_city(tiny: Path) -> None:
+    options = WallOptions(rotate=("street",))
+    quiet = _wall(tiny, options, period="custom", start="2023-01-02", end="2023-01-08")
+    assert quiet.view == "city" and quiet.map_title.startswith("各街道案件")
