@@ -65,10 +65,11 @@ STYLE = """
   .wall-line .value { color: #4fd1ff; font-weight: 700; font-variant-numeric: tabular-nums; }
   .wall-line.level1 .lead { color: #ff5a5a; } .wall-line.level2 .lead { color: #ff9f40; }
   .wall-line.level3 .lead { color: #ffd84d; }
-  .wall-tiles { display: flex; gap: 0.6vw; }
-  .wall-tiles .wall-kpi { padding: 0.4vh 0.6vw; height: 9vh; }
-  .wall-tiles .wall-kpi .value { font-size: 4.6vh; }
+  .wall-tiles { display: grid; grid-template-columns: 1fr 1fr; gap: 0.8vh 0.6vw; }
+  .wall-tiles .wall-kpi { padding: 0.4vh 0.8vw; height: 12vh; }
+  .wall-tiles .wall-kpi .value { font-size: 5.4vh; }
   .wall-lists { display: flex; gap: 0.8vw; } .wall-lists > div { flex: 1; min-width: 0; }
+  .wall-lists .wall-line { gap: 0.4vw; } .wall-lists .wall-line .lead { min-width: 1vw; }
   .wall-red .title { color: #ff7b7b; } .wall-black .title { color: #b7c2cf; }
   .wall-empty { color: #6f8296; font-size: 1.8vh; }
   .wall-map-title { font-size: 2.1vh; color: #cfe3f7; height: 3vh; line-height: 3vh; white-space: nowrap;
