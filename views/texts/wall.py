@@ -45,7 +45,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "wall.unclassified": {"zh": "未分类", "en": "unclassified"},
     "wall.none": {"zh": "无", "en": "none"},
     "wall.map.city": {"zh": "各{level}案件 {start}～{end}", "en": "Cases per {level}, {start} to {end}"},
-    "wall.map.street": {"zh": "案件最多街道的各{level} {start}～{end}", "en": "The busiest street: cases per {level}"},
+    "wall.map.street": {
+        "zh": "案件最多街道的各{level} {start}～{end}",
+        "en": "The busiest street per {level}, {start} to {end}",
+    },
     "wall.map.dispatch": {"zh": "各{level}超期待处置", "en": "Overdue and pending per {level}"},
     "wall.map.trends": {"zh": "各{level}本周案件 {start}～{end}", "en": "This week per {level}, {start} to {end}"},
     "wall.legend_few": {"zh": "少于 {n} 件不显示", "en": "fewer than {n} not shown"},
