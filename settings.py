@@ -114,8 +114,23 @@ class Settings:
     demo_seed: int = 42
     #: The dashboard's address as its readers open it (a report's links reopen a view there).
     public_url: str = "http://127.0.0.1:8501/"
-    #: Dashboard: seconds between automatic refreshes of the big screen.
+    #: Dashboard: seconds between automatic refreshes of the map and dispatch pages (the wall's: below).
     refresh_seconds: int = 300
+    #: Wall screen (``?mode=wall``, page 大屏; docs/wall.md): seconds between refreshes of its panels (the map
+    #: is updated in place, never reloaded); minutes after which the last load is called stale on screen.
+    wall_refresh_seconds: float = 60.0
+    wall_stale_minutes: int = 120
+    #: Wall screen, public-screen safety: an area with fewer cases than this shows "<N", not its count (1: all).
+    wall_min_count: int = 5
+    #: Wall screen: the views it turns through, one per refresh (city, street, dispatch, trends; empty: it stays
+    #: on the URL's view); in the environment comma-separated (``ONEMAP_WALL_ROTATE=city,dispatch``).
+    wall_rotate: tuple[str, ...] = ()
+    #: Wall screen: cases in the ticker; latest warnings listed; the red/black list's level (department,
+    #: property, street, community) and whether it is shown to a role without ``rankings`` (a published 红黑榜).
+    wall_ticker_size: int = 12
+    wall_latest_warnings: int = 5
+    wall_ranking_level: str = "street"
+    wall_public_ranking: bool = True
     #: Dashboard: most raw points sent to the browser in one map view.
     max_points: int = 2_000
     #: Dashboard: circumradius of the map's hexagon bins, and side of its heat-map cells, in metres.
@@ -215,8 +230,9 @@ def load_settings(config_file: Path | None = None) -> Settings:
     for name in ("work_periods", "china_bbox"):
         if name in values:
             values[name] = tuple(tuple(v) if isinstance(v, list) else v for v in values[name])
-    if isinstance(values.get("basemaps"), str):
-        values["basemaps"] = tuple(name.strip() for name in values["basemaps"].split(",") if name.strip())
-    elif "basemaps" in values:
-        values["basemaps"] = tuple(values["basemaps"])
+    for name in ("basemaps", "wall_rotate"):
+        if isinstance(values.get(name), str):
+            values[name] = tuple(part.strip() for part in values[name].split(",") if part.strip())
+        elif name in values:
+            values[name] = tuple(values[name])
     return Settings(**values)

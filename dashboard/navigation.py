@@ -42,13 +42,21 @@ PAGES: tuple[PageSpec, ...] = (
 )
 
 
+#: The wall screen (大屏): any role, aggregates only; its own URL (/wall), or ?mode=wall on any page's.
+WALL = PageSpec("dashboard/pages/wall.py", "page.wall", ":material/tv:", data=False)
+
+
 def _page(spec: PageSpec, t: Translate) -> StreamlitPage:
     return st.Page(spec.path, title=t(spec.title), icon=spec.icon, default=spec.default)
 
 
+def wall_page(t: Translate) -> StreamlitPage:
+    return st.Page(WALL.path, title=t(WALL.title), icon=WALL.icon, url_path="wall")
+
+
 def every_page(t: Translate) -> list[StreamlitPage]:
     """Every page, whoever may see it: declared (hidden) while the login shows, so the URL's page is kept."""
-    return [_page(spec, t) for spec in PAGES]
+    return [*(_page(spec, t) for spec in PAGES), wall_page(t)]
 
 
 def reader_pages(t: Translate, access: Access) -> tuple[list[StreamlitPage], list[StreamlitPage]]:

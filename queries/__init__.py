@@ -100,6 +100,7 @@ from .trends import (
     recurrence_cases,
     time_series,
 )
+from .wall import WALL_QUERIES, latest_cases
 from .whistles import WHISTLE_QUERIES, whistle_counts, whistle_list, whistle_responses
 
 #: The sidebar's, the panel's and the export's queries.
@@ -145,6 +146,7 @@ QUERIES = {
         *TIMELINE_QUERIES,
         *WARNING_QUERIES,
         *WHISTLE_QUERIES,
+        *WALL_QUERIES,
     )
 }
 
@@ -223,6 +225,7 @@ __all__ = [
     "iot_summary",
     "iot_unanswered",
     "kpi_counts",
+    "latest_cases",
     "level_areas",
     "level_names",
     "life_circle_gaps",

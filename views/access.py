@@ -103,6 +103,8 @@ CONFINEMENT: dict[str, frozenset[str]] = {
     "iot_summary": frozenset({"cases"}),
     "iot_unanswered": frozenset({"cases"}),
     "kpi_counts": frozenset({"cases"}),
+    # the wall's ticker: class, channel, street and minute of the latest cases; no id, place, text or contact
+    "latest_cases": frozenset({"cases"}),
     "level_areas": frozenset({"area"}),
     "level_names": frozenset({"free"}),
     "life_circle_gaps": frozenset({"area"}),

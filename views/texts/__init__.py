@@ -6,7 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from . import access, app, dataset, dispatch, exports, maps, measures, overview, panel, places, reports, trends, video
+from . import (
+    access,
+    app,
+    dataset,
+    dispatch,
+    exports,
+    maps,
+    measures,
+    overview,
+    panel,
+    places,
+    reports,
+    trends,
+    video,
+    wall,
+)
 
 Texts = Mapping[str, Mapping[str, str]]
 
@@ -38,5 +53,6 @@ STRINGS = join(
         video,
         dispatch,
         reports,
+        wall,
     )
 )
