@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+from streamlit.runtime.media_file_manager import MediaFileManager
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -78,3 +80,17 @@ def dispatch_city(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     folder = tmp_path_factory.mktemp("dispatch_city")
     settings = dataclasses.replace(load_settings(), db_path=folder / "onemap.duckdb", etl_chunk_rows=1000)
     return build_dispatch_city(settings, folder / "files")
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], bytes]]:
+    """The download buttons' callables by file name, as the server would run them on a click."""
+    found: dict[str, Callable[[], bytes]] = {}
+    original = MediaFileManager.add_deferred
+
+    def recording(self, data, mimetype, coordinates, *, file_name=None, element_id=""):
+        found[str(file_name)] = data
+        return original(self, data, mimetype, coordinates, file_name=file_name, element_id=element_id)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", recording)
+    return found
