@@ -123,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run: Run = lambda name, kwargs: queries.QUERIES[name](con, **kwargs)  # noqa: E731
             period = _period(args, run, days=settings.default_range_days, now=now)
             table = commands()[args.command].table(Context(run=run, period=period, settings=settings), args)
-    except READ_ERRORS + (ValueError,) as exc:
+    except (*READ_ERRORS, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.out:

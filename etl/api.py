@@ -82,9 +82,18 @@ def _load_one(con, entity: str, path: Path, options: SourceOptions, settings: Se
     raise ValueError(f"unknown entity {entity!r}; valid: {', '.join(ENTITIES)}")
 
 
-def load(entity: str, path: Path, options: SourceOptions, *, settings: Settings, progress: bool = False) -> LoadReport:
-    """Load one file atomically: all of it (loaded or rejected with reasons) or, on error, nothing."""
-    return load_many([(entity, Path(path), options)], settings=settings, progress=progress)[0]
+def load(
+    entity: str,
+    path: Path,
+    options: SourceOptions,
+    *,
+    settings: Settings,
+    progress: bool = False,
+    publish: bool = True,
+) -> LoadReport:
+    """Load one file atomically: all of it (loaded or rejected with reasons) or, on error, nothing. ``publish``:
+    False commits without publishing to readers (``store.publish`` does it later, once for several loads)."""
+    return load_many([(entity, Path(path), options)], settings=settings, progress=progress, publish=publish)[0]
 
 
 def load_many(
@@ -93,6 +102,7 @@ def load_many(
     settings: Settings,
     progress: bool = False,
     meta: Mapping[str, str] | None = None,
+    publish: bool = True,
 ) -> list[LoadReport]:
     """Load several files in one commit (each is its own run in the run log).
 
@@ -100,6 +110,7 @@ def load_many(
     loads touched: a manifest of several case files rebuilds each day once, in the same commit. Every load
     refreshes them (a grid load moves the bins' frame; a rollup added by an upgrade is built by the next load).
     ``meta``: facts about the database written to ``schema_meta`` in the same commit (e.g. the demo marker).
+    ``publish``: as in ``store.writing``.
     """
     reports = []
     steps = list(steps)
@@ -110,7 +121,11 @@ def load_many(
     guard = membound.MemoryGuard(memory.bound, what=what)
     with (
         store.writing(
-            settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone, what=what
+            settings.db_path,
+            memory_limit=settings.etl_memory_limit,
+            timezone=settings.timezone,
+            what=what,
+            publish=publish,
         ) as con,
         guard.watch(con),
     ):

@@ -19,7 +19,7 @@ from test_load_cases import OPTIONS, case
 import queries
 from core.catalog import derived_tables
 from core.privacy import RULE_VERSION
-from etl import api, schema
+from etl import api, schema, store
 from etl.cli import main
 from etl.remask import MASKING_KEY
 from settings import Settings
@@ -122,6 +122,7 @@ def test_a_release1_database_is_migrated_in_place_with_its_data_intact(release1:
     assert after["schema_meta"].set_index("key")["value"].to_dict() == {
         "schema_version": str(schema.LATEST),
         MASKING_KEY: str(RULE_VERSION),
+        store.GENERATION: "1",  # the writer's commits (etl/store.py)
     }
     history = after["schema_migration"]
     assert history["version"].tolist() == list(range(1, schema.LATEST + 1))
