@@ -117,13 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.db:
         settings = dataclasses.replace(settings, db_path=args.db)
     now = args.now or local_minute(settings.timezone)
+    failures: tuple[type[Exception], ...] = (*READ_ERRORS, ValueError)
     try:
         db = LiveDatabase(settings.db_path)
         with db.cursor() as con:
             run: Run = lambda name, kwargs: queries.QUERIES[name](con, **kwargs)  # noqa: E731
             period = _period(args, run, days=settings.default_range_days, now=now)
             table = commands()[args.command].table(Context(run=run, period=period, settings=settings), args)
-    except (*READ_ERRORS, ValueError) as exc:
+    except failures as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.out:
