@@ -47,6 +47,10 @@ class Settings:
     #: The most resident memory a load's whole process may use, e.g. "1.5GB"; empty = not bounded. A load sizes
     #: its chunks, inserts and DuckDB's limit to fit it, and is stopped (nothing written) if it crosses it.
     etl_max_memory: str = ""
+    #: ``python -m etl watch``: a file is taken once it has not changed for this many seconds (a file still being
+    #: written or copied keeps changing); the folder is looked at again every ``watch_interval_seconds``.
+    watch_settle_seconds: float = 10.0
+    watch_interval_seconds: float = 30.0
     #: Times before this day, or later than the load's "now" (or ``--as-of``) plus the tolerance, are rejected as
     #: implausible (an empty Excel date cell reads as 1899-12-30; a typo as 2099).
     earliest_time: str = "2000-01-01"

@@ -6,7 +6,7 @@ settings file or the environment."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,7 @@ def load_many(
     progress: bool = False,
     meta: Mapping[str, str] | None = None,
     publish: bool = True,
+    record: Callable[[Any, list[LoadReport]], None] | None = None,
 ) -> list[LoadReport]:
     """Load several files in one commit (each is its own run in the run log).
 
@@ -110,7 +111,8 @@ def load_many(
     loads touched: a manifest of several case files rebuilds each day once, in the same commit. Every load
     refreshes them (a grid load moves the bins' frame; a rollup added by an upgrade is built by the next load).
     ``meta``: facts about the database written to ``schema_meta`` in the same commit (e.g. the demo marker).
-    ``publish``: as in ``store.writing``.
+    ``publish``: as in ``store.writing``. ``record(con, reports)``: called before the commit, to write what the
+    caller keeps about the loads in the same transaction (the watcher's ledger).
     """
     reports = []
     steps = list(steps)
@@ -149,6 +151,8 @@ def load_many(
         if case_reports:  # the refresh serves them all; its time is told with the last
             case_reports[-1].timings["fusion"] = round(fused.seconds, 3)
             case_reports[-1].timings["rollups"] = round(time.perf_counter() - started - fused.seconds, 3)
+        if record is not None:
+            record(con, reports)
     return reports
 
 

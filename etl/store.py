@@ -301,6 +301,23 @@ def writing(
             _publish(db_path, writer)
 
 
+@contextlib.contextmanager
+def reading_writer(db_path: Path, *, timezone: str = "Asia/Shanghai") -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """A read-only connection to the writer's database, commits not yet published included (``None`` before any
+    load), with the lock held so no load changes it meanwhile."""
+    db_path = check_db_path(Path(db_path))
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive_lock(db_path, wait=True, what="a look at what is loaded", timezone=timezone):
+        writer = _prepare_writer(db_path)
+        if not writer.exists():
+            yield None
+            return
+        with duckdb.connect(str(writer)) as con:  # read-write only to replay a WAL a killed load left
+            pass
+        with duckdb.connect(str(writer), read_only=True) as con:
+            yield con
+
+
 def connect_readonly(db_path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the published database (raises FileNotFoundError when there is none)."""
     db_path = check_db_path(Path(db_path))

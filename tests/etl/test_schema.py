@@ -29,6 +29,7 @@ MAY_JUNE = {"start": dt.date(2025, 5, 1), "end": dt.date(2025, 6, 30)}
 #: The base tables the migrations after release 1 add (0002 history, 0003 channel aliases, 0004 place elements,
 #: 0005 whistles and warning rules).
 ADDED_BASE_TABLES = {
+    "watch_file",  # 0006: the ledger of python -m etl watch
     "whistle",
     "whistle_response",
     "warning_rule",
