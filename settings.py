@@ -47,6 +47,12 @@ class Settings:
     #: The most resident memory a load's whole process may use, e.g. "1.5GB"; empty = not bounded. A load sizes
     #: its chunks, inserts and DuckDB's limit to fit it, and is stopped (nothing written) if it crosses it.
     etl_max_memory: str = ""
+    #: Where a case load's preparation (read chunks validated, converted, assigned to grids, given deadlines) and
+    #: the rollup refresh run: "duckdb" (this process, the default) or "spark" (PySpark: requirements-spark.txt
+    #: and a Java runtime; docs/spark.md). ``spark_master``: local[*] (this machine's cores), local[N], or a
+    #: cluster's URL (spark://host:7077, yarn).
+    engine: str = "duckdb"
+    spark_master: str = "local[*]"
     #: ``python -m etl watch``: a file is taken once it has not changed for this many seconds (a file still being
     #: written or copied keeps changing); the folder is looked at again every ``watch_interval_seconds``.
     watch_settle_seconds: float = 10.0

@@ -23,6 +23,7 @@ from .readers import SourceFileError
 from .remask import masked_original
 from .schema import SchemaVersionError
 from .sources import SourceOptions
+from .spark_engine import ENGINES, SparkUnavailableError
 from .store import DatabasePathError, LoadLockedError, connect_readonly, publish
 from .watch import UNFINISHED, Sweep, watch
 
@@ -38,6 +39,7 @@ LOAD_ERRORS: tuple[type[Exception], ...] = (
     ValueError,
     duckdb.Error,
     json.JSONDecodeError,
+    SparkUnavailableError,
 )
 
 
@@ -76,6 +78,12 @@ def _add_load_options(p: argparse.ArgumentParser, entity: str) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description="OneMap ETL: load city files into DuckDB.")
     parser.add_argument("--db", type=Path, help="database file (default: settings db_path, data/onemap.duckdb)")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="where a case load's preparation and the rollups run (default: settings engine, duckdb; spark needs "
+        "requirements-spark.txt and Java, its master is settings spark_master)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="create the schema and seed the shipped dictionaries")
     for entity in api.ENTITIES:
@@ -188,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings()
     if args.db:
         settings = dataclasses.replace(settings, db_path=args.db)
+    if args.engine:
+        settings = dataclasses.replace(settings, engine=args.engine)
     try:
         if args.command == "init":
             seeded = api.init_db(settings)

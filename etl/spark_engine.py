@@ -1,0 +1,117 @@
+"""The Spark engine (``settings.engine = "spark"``): a case load's preparation and the rollup refresh on PySpark.
+
+Both engines run the same rules. The preparation of a chunk is the project's own ``load_cases.prepare_one``
+(validate, convert coordinates, assign grids with the exact ``GridIndex``, deadlines on the working calendar): the
+load's context (dictionaries, calendar, grid index: ``CaseContext``) is broadcast to the executors once per load,
+each chunk the reader produced travels to an executor as one task, and the prepared Arrow tables and rejects come
+back in file order, so the merge (the last row of an id wins) and every count are those of the DuckDB engine.
+The rollups are the catalog's own SQL (``etl.rollups``), run by Spark SQL over the cases of the days a load
+touched (``spark_rollup_rows``). The master is configuration (``settings.spark_master``): local[N] on one
+machine, a cluster's URL for real use.
+
+pyspark is imported here only, when the Spark engine is chosen: the DuckDB engine needs no Java.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import shutil
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from itertools import islice
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from .case_context import CaseContext
+from .columns import map_columns
+from .readers import RawChunk
+from .sources import SourceOptions
+
+ENGINES = ("duckdb", "spark")
+
+
+class SparkUnavailableError(RuntimeError):
+    """The Spark engine was chosen but pyspark or a Java runtime is missing."""
+
+
+def check_engine(engine: str) -> str:
+    """``engine`` if it is one of ``ENGINES``, else a ValueError naming the valid ones."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
+    return engine
+
+
+def java_available() -> bool:
+    """Whether a Java runtime is on this machine (``JAVA_HOME`` or ``java`` on the PATH)."""
+    return bool(os.environ.get("JAVA_HOME")) or shutil.which("java") is not None
+
+
+@functools.cache
+def session(master: str) -> Any:
+    """The process's Spark session on ``master`` (started once: a JVM takes seconds)."""
+    if not java_available():
+        raise SparkUnavailableError(
+            "the spark engine needs a Java runtime (17 or later): apt-get install default-jre-headless"
+        )
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise SparkUnavailableError(
+            "the spark engine needs pyspark: .venv/bin/pip install -r requirements-spark.txt"
+        ) from exc
+    # executors run this interpreter (its packages: numpy, pandas, shapely, the project), not the system's
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    return (
+        SparkSession.builder.master(master)
+        .appName("onemap-etl")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")  # times are naive China time: Spark must not shift them
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+
+
+def _prepare_remote(
+    chunk: RawChunk, *, mapping: dict[str, str], ctx: Any, options: SourceOptions, run_id: int, loaded_at: dt.datetime
+) -> tuple[int, pa.Table | None, pd.DataFrame, Counter[str]]:
+    from .load_cases import prepare_one
+
+    return prepare_one(chunk, mapping, ctx.value, options, run_id, loaded_at)
+
+
+def spark_prepared_chunks(
+    chunks: Iterator[RawChunk],
+    options: SourceOptions,
+    ctx: CaseContext,
+    run_id: int,
+    loaded_at: dt.datetime,
+    flags: Counter[str],
+) -> Iterator[tuple[int, pa.Table | None, pd.DataFrame]]:
+    """As ``load_cases._prepared_chunks``, each chunk prepared on an executor: per chunk in file order, the rows
+    read, the prepared rows (None: none) and the rejects. Chunks go out in waves of twice the executors' cores,
+    so the driver holds a bounded number of them."""
+    spark = session(ctx.settings.spark_master)
+    context = spark.sparkContext
+    # the driver's timings stay home; the grid index goes with its polygons, not a database connection
+    shipped = CaseContext(**{**ctx.__dict__, "timings": Counter(), "assigner": ctx.assigner.portable()})
+    broadcast = context.broadcast(shipped)
+    wave = max(2, 2 * context.defaultParallelism)
+    mapping: dict[str, str] | None = None
+    try:
+        while batch := list(islice(chunks, wave)):
+            if mapping is None:
+                mapping = map_columns(list(batch[0].frame.columns), "cases", options.columns)
+            prepare = functools.partial(
+                _prepare_remote, mapping=mapping, ctx=broadcast, options=options, run_id=run_id, loaded_at=loaded_at
+            )
+            # one partition per chunk, collected in partition order: file order
+            for read, table, rejects, counted in context.parallelize(batch, len(batch)).map(prepare).collect():
+                flags.update(counted)
+                yield read, table, rejects
+    finally:
+        broadcast.unpersist()
