@@ -53,6 +53,9 @@ class Settings:
     #: cluster's URL (spark://host:7077, yarn).
     engine: str = "duckdb"
     spark_master: str = "local[*]"
+    #: Where the Spark engine writes the cases a rollup refresh counts (Parquet by month and district): a folder
+    #: the cluster's executors read (shared storage); empty = beside the database, enough for local[N].
+    spark_exchange_dir: str = ""
     #: ``python -m etl watch``: a file is taken once it has not changed for this many seconds (a file still being
     #: written or copied keeps changing); the folder is looked at again every ``watch_interval_seconds``.
     watch_settle_seconds: float = 10.0

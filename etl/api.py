@@ -25,6 +25,7 @@ from .place_entities import PLACE_SPECS
 from .reference import seed_reference
 from .runlog import LoadReport
 from .sources import SourceOptions
+from .spark_engine import counting
 
 #: Every keyed entity but grids: dictionaries, cameras, events, flow (``etl.entities``), whistles, their
 #: responses and warning rules (``etl.dispatch_entities``) and what the place views read (``etl.place_entities``).
@@ -56,15 +57,17 @@ def _refresh_derived(
     """The derived tables after loads: incidents first (the rollups count their further reports apart), then the
     rollups, then the camera loop."""
     fused = fusion.update(con, settings)
-    rollups.refresh_after_loads(
-        con,
-        case_runs,
-        rollups.bin_sizes(settings),
-        events_loaded=events_loaded,
-        flow_runs=flow_runs or [],
-        keep=rollups.keep_rule(settings),
-        also_days=fused.days,
-    )
+    with counting(settings, settings.db_path) as counter:
+        rollups.refresh_after_loads(
+            con,
+            case_runs,
+            rollups.bin_sizes(settings),
+            events_loaded=events_loaded,
+            flow_runs=flow_runs or [],
+            keep=rollups.keep_rule(settings),
+            also_days=fused.days,
+            counter=counter,
+        )
     camera_loop.refresh(con, case_runs, whole=events_loaded or cameras_loaded)
     return fused
 

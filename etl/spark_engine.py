@@ -14,6 +14,7 @@ pyspark is imported here only, when the Spark engine is chosen: the DuckDB engin
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
@@ -22,10 +23,13 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+
+from core.catalog import CASES_WITH_DUPLICATE, DUPLICATE_SQL, GRID_COLUMNS
 
 from .case_context import CaseContext
 from .columns import map_columns
@@ -115,3 +119,98 @@ def spark_prepared_chunks(
                 yield read, table, rejects
     finally:
         broadcast.unpersist()
+
+
+def _literal(value: Any) -> str:
+    """A value of the rollups' own parameters (days, the catalog's constants) as a Spark SQL literal."""
+    if isinstance(value, dt.datetime):
+        return f"TIMESTAMP_NTZ '{value.isoformat(sep=' ')}'"
+    if isinstance(value, dt.date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, list | tuple):
+        return "array(" + ", ".join(_literal(v) for v in value) + ")"
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if isinstance(value, bool | int | float):
+        return repr(value).lower() if isinstance(value, bool) else repr(value)
+    raise TypeError(f"no Spark SQL literal for {value!r} ({type(value).__name__})")
+
+
+#: DuckDB functions of the catalog's counts and their Spark SQL names.
+_FUNCTIONS = {"list_contains(": "array_contains("}
+
+
+def spark_sql(sql: str, params: dict[str, Any]) -> str:
+    """The catalog's DuckDB SQL of a rollup's rows in Spark SQL: its ``$name`` parameters written as literals
+    (they are the refresh's own days and constants, never user input), DuckDB's function names as Spark's."""
+    for name in sorted(params, key=len, reverse=True):  # $satisfied before a $sat
+        sql = sql.replace(f"${name}", _literal(params[name]))
+    for duck, spark in _FUNCTIONS.items():
+        sql = sql.replace(duck, spark)
+    if "$" in sql:
+        raise ValueError(f"a parameter of the rollup SQL has no value: {sql}")
+    return sql
+
+
+class SparkCounter:
+    """Counts the case rollups on Spark (``etl.rollups.RowCounter``).
+
+    The cases of the days to count are written once per refresh as Parquet partitioned by report month and
+    district (``month=YYYY-MM/district=<grid_l1>``: the layout a cluster and the dashboard share, docs/spark.md),
+    with the ``duplicate`` flag of the incident table; Spark SQL runs the catalog's own SQL of the rollup on
+    them; the rows come back as Arrow and DuckDB writes them.
+    """
+
+    def __init__(self, master: str, folder: Path) -> None:
+        self.spark = session(master)
+        self.folder = Path(folder)
+        self._views: dict[tuple, str | None] = {}
+
+    def __call__(self, con: Any, rows: tuple[str, dict]) -> tuple[str, dict]:
+        sql, params = rows
+        days = {k: v for k, v in params.items() if k in ("first_day", "after_last")}
+        key = tuple(sorted(days.items()))
+        if key not in self._views:
+            self._views[key] = self._export(con, days, f"cases_{len(self._views)}")
+        view = self._views[key]
+        if view is None:  # no case on those days: nothing to count
+            return rows
+        table = self.spark.sql(spark_sql(sql.replace(CASES_WITH_DUPLICATE, view), params)).toArrow()
+        con.register("_spark_rows", table)
+        return "SELECT * FROM _spark_rows", {}
+
+    def _export(self, con: Any, days: dict[str, dt.date], view: str) -> str | None:
+        clauses = []
+        if "first_day" in days:
+            clauses.append(f"c.reported_at >= DATE '{days['first_day'].isoformat()}'")
+        if "after_last" in days:
+            clauses.append(f"c.reported_at < DATE '{days['after_last'].isoformat()}'")
+        where = " AND ".join(clauses) or "TRUE"
+        if not con.execute(f"SELECT count(*) FROM cases c WHERE {where}").fetchall()[0][0]:
+            return None
+        path = self.folder / view
+        self.folder.mkdir(parents=True, exist_ok=True)
+        quoted = str(path).replace("'", "''")
+        con.execute(
+            f"COPY (SELECT c.*, {DUPLICATE_SQL} AS duplicate, strftime(c.reported_at, '%Y-%m') AS month,"
+            f" coalesce(c.{GRID_COLUMNS[0]}, '_') AS district FROM cases c WHERE {where})"
+            f" TO '{quoted}' (FORMAT parquet, PARTITION_BY (month, district))"
+        )
+        self.spark.read.parquet(str(path)).createOrReplaceTempView(view)
+        return view
+
+
+@contextlib.contextmanager
+def counting(settings: Any, db_path: Path) -> Iterator[SparkCounter | None]:
+    """A ``SparkCounter`` for one refresh when ``settings.engine`` is spark (else None), its Parquet in
+    ``settings.spark_exchange_dir`` (default beside the database), removed after."""
+    if settings.engine != "spark":
+        yield None
+        return
+    base = Path(settings.spark_exchange_dir) if settings.spark_exchange_dir else Path(db_path).parent
+    folder = base / f"{Path(db_path).name}.spark-{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        yield SparkCounter(settings.spark_master, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -144,7 +144,7 @@ def _running(pid: int) -> bool:
     return True
 
 
-_LEFT_BEHIND = re.compile(r"\.(?:loading|tmp|publish|writer\.new)-(\d+)(?:\.wal)?")
+_LEFT_BEHIND = re.compile(r"\.(?:loading|tmp|publish|writer\.new|spark)-(\d+)(?:\.wal)?")
 
 
 def remove_stale_copies(db_path: Path) -> list[Path]:

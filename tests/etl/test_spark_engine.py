@@ -54,6 +54,8 @@ def both(tmp_path_factory) -> tuple[Path, Path]:
     from etl.spark_engine import session
 
     assert session.cache_info().currsize == 1  # the spark build really ran on Spark
+    views = {t.name for t in session("local[2]").catalog.listTables()}
+    assert "cases_0" in views  # and its rollups were counted there (etl.spark_engine.SparkCounter)
     return dbs[0], dbs[1]
 
 
