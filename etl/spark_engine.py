@@ -68,6 +68,10 @@ def session(master: str) -> Any:
         raise SparkUnavailableError(
             "the spark engine needs pyspark: .venv/bin/pip install -r requirements-spark.txt"
         ) from exc
+    active = SparkSession.getActiveSession()
+    if active is not None and active.sparkContext.master != master:
+        # one SparkContext per process: getOrCreate would silently hand back the other master's session
+        raise ValueError(f"this process already runs Spark on {active.sparkContext.master}, not {master}")
     # executors run this interpreter (its packages: numpy, pandas, shapely, the project), not the system's
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     return (

@@ -90,3 +90,26 @@ def test_the_run_log_counts_agree(both) -> None:
 def test_an_unknown_engine_names_the_valid_ones() -> None:
     with pytest.raises(ValueError, match="unknown engine 'hadoop'; valid: duckdb, spark"):
         check_engine("hadoop")
+
+
+def test_the_catalogs_rollup_sql_in_sparks_dialect() -> None:
+    from core.measures import CONSTANTS
+    from etl.rollups import _case_rollup_rows
+    from etl.spark_engine import spark_sql
+
+    sql, params = _case_rollup_rows(CASE_ROLLUPS[0], (dt.date(2026, 11, 1), dt.date(2026, 11, 20)), None)
+    spark = spark_sql(sql, params)
+    assert "$" not in spark and "list_contains" not in spark
+    satisfied = "array(" + ", ".join(f"'{v}'" for v in CONSTANTS["satisfied"]) + ")"
+    assert f"array_contains({satisfied}, c.satisfaction)" in spark
+    assert "c.reported_at >= DATE '2026-11-01' AND c.reported_at < DATE '2026-11-21'" in spark
+    with pytest.raises(ValueError, match="a parameter of the rollup SQL has no value"):
+        spark_sql("SELECT $missing", {})
+
+
+def test_literals_are_quoted_for_spark() -> None:
+    from etl.spark_engine import _literal
+
+    assert _literal("it's a \\ path") == "'it\\'s a \\\\ path'"
+    assert _literal(dt.datetime(2026, 1, 2, 3, 4)) == "TIMESTAMP_NTZ '2026-01-02 03:04:00'"
+    assert _literal([1, True]) == "array(1, true)"
