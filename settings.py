@@ -56,6 +56,11 @@ class Settings:
     #: Where the Spark engine writes the cases a rollup refresh counts (Parquet by month and district): a folder
     #: the cluster's executors read (shared storage); empty = beside the database, enough for local[N].
     spark_exchange_dir: str = ""
+    #: A load whose input files total at most this many bytes commits in place in one transaction (its cost
+    #: follows its rows); a bigger one loads into a copy of the writer's database renamed over it at the end
+    #: (the copy costs little beside such a load, and DuckDB 2.0 loses rows staged in one transaction past a few
+    #: million: etl/store.py).
+    etl_in_place_max_bytes: int = 64_000_000
     #: ``python -m etl watch``: a file is taken once it has not changed for this many seconds (a file still being
     #: written or copied keeps changing); the folder is looked at again every ``watch_interval_seconds``.
     watch_settle_seconds: float = 10.0

@@ -99,6 +99,11 @@ def load(
     return load_many([(entity, Path(path), options)], settings=settings, progress=progress, publish=publish)[0]
 
 
+def _input_bytes(steps: list[tuple[str, Path, SourceOptions]]) -> int:
+    """The size of a load's input files (one missing is the load's to report, with its own message)."""
+    return sum(Path(path).stat().st_size for _, path, _ in steps if Path(path).is_file())
+
+
 def load_many(
     steps: Iterable[tuple[str, Path, SourceOptions]],
     *,
@@ -131,6 +136,7 @@ def load_many(
             timezone=settings.timezone,
             what=what,
             publish=publish,
+            in_place=_input_bytes(steps) <= settings.etl_in_place_max_bytes,
         ) as con,
         guard.watch(con),
     ):

@@ -264,6 +264,7 @@ def writing(
     timezone: str = "Asia/Shanghai",
     what: str = "a load",
     publish: bool = True,
+    in_place: bool = True,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection in one transaction on the writer's database; on success it commits and (``publish``)
     replaces the published ``db_path`` atomically.
@@ -275,16 +276,29 @@ def writing(
     database. ``what``: the load, as a waiting load is told it (e.g. "cases 12345.csv"). Copies left behind by
     killed loads are removed first (`remove_stale_copies`). Publishing copies the writer's file as it is, so
     it also publishes commits made earlier with ``publish=False`` or by a load killed before publishing.
+
+    ``in_place=False`` loads into a copy of the writer's file without a transaction and renames it over the
+    writer's file at the end (release 1's way): for big loads, whose rows cost far more than the copy, because
+    DuckDB 2.0 loses rows appended to a temporary table within one transaction past a few million rows (a
+    4.5M-row workflow file staged 0 rows: ``api.load_many`` chooses by the input's size,
+    ``settings.etl_in_place_max_bytes``).
     """
     db_path = check_db_path(Path(db_path))
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive_lock(db_path, wait=wait, what=what, timezone=timezone):
         remove_stale_copies(db_path)
         writer = _prepare_writer(db_path)
+        target = writer
+        if not in_place:
+            target = db_path.with_name(f"{db_path.name}.loading-{os.getpid()}")
+            target.unlink(missing_ok=True)
+            if writer.exists():
+                shutil.copyfile(writer, target)
         spill = db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
-        con = duckdb.connect(str(writer), config={"memory_limit": memory_limit, "temp_directory": str(spill)})
+        con = duckdb.connect(str(target), config={"memory_limit": memory_limit, "temp_directory": str(spill)})
         try:
-            con.execute("BEGIN TRANSACTION")
+            if in_place:
+                con.execute("BEGIN TRANSACTION")
             apply_schema(con, now=local_now(timezone))
             remask_stored(con)  # text masked by an older rule is masked again (core.privacy.RULE_VERSION)
             yield con
@@ -292,11 +306,22 @@ def writing(
                 "INSERT OR REPLACE INTO schema_meta VALUES ($key, $value)",
                 {"key": GENERATION, "value": str(_generation(con) + 1)},
             )
-            con.execute("COMMIT")
+            if in_place:
+                con.execute("COMMIT")
             con.execute("CHECKPOINT")
+        except BaseException:
+            con.close()  # in place: the uncommitted transaction is discarded
+            if not in_place:
+                target.unlink(missing_ok=True)
+                target.with_name(target.name + ".wal").unlink(missing_ok=True)
+            raise
         finally:
-            con.close()  # an uncommitted transaction is discarded
+            con.close()
             shutil.rmtree(spill, ignore_errors=True)
+        if not in_place:
+            _fsync(target)
+            target.replace(writer)
+            _fsync_dir(writer.parent)
         if publish:
             _publish(db_path, writer)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 import shutil
 import signal
@@ -11,6 +13,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 from conftest import ROOT, write_csv
 from test_load_cases import OPTIONS, case
 
@@ -59,14 +62,16 @@ def test_a_published_file_replaced_by_other_means_starts_a_new_writer(city, tmp_
 LOAD = [sys.executable, "-m", "etl", "--db"]
 
 
-def test_kill_9_anywhere_leaves_the_old_or_the_new_state_and_loses_nothing(city, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["in place", "big load: a copy renamed"])
+def test_kill_9_anywhere_leaves_the_old_or_the_new_state_and_loses_nothing(city, tmp_path: Path, mode: str) -> None:
     api.load("cases", write_csv(tmp_path / "a.csv", [case(i) for i in range(1, 101)]), OPTIONS, settings=city)
     new = write_csv(tmp_path / "b.csv", [case(i) for i in range(101, 4101)])
     argv = [*LOAD, str(city.db_path), "cases", str(new), "--source", "dcs", "--channel", "patrol"]
     argv += ["--as-of", "2025-06-30T18:00:00"]
+    env = {**os.environ, "ONEMAP_ETL_IN_PLACE_MAX_BYTES": "0" if mode.startswith("big") else str(10**9)}
     seen = set()
     for delay in (0.3, 0.8, 1.3, 1.8, 2.4, 3.0, 3.6, 4.5):
-        loader = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        loader = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         loader.send_signal(signal.SIGKILL)
         loader.wait()
@@ -76,7 +81,7 @@ def test_kill_9_anywhere_leaves_the_old_or_the_new_state_and_loses_nothing(city,
         if published == 4100:
             break
     # the next load finds what the killed ones left (a commit not published, copies) and ends in the new state
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert count(city.db_path) == 4100
     assert count(store.writer_path(city.db_path)) == 4100
@@ -94,3 +99,18 @@ def test_a_database_from_before_the_writer_gets_one_and_keeps_its_commits(city, 
     assert count(city.db_path) == 1
     assert store.publish(city.db_path) is True
     assert count(city.db_path) == 3
+
+
+def test_a_big_load_goes_through_a_copy_and_a_failed_one_leaves_the_writer_as_it_was(city, tmp_path: Path) -> None:
+    big = dataclasses.replace(city, etl_in_place_max_bytes=0)
+    api.load("cases", write_csv(tmp_path / "a.csv", [case(1), case(2)]), OPTIONS, settings=big)
+    assert count(city.db_path) == 2 and count(store.writer_path(city.db_path)) == 2
+    writer = store.writer_path(city.db_path).read_bytes()
+    try:
+        with store.writing(city.db_path, in_place=False) as con:
+            con.execute("DELETE FROM cases")
+            raise RuntimeError("the load fails")
+    except RuntimeError:
+        pass
+    assert store.writer_path(city.db_path).read_bytes() == writer
+    assert [p.name for p in city.db_path.parent.iterdir() if ".loading-" in p.name] == []
