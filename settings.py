@@ -47,6 +47,24 @@ class Settings:
     #: The most resident memory a load's whole process may use, e.g. "1.5GB"; empty = not bounded. A load sizes
     #: its chunks, inserts and DuckDB's limit to fit it, and is stopped (nothing written) if it crosses it.
     etl_max_memory: str = ""
+    #: Where a case load's preparation (read chunks validated, converted, assigned to grids, given deadlines) and
+    #: the rollup refresh run: "duckdb" (this process, the default) or "spark" (PySpark: requirements-spark.txt
+    #: and a Java runtime; docs/spark.md). ``spark_master``: local[*] (this machine's cores), local[N], or a
+    #: cluster's URL (spark://host:7077, yarn).
+    engine: str = "duckdb"
+    spark_master: str = "local[*]"
+    #: Where the Spark engine writes the cases a rollup refresh counts (Parquet by month and district): a folder
+    #: the cluster's executors read (shared storage); empty = beside the database, enough for local[N].
+    spark_exchange_dir: str = ""
+    #: A load whose input files total at most this many bytes commits in place in one transaction (its cost
+    #: follows its rows); a bigger one loads into a copy of the writer's database renamed over it at the end
+    #: (the copy costs little beside such a load, and DuckDB 2.0 loses rows staged in one transaction past a few
+    #: million: etl/store.py).
+    etl_in_place_max_bytes: int = 64_000_000
+    #: ``python -m etl watch``: a file is taken once it has not changed for this many seconds (a file still being
+    #: written or copied keeps changing); the folder is looked at again every ``watch_interval_seconds``.
+    watch_settle_seconds: float = 10.0
+    watch_interval_seconds: float = 30.0
     #: Times before this day, or later than the load's "now" (or ``--as-of``) plus the tolerance, are rejected as
     #: implausible (an empty Excel date cell reads as 1899-12-30; a typo as 2099).
     earliest_time: str = "2000-01-01"

@@ -6,7 +6,7 @@ settings file or the environment."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from .place_entities import PLACE_SPECS
 from .reference import seed_reference
 from .runlog import LoadReport
 from .sources import SourceOptions
+from .spark_engine import counting
 
 #: Every keyed entity but grids: dictionaries, cameras, events, flow (``etl.entities``), whistles, their
 #: responses and warning rules (``etl.dispatch_entities``) and what the place views read (``etl.place_entities``).
@@ -56,15 +57,17 @@ def _refresh_derived(
     """The derived tables after loads: incidents first (the rollups count their further reports apart), then the
     rollups, then the camera loop."""
     fused = fusion.update(con, settings)
-    rollups.refresh_after_loads(
-        con,
-        case_runs,
-        rollups.bin_sizes(settings),
-        events_loaded=events_loaded,
-        flow_runs=flow_runs or [],
-        keep=rollups.keep_rule(settings),
-        also_days=fused.days,
-    )
+    with counting(settings, settings.db_path) as counter:
+        rollups.refresh_after_loads(
+            con,
+            case_runs,
+            rollups.bin_sizes(settings),
+            events_loaded=events_loaded,
+            flow_runs=flow_runs or [],
+            keep=rollups.keep_rule(settings),
+            also_days=fused.days,
+            counter=counter,
+        )
     camera_loop.refresh(con, case_runs, whole=events_loaded or cameras_loaded)
     return fused
 
@@ -82,9 +85,23 @@ def _load_one(con, entity: str, path: Path, options: SourceOptions, settings: Se
     raise ValueError(f"unknown entity {entity!r}; valid: {', '.join(ENTITIES)}")
 
 
-def load(entity: str, path: Path, options: SourceOptions, *, settings: Settings, progress: bool = False) -> LoadReport:
-    """Load one file atomically: all of it (loaded or rejected with reasons) or, on error, nothing."""
-    return load_many([(entity, Path(path), options)], settings=settings, progress=progress)[0]
+def load(
+    entity: str,
+    path: Path,
+    options: SourceOptions,
+    *,
+    settings: Settings,
+    progress: bool = False,
+    publish: bool = True,
+) -> LoadReport:
+    """Load one file atomically: all of it (loaded or rejected with reasons) or, on error, nothing. ``publish``:
+    False commits without publishing to readers (``store.publish`` does it later, once for several loads)."""
+    return load_many([(entity, Path(path), options)], settings=settings, progress=progress, publish=publish)[0]
+
+
+def _input_bytes(steps: list[tuple[str, Path, SourceOptions]]) -> int:
+    """The size of a load's input files (one missing is the load's to report, with its own message)."""
+    return sum(Path(path).stat().st_size for _, path, _ in steps if Path(path).is_file())
 
 
 def load_many(
@@ -93,6 +110,8 @@ def load_many(
     settings: Settings,
     progress: bool = False,
     meta: Mapping[str, str] | None = None,
+    publish: bool = True,
+    record: Callable[[Any, list[LoadReport]], None] | None = None,
 ) -> list[LoadReport]:
     """Load several files in one commit (each is its own run in the run log).
 
@@ -100,6 +119,8 @@ def load_many(
     loads touched: a manifest of several case files rebuilds each day once, in the same commit. Every load
     refreshes them (a grid load moves the bins' frame; a rollup added by an upgrade is built by the next load).
     ``meta``: facts about the database written to ``schema_meta`` in the same commit (e.g. the demo marker).
+    ``publish``: as in ``store.writing``. ``record(con, reports)``: called before the commit, to write what the
+    caller keeps about the loads in the same transaction (the watcher's ledger).
     """
     reports = []
     steps = list(steps)
@@ -110,7 +131,12 @@ def load_many(
     guard = membound.MemoryGuard(memory.bound, what=what)
     with (
         store.writing(
-            settings.db_path, memory_limit=settings.etl_memory_limit, timezone=settings.timezone, what=what
+            settings.db_path,
+            memory_limit=settings.etl_memory_limit,
+            timezone=settings.timezone,
+            what=what,
+            publish=publish,
+            in_place=_input_bytes(steps) <= settings.etl_in_place_max_bytes,
         ) as con,
         guard.watch(con),
     ):
@@ -134,6 +160,8 @@ def load_many(
         if case_reports:  # the refresh serves them all; its time is told with the last
             case_reports[-1].timings["fusion"] = round(fused.seconds, 3)
             case_reports[-1].timings["rollups"] = round(time.perf_counter() - started - fused.seconds, 3)
+        if record is not None:
+            record(con, reports)
     return reports
 
 

@@ -84,6 +84,16 @@ class GridAssigner:
         self._geoms_cache: np.ndarray | None = None
         self._epochs: dict[int, _Epoch] = {}
 
+    def portable(self) -> GridAssigner:
+        """A copy that pickles (for Spark's executors): the database the polygons would be read from lazily is
+        replaced by the polygons themselves, so an index missing from the cache is built the same way there."""
+        copy = GridAssigner.__new__(GridAssigner)
+        copy.__dict__.update(self.__dict__)
+        if self._geometries is not None:
+            copy._geoms_cache = self._geoms_cache if self._geoms_cache is not None else self._geometries()
+            copy._geometries = None
+        return copy
+
     @classmethod
     def from_db(cls, con: duckdb.DuckDBPyConnection) -> GridAssigner:
         columns = "code, depth, parent_code, valid_from, valid_to"

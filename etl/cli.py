@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +23,9 @@ from .readers import SourceFileError
 from .remask import masked_original
 from .schema import SchemaVersionError
 from .sources import SourceOptions
-from .store import DatabasePathError, LoadLockedError, connect_readonly
+from .spark_engine import ENGINES, SparkUnavailableError
+from .store import DatabasePathError, LoadLockedError, connect_readonly, publish
+from .watch import UNFINISHED, Sweep, watch
 
 #: What a load can fail with that is the input's or the environment's fault: one line on stderr, exit 2.
 LOAD_ERRORS: tuple[type[Exception], ...] = (
@@ -36,46 +39,69 @@ LOAD_ERRORS: tuple[type[Exception], ...] = (
     ValueError,
     duckdb.Error,
     json.JSONDecodeError,
+    SparkUnavailableError,
 )
+
+
+def _add_load_options(p: argparse.ArgumentParser, entity: str) -> None:
+    p.add_argument("--profile", type=Path, help="TOML profile of the source (see etl/sources.py)")
+    p.add_argument("--source", help="source system name (cases are keyed on source + id)")
+    p.add_argument(
+        "--crs",
+        help="coordinate system of the coordinates: EPSG:n, CGCS2000, WGS-84, GCJ-02 or BD-09 (default: the one "
+        "the file declares, else WGS-84; overrides GeoJSON's implied WGS-84)",
+    )
+    p.add_argument(
+        "--force-crs",
+        action="store_true",
+        help="read the coordinates in --crs even where the file declares another system",
+    )
+    p.add_argument("--channel", help="default channel when the file has no channel column")
+    p.add_argument("--category-system", help="gbt, hotline or a loaded category map's source system")
+    p.add_argument("--case-source", help="camera events: the source of the cases they link to")
+    p.add_argument("--encoding", help="text encoding (default: detected)")
+    p.add_argument("--sheet", help="Excel sheet name")
+    p.add_argument("--layer", help="GeoPackage layer")
+    p.add_argument("--as-of", help="time the overdue flags are judged at (default: now)")
+    p.add_argument("--allow-no-location", action="store_true", help="load cases without coordinates")
+    if entity in ("grids", "watch"):
+        p.add_argument("--level", help="grids: the level of rows without one, e.g. street (a file of one level)")
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=HEADER",
+        help="map a source header to a field, e.g. --map source_id=工单号",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description="OneMap ETL: load city files into DuckDB.")
     parser.add_argument("--db", type=Path, help="database file (default: settings db_path, data/onemap.duckdb)")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="where a case load's preparation and the rollups run (default: settings engine, duckdb; spark needs "
+        "requirements-spark.txt and Java, its master is settings spark_master)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help="create the schema and seed the shipped dictionaries")
     for entity in api.ENTITIES:
         p = sub.add_parser(entity, help=f"load a {entity} file")
         p.add_argument("file", type=Path)
-        p.add_argument("--profile", type=Path, help="TOML profile of the source (see etl/sources.py)")
-        p.add_argument("--source", help="source system name (cases are keyed on source + id)")
-        p.add_argument(
-            "--crs",
-            help="coordinate system of the coordinates: EPSG:n, CGCS2000, WGS-84, GCJ-02 or BD-09 (default: the one "
-            "the file declares, else WGS-84; overrides GeoJSON's implied WGS-84)",
-        )
-        p.add_argument(
-            "--force-crs",
-            action="store_true",
-            help="read the coordinates in --crs even where the file declares another system",
-        )
-        p.add_argument("--channel", help="default channel when the file has no channel column")
-        p.add_argument("--category-system", help="gbt, hotline or a loaded category map's source system")
-        p.add_argument("--case-source", help="camera events: the source of the cases they link to")
-        p.add_argument("--encoding", help="text encoding (default: detected)")
-        p.add_argument("--sheet", help="Excel sheet name")
-        p.add_argument("--layer", help="GeoPackage layer")
-        p.add_argument("--as-of", help="time the overdue flags are judged at (default: now)")
-        p.add_argument("--allow-no-location", action="store_true", help="load cases without coordinates")
-        if entity == "grids":
-            p.add_argument("--level", help="grids: the level of rows without one, e.g. street (a file of one level)")
-        p.add_argument(
-            "--map",
-            action="append",
-            default=[],
-            metavar="FIELD=HEADER",
-            help="map a source header to a field, e.g. --map source_id=工单号",
-        )
+        _add_load_options(p, entity)
+    watch = sub.add_parser(
+        "watch",
+        help="load the files that arrive in a folder, each once (also after a restart), until stopped",
+        description="Takes a file once it has not changed for watch_settle_seconds and its name does not end in "
+        f"{', '.join(UNFINISHED)} (write NAME.part and rename it when done); publishes after each look.",
+    )
+    watch.add_argument("folder", type=Path)
+    watch.add_argument("--entity", required=True, choices=api.ENTITIES, help="what the files hold")
+    watch.add_argument("--once", action="store_true", help="load what is there now, then exit")
+    watch.add_argument("--settle", type=float, help="seconds a file must be unchanged (setting watch_settle_seconds)")
+    watch.add_argument("--interval", type=float, help="seconds between looks (setting watch_interval_seconds)")
+    _add_load_options(watch, "watch")
     # The demo city is its own package now (it sits above the loader); the old command says where it went.
     sub.add_parser("demo", help="moved: run `python -m demo` (same options)", add_help=False)
     runs = sub.add_parser("runs", help="list recent loads")
@@ -128,6 +154,39 @@ def say_on_stderr() -> None:
     logger.setLevel(logging.INFO)
 
 
+def _say_sweep(done: Sweep) -> None:
+    for report in done.loaded:
+        print(report.summary(), flush=True)
+    for path, why in done.failed:
+        print(f"failed (not tried again until it changes): {path}: {why}", flush=True)
+    now = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    print(
+        f"{now} watch: {len(done.loaded)} loaded, {len(done.failed)} failed, {done.skipped} already loaded, "
+        f"{done.waiting} not settled{'; published' if done.published else ''}",
+        flush=True,
+    )
+
+
+def _watch(args: argparse.Namespace, settings) -> int:
+    """Until Ctrl-C or SIGTERM (both stop it between two statements: the load in progress is rolled back)."""
+    overrides = {"watch_settle_seconds": args.settle, "watch_interval_seconds": args.interval}
+    settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+    def stopped(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stopped)
+    try:
+        watch(args.folder, args.entity, _options(args), settings, once=args.once, said=_say_sweep)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # publishing what was committed is not interrupted again
+        publish(settings.db_path, timezone=settings.timezone)
+        print("watch: stopped; every file loaded so far is committed and published", file=sys.stderr)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     say_on_stderr()
     parser = _parser()
@@ -137,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings()
     if args.db:
         settings = dataclasses.replace(settings, db_path=args.db)
+    if args.engine:
+        settings = dataclasses.replace(settings, engine=args.engine)
     try:
         if args.command == "init":
             seeded = api.init_db(settings)
@@ -167,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     # masked again on the way out: a database loaded before the rule masked originals shows none
                     original = masked_original(row.original, row.entity)
                     print(f"row {row.row_number}: [{row.reason_code}] {row.reason}\n    {original}")
+        elif args.command == "watch":
+            return _watch(args, settings)
         else:
             report = api.load(args.command, args.file, _options(args), settings=settings, progress=True)
             print(report.summary())

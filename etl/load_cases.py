@@ -48,6 +48,7 @@ from .runlog import (
     stage_rejects,
 )
 from .sources import SourceOptions
+from .spark_engine import check_engine
 from .timebounds import TimeBounds
 from .timeparse import parse_times
 from .values import STRING, lookup_names, parse_counts, parse_flags, reject_rounded_ids
@@ -356,6 +357,7 @@ def load_cases(
 ) -> LoadReport:
     """Load one case file into the database behind ``con`` (a ``store.writing`` connection)."""
     started = local_now(settings.timezone)
+    check_engine(settings.engine)
     path = Path(path)
     crs = resolve_crs(file_crs(path, layer=options.layer), options.crs, force=options.force_crs, path=path)
     options = options.with_crs(crs.name)
@@ -445,6 +447,24 @@ def _timed_chunks(path: Path, options: SourceOptions, chunk_rows: int, timings: 
         yield chunk
 
 
+def prepare_one(
+    chunk: RawChunk,
+    mapping: dict[str, str],
+    ctx: CaseContext,
+    options: SourceOptions,
+    run_id: int,
+    loaded_at: dt.datetime,
+) -> tuple[int, pa.Table | None, pd.DataFrame, Counter[str]]:
+    """One chunk prepared (`prepare_chunk`), as the merge takes it: the rows read, the prepared rows as one Arrow
+    table (None: none), the rejects and the chunk's flag counts. The one rule both engines run (``spark_engine``
+    runs it on the executors)."""
+    counted: Counter[str] = Counter()  # per chunk, added to flags in file order by the one producer thread
+    with _timed(ctx.timings, "prepare"):
+        staged, rejects = prepare_chunk(chunk, mapping, ctx, options, run_id, loaded_at, counted)
+        table = None if staged.empty else pa.Table.from_pandas(staged, preserve_index=False)
+    return len(chunk.frame), table, rejects, counted
+
+
 def _prepared_chunks(
     chunks: Iterator[RawChunk],
     options: SourceOptions,
@@ -455,16 +475,16 @@ def _prepared_chunks(
 ) -> Iterator[tuple[int, pa.Table | None, pd.DataFrame]]:
     """Per chunk of the file, in order: the rows read, the rows prepared for ``cases`` (None: none) and the
     rejects. Chunks are prepared ``_PREPARE_THREADS`` at a time: numpy, Arrow and DuckDB release the GIL."""
-    timings = ctx.timings
+    if ctx.settings.engine == "spark":
+        from .spark_engine import spark_prepared_chunks
+
+        yield from spark_prepared_chunks(chunks, options, ctx, run_id, loaded_at, flags)
+        return
     mapping: dict[str, str] | None = None
 
     def prepare(chunk: RawChunk) -> tuple[int, pa.Table | None, pd.DataFrame, Counter[str]]:
         assert mapping is not None
-        counted: Counter[str] = Counter()  # per chunk, added to flags in file order by the one producer thread
-        with _timed(timings, "prepare"):
-            staged, rejects = prepare_chunk(chunk, mapping, ctx, options, run_id, loaded_at, counted)
-            table = None if staged.empty else pa.Table.from_pandas(staged, preserve_index=False)
-        return len(chunk.frame), table, rejects, counted
+        return prepare_one(chunk, mapping, ctx, options, run_id, loaded_at)
 
     with ThreadPoolExecutor(_PREPARE_THREADS, thread_name_prefix="onemap-prepare") as pool:
         running: deque[Future] = deque()

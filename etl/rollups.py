@@ -11,7 +11,7 @@ rollup that barely aggregates not kept (``KeepRule``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import duckdb
@@ -162,12 +162,14 @@ def _write_or_drop(
     keep: KeepRule,
     cases: int,
     source_rows: int | None = None,
+    counter: RowCounter | None = None,
 ) -> tuple[int, int] | None:
     """Replace ``table``'s rows on ``days`` (``(where, params)`` over its ``day``; None: all) with ``rows``, or
     empty it and record it in ``rollup_dropped`` when it would not be worth keeping.
 
     ``estimate``: about how many rows ``rows`` holds (``_estimates``), so that a rollup not kept costs
-    a distinct count, not its aggregation and write. Returns the rows written and the rows the table holds
+    a distinct count, not its aggregation and write. ``counter``: counts ``rows`` elsewhere (Spark) once the
+    rollup is kept. Returns the rows written and the rows the table holds
     after, or None when it was dropped.
     """
     where, params = days if days is not None else ("TRUE", {})
@@ -180,6 +182,8 @@ def _write_or_drop(
         )
         return None
     con.execute(f"DELETE FROM {table} WHERE {where}", params)
+    if counter is not None:
+        rows = counter(con, rows)
     # stored in day order, so a day range skips row groups by their min/max
     new = _count(con, f"INSERT INTO {table} BY NAME {rows[0]} ORDER BY day", rows[1])
     con.execute("DELETE FROM rollup_dropped WHERE table_name = $t", {"t": table})
@@ -245,8 +249,18 @@ def _kept_source(rollup: CaseRollup, kept: dict[str, int]) -> str | None:
     return source
 
 
+#: Counts a rollup's rows elsewhere: given the connection and the ``(sql, params)`` of its rows counted from
+#: ``cases`` (``_case_rollup_rows``), returns the ``(sql, params)`` that reads the rows it counted (the Spark
+#: engine: ``etl.spark_engine.SparkCounter``). None: DuckDB counts them in the insert.
+RowCounter = Callable[[duckdb.DuckDBPyConnection, tuple[str, dict]], tuple[str, dict]]
+
+
 def _refresh_case_rollups(
-    con: duckdb.DuckDBPyConnection, first_day: dt.date | None, last_day: dt.date | None, keep: KeepRule
+    con: duckdb.DuckDBPyConnection,
+    first_day: dt.date | None,
+    last_day: dt.date | None,
+    keep: KeepRule,
+    counter: RowCounter | None = None,
 ) -> dict[str, int]:
     cases = _count(con, "SELECT count(*) FROM cases")
     dropped = dropped_rollups(con)
@@ -274,6 +288,7 @@ def _refresh_case_rollups(
             keep=keep,
             cases=cases,
             source_rows=rows_now.get(source) if source else None,
+            counter=counter if source is None else None,  # those counted from cases: the heavy ones
         )
         if rows is not None:
             rows_now[rollup.table] = rows[1]
@@ -484,6 +499,7 @@ def refresh_after_loads(
     flow_runs: Iterable[int] = (),
     keep: KeepRule = KeepRule(),
     also_days: tuple[dt.date, dt.date] | None = None,
+    counter: RowCounter | None = None,
 ) -> tuple[dt.date, dt.date] | None:
     """Refresh the rollups for the days the case loads ``run_ids`` changed; return that range (None: nothing).
 
@@ -493,13 +509,14 @@ def refresh_after_loads(
     ``also_days``: more days to refresh, e.g. those where reports became or ceased to be further reports of an
     incident (``etl.fusion``), which leaves every day's count as it was. ``flow_runs``: workflow loads, whose
     cases' days the open cases and the dispatches are refreshed for (the dispatches are rebuilt whole when they
-    were never built, e.g. after an upgrade).
+    were never built, e.g. after an upgrade). ``counter``: where the case rollups counted from ``cases`` are
+    counted (None: DuckDB; the Spark engine's ``SparkCounter``).
     """
     recorded = {t for (t,) in con.execute("SELECT table_name FROM rollup_state").fetchall()}
     built = {DISPATCH_TABLE, HANDOFF_TABLE} <= recorded
     days = _union(stale_days(con, run_ids), also_days)
     if days is not None:
-        _refresh_case_rollups(con, *days, keep)
+        _refresh_case_rollups(con, *days, keep, counter)
     _refresh_bin_rollups(con, sizes, days, keep)
     span = _union(days, flow_days(con, flow_runs))
     if span is not None:

@@ -19,7 +19,7 @@ from test_load_cases import OPTIONS, case
 import queries
 from core.catalog import derived_tables
 from core.privacy import RULE_VERSION
-from etl import api, schema
+from etl import api, schema, store
 from etl.cli import main
 from etl.remask import MASKING_KEY
 from settings import Settings
@@ -29,6 +29,7 @@ MAY_JUNE = {"start": dt.date(2025, 5, 1), "end": dt.date(2025, 6, 30)}
 #: The base tables the migrations after release 1 add (0002 history, 0003 channel aliases, 0004 place elements,
 #: 0005 whistles and warning rules).
 ADDED_BASE_TABLES = {
+    "watch_file",  # 0006: the ledger of python -m etl watch
     "whistle",
     "whistle_response",
     "warning_rule",
@@ -122,6 +123,7 @@ def test_a_release1_database_is_migrated_in_place_with_its_data_intact(release1:
     assert after["schema_meta"].set_index("key")["value"].to_dict() == {
         "schema_version": str(schema.LATEST),
         MASKING_KEY: str(RULE_VERSION),
+        store.GENERATION: "1",  # the writer's commits (etl/store.py)
     }
     history = after["schema_migration"]
     assert history["version"].tolist() == list(range(1, schema.LATEST + 1))

@@ -1,0 +1,82 @@
+"""Continuous ingestion: what a load of a few new cases costs on a big database, in place and published.
+
+    .venv/bin/python benchmarks/bench_ingest.py --db /tmp/demo/onemap.duckdb --demo /tmp/demo/demo --cases 1000
+
+Copies ``--db`` (a demo database; never written) into ``--work``, then loads ``--cases`` new cases three times (new
+ids each time, taken from the demo's DCS export) and prints, per load: the load committed in place in the writer's
+database (``store.writing(publish=False)``), the publication to readers (a copy renamed over the live file), and
+what the copy-and-rename writer of release 1 paid before its load (one copy of the database). The first load also
+starts the writer's database from the published one (a one-time copy, shown apart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from etl import api, store  # noqa: E402
+from settings import load_settings  # noqa: E402
+
+
+def new_cases(demo: Path, n: int, round_: int, out: Path) -> tuple[Path, dict]:
+    """``n`` rows of the demo's DCS export with ids never loaded (``NEW<round>-…``)."""
+    manifest = json.loads((demo / "manifest.json").read_text())
+    step = next(s for s in manifest if s["entity"] == "cases" and s.get("source") == "dcs")
+    table = pacsv.read_csv(demo / step["path"]).slice(0, n)
+    ids = [f"NEW{round_}-{i:08d}" for i in range(table.num_rows)]
+    table = table.set_column(0, table.column_names[0], [ids])
+    path = out / f"new_{round_}.csv"
+    pacsv.write_csv(table, path)
+    return path, {**step, "encoding": "utf-8"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, required=True, help="a demo database (copied, never written)")
+    parser.add_argument("--demo", type=Path, required=True, help="the demo's source files (manifest.json)")
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/onemap-bench-ingest"))
+    args = parser.parse_args()
+    shutil.rmtree(args.work, ignore_errors=True)
+    args.work.mkdir(parents=True)
+    db = args.work / "onemap.duckdb"
+    shutil.copyfile(args.db, db)
+    settings = dataclasses.replace(load_settings(), db_path=db)
+    size = db.stat().st_size / 1e9
+    print(f"database {args.db}: {size:.2f} GB; {args.cases} new cases per load")
+    started = time.perf_counter()
+    store.publish(db)  # starts the writer's database from the published one (once per installation)
+    print(f"writer's database started from the published one (once): {time.perf_counter() - started:.2f} s")
+    for round_ in range(1, args.rounds + 1):
+        path, step = new_cases(args.demo, args.cases, round_, args.work)
+        options = api.options_from_manifest(step)
+        started = time.perf_counter()
+        report = api.load("cases", path, options, settings=settings, publish=False)
+        committed = time.perf_counter() - started
+        started = time.perf_counter()
+        store.publish(db)
+        published = time.perf_counter() - started
+        started = time.perf_counter()
+        shutil.copyfile(db, args.work / "release1-copy.duckdb")  # what release 1 paid before every load
+        copy = time.perf_counter() - started
+        (args.work / "release1-copy.duckdb").unlink()
+        print(
+            f"load {round_}: read {report.read}, inserted {report.inserted}: committed in place "
+            f"{committed:.2f} s; published {published:.2f} s; release 1's copy alone {copy:.2f} s"
+            f"\n  stages: {dict(report.timings)}"
+        )
+
+
+if __name__ == "__main__":
+    main()
