@@ -420,7 +420,7 @@ def section_changes(db: LiveDatabase, page: str, sections: tuple[str, ...]) -> d
 
     from dashboard import dispatch_panel
 
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
+    at = _signed_in(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600))
     at.run()
     at.switch_page(page).run()
     with db.cursor() as con:
