@@ -66,16 +66,19 @@ def incident_list(con: duckdb.DuckDBPyConnection, *, limit: int, lang: str = "zh
             SELECT c.incident_id, c.reported_at, c.reports, c.channels, c.category_code, c.status, c.lon, c.lat
             FROM {INCIDENT_TABLE} c WHERE c.is_lead AND {where}
             ORDER BY c.reported_at DESC, c.incident_id LIMIT $limit
+        ), lasts AS (  -- one pass over the listed incidents' reports, not a look-up per incident
+            SELECT m.incident_id, max(m.reported_at) AS last_at FROM {INCIDENT_TABLE} m
+            WHERE m.incident_id IN (SELECT incident_id FROM leads)
+              AND m.reported_at >= (SELECT min(reported_at) FROM leads)
+            GROUP BY 1
         ), named AS (
             SELECT l.incident_id, string_agg(coalesce(ch.{names}, u.code), '、' ORDER BY u.code) AS channels
             FROM leads l, unnest(string_split(l.channels, ',')) AS u(code)
             LEFT JOIN channel ch ON ch.channel = u.code GROUP BY 1
         )
-        SELECT l.incident_id, l.reported_at,
-               (SELECT max(m.reported_at) FROM {INCIDENT_TABLE} m WHERE m.incident_id = l.incident_id) AS last_at,
-               l.reports, n.channels, coalesce(k.{names}, l.category_code) AS category_name,
+        SELECT l.incident_id, l.reported_at, t.last_at, l.reports, n.channels, coalesce(k.{names}, l.category_code) AS category_name,
                coalesce(s.{names}, l.status) AS status_name, l.lon, l.lat
-        FROM leads l JOIN named n USING (incident_id)
+        FROM leads l JOIN named n USING (incident_id) JOIN lasts t USING (incident_id)
         LEFT JOIN category k ON k.code = l.category_code
         LEFT JOIN case_state s ON s.state = l.status
         ORDER BY l.reported_at DESC, l.incident_id
