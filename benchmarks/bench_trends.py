@@ -52,13 +52,16 @@ def line(name: str, target: float | None, median: float, worst: float, note: str
 
 def page_change(db_path: Path, last: dt.date, changes: int) -> list[float]:
     """Seconds of AppTest runs of the trend page (hotspots at the finest level) after moving the custom range."""
+    from bench_dashboard import _signed_in
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
+    from dashboard.sidebar import widget_key
+
+    at = _signed_in(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600))
     at.run()
     at.switch_page("dashboard/pages/trends.py").run()
     at.session_state["trends_section"] = "hotspots"
-    at.sidebar.selectbox(key="period").set_value("custom").run()
+    at.sidebar.selectbox(key=widget_key("period", "zh")).set_value("custom").run()
     seconds = []
     for k in range(1, changes + 1):
         at.sidebar.date_input[0].set_value((last - dt.timedelta(days=29 + k), last - dt.timedelta(days=k)))

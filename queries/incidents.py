@@ -76,8 +76,9 @@ def incident_list(con: duckdb.DuckDBPyConnection, *, limit: int, lang: str = "zh
             FROM leads l, unnest(string_split(l.channels, ',')) AS u(code)
             LEFT JOIN channel ch ON ch.channel = u.code GROUP BY 1
         )
-        SELECT l.incident_id, l.reported_at, t.last_at, l.reports, n.channels, coalesce(k.{names}, l.category_code) AS category_name,
-               coalesce(s.{names}, l.status) AS status_name, l.lon, l.lat
+        SELECT l.incident_id, l.reported_at, t.last_at, l.reports, n.channels,
+               coalesce(k.{names}, l.category_code) AS category_name, coalesce(s.{names}, l.status) AS status_name,
+               l.lon, l.lat
         FROM leads l JOIN named n USING (incident_id) JOIN lasts t USING (incident_id)
         LEFT JOIN category k ON k.code = l.category_code
         LEFT JOIN case_state s ON s.state = l.status
