@@ -12,7 +12,7 @@ from typing import Any
 
 from settings import Settings
 
-from . import camera_loop, fusion, membound, rollups, store
+from . import camera_loop, fusion, membound, rollup_delta, rollups, store
 from .adjacency import ensure_adjacency
 from .allocator import keep_freed_memory
 from .assign import store_indexes
@@ -58,7 +58,7 @@ def _refresh_derived(
     rollups, then the camera loop."""
     fused = fusion.update(con, settings)
     with counting(settings, settings.db_path) as counter:
-        rollups.refresh_after_loads(
+        rollup_delta.refresh_after_loads(
             con,
             case_runs,
             rollups.bin_sizes(settings),
@@ -67,6 +67,7 @@ def _refresh_derived(
             keep=rollups.keep_rule(settings),
             also_days=fused.days,
             counter=counter,
+            flips_known=fused.mode != "rebuilt",
         )
     camera_loop.refresh(con, case_runs, whole=events_loaded or cameras_loaded)
     return fused

@@ -38,6 +38,8 @@ from scipy.spatial import cKDTree
 from core.catalog import FUSION_STATE_TABLE, INCIDENT_CASE_COLUMNS, INCIDENT_TABLE
 from settings import Settings
 
+from . import case_delta
+
 _GEOD = Geod(ellps="WGS84")
 #: Mean Earth radius (m) of the local projection the candidate search runs in (exact distances are geodesic).
 _RADIUS = 6_371_008.8
@@ -378,14 +380,21 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
     left = con.sql("SELECT DISTINCT incident_id FROM _left").to_arrow_table()["incident_id"]
     touched = pc.unique(pa.chunked_array([*now.chunks, *before.chunks, *left.chunks], pa.string()))
     con.register("_touched", pa.table({"incident_id": touched}))
+    replaced = "incident_id IN (SELECT incident_id FROM _touched) OR case_uid IN (SELECT case_uid FROM _written)"
+    # the further reports among the rows replaced: the rollups move those whose flag the update flips
     con.execute(
-        f"DELETE FROM {INCIDENT_TABLE} WHERE incident_id IN (SELECT incident_id FROM _touched) "
-        "OR case_uid IN (SELECT case_uid FROM _written)"
+        f"CREATE OR REPLACE TEMP TABLE _further_before AS"
+        f" SELECT case_uid FROM {INCIDENT_TABLE} WHERE ({replaced}) AND NOT is_lead"
     )
+    con.execute(f"DELETE FROM {INCIDENT_TABLE} WHERE {replaced}")
     con.unregister("_touched")
     in_touched = pc.is_in(table["case_uid"], value_set=touched).to_numpy(zero_copy_only=False)
     rows = _incident_rows(table, incident, is_lead, np.flatnonzero(in_touched & is_lead))
     _write(con, rows)
+    con.register("_further_after", rows.filter(pc.invert(rows["is_lead"])).select(["case_uid"]))
+    case_delta.record_flips(con, "_further_before", "_further_after")  # the rollups move them (etl/case_delta.py)
+    con.unregister("_further_after")
+    con.execute("DROP TABLE _further_before")
     _record(con, r)
     return FusionReport(
         "incremental",

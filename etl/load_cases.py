@@ -28,6 +28,7 @@ from core.clock import local_now
 from core.privacy import contact_masked, mask_text_column
 from settings import Settings
 
+from . import case_delta
 from .case_context import SATISFACTION, STEP_FIELDS, CaseContext
 from .columns import map_columns
 from .crs import resolve_crs
@@ -624,6 +625,8 @@ TIME_BLOCK_ROWS = 122_880
 
 def _retire_replaced(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
     """Delete the old versions of updated cases and count what the run inserted, updated and left alone."""
+    updated = "(SELECT case_uid FROM _seen WHERE outcome = 'updated')"
+    case_delta.record_retired(con, report.run_id, updated)  # the rollups subtract them (etl/case_delta.py)
     con.execute(
         "DELETE FROM cases WHERE run_id < $run AND case_uid IN (SELECT case_uid FROM _seen WHERE outcome = 'updated')",
         {"run": report.run_id},

@@ -39,6 +39,8 @@ from core.catalog import (
 from core.measures import CASE_COUNTS, CONSTANTS
 from settings import Settings
 
+from . import case_delta
+
 
 @dataclass(frozen=True)
 class KeepRule:
@@ -131,20 +133,21 @@ def _case_rollup_rows(rollup: CaseRollup, days: tuple[dt.date | None, dt.date | 
     return f"SELECT {day} AS day, {dimensions}, {measures} FROM {table} c WHERE {where} GROUP BY ALL", params
 
 
-def _binned(rollup: BinRollup, where: str) -> str:
-    """The located cases matching ``where``, as ``day``, the dimensions and the bin keys of ``rollup``."""
+def binned(rollup: BinRollup, where: str, relation: str = CASES_WITH_DUPLICATE, *, also: str = "") -> str:
+    """The located cases of ``relation`` (rows of ``cases`` with ``duplicate``) matching ``where``, as ``day``,
+    the dimensions, the columns ``also`` and the bin keys of ``rollup``."""
     select = bins.hex_select if rollup.kind == "hex" else bins.heat_select
-    keep = ", ".join(["day", *rollup.dimensions])
-    dimensions = "".join(f", c.{name}" for name in rollup.dimensions)
+    keep = ", ".join(["day", *rollup.dimensions, *([also] if also else [])])
+    dimensions = "".join(f", c.{name}" for name in [*rollup.dimensions, *([also] if also else [])])
     day = "CAST(c.reported_at AS DATE)" if rollup.grain == "day" else "CAST(date_trunc('month', c.reported_at) AS DATE)"
-    cases = f"SELECT {day} AS day{dimensions}, c.lon, c.lat FROM {CASES_WITH_DUPLICATE} c WHERE {where}"
+    cases = f"SELECT {day} AS day{dimensions}, c.lon, c.lat FROM {relation} c WHERE {where}"
     return select(cases, keep=keep)
 
 
 def _bin_rollup_rows(rollup: BinRollup, where: str, params: dict, frame: dict[str, float]) -> tuple[str, dict]:
     """``(sql, params)`` of ``rollup``'s rows for the cases matching ``where``, in the bin ``frame``."""
     columns = ", ".join(["day", *rollup.dimensions, *rollup.keys])
-    return f"SELECT {columns}, count(*) AS cases FROM ({_binned(rollup, where)}) GROUP BY ALL", {**params, **frame}
+    return f"SELECT {columns}, count(*) AS cases FROM ({binned(rollup, where)}) GROUP BY ALL", {**params, **frame}
 
 
 def dropped_rollups(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -173,7 +176,7 @@ def _write_or_drop(
     after, or None when it was dropped.
     """
     where, params = days if days is not None else ("TRUE", {})
-    kept_elsewhere = 0 if days is None else _count(con, f"SELECT count(*) FROM {table} WHERE NOT ({where})", params)
+    kept_elsewhere = 0 if days is None else count(con, f"SELECT count(*) FROM {table} WHERE NOT ({where})", params)
     if not keep.keeps(estimate + kept_elsewhere, cases, source_rows):
         con.execute(f"DELETE FROM {table}")
         con.execute(
@@ -185,7 +188,7 @@ def _write_or_drop(
     if counter is not None:
         rows = counter(con, rows)
     # stored in day order, so a day range skips row groups by their min/max
-    new = _count(con, f"INSERT INTO {table} BY NAME {rows[0]} ORDER BY day", rows[1])
+    new = count(con, f"INSERT INTO {table} BY NAME {rows[0]} ORDER BY day", rows[1])
     con.execute("DELETE FROM rollup_dropped WHERE table_name = $t", {"t": table})
     return new, new + kept_elsewhere
 
@@ -206,10 +209,10 @@ def _case_keys(rollup: CaseRollup, where: str) -> str:
 
 
 def _bin_keys(rollup: BinRollup, where: str) -> str:
-    return f"SELECT hash({', '.join(['day', *rollup.dimensions, *rollup.keys])}) AS k FROM ({_binned(rollup, where)})"
+    return f"SELECT hash({', '.join(['day', *rollup.dimensions, *rollup.keys])}) AS k FROM ({binned(rollup, where)})"
 
 
-def _rejudged(dropped: dict[str, int], table: str, cases: int) -> bool | None:
+def rejudged(dropped: dict[str, int], table: str, cases: int) -> bool | None:
     """For a dropped rollup: True when it is due to be judged again, built whole (``cases`` has doubled since
     it was dropped); None for a rollup that is kept."""
     if table not in dropped:
@@ -217,11 +220,11 @@ def _rejudged(dropped: dict[str, int], table: str, cases: int) -> bool | None:
     return cases >= 2 * dropped[table]
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> int:
+def count(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> int:
     return int(con.execute(sql, params or {}).fetchall()[0][0])
 
 
-def _bin_frames(con: duckdb.DuckDBPyConnection, sizes: dict[str, float]) -> dict[str, dict[str, float]]:
+def bin_frames(con: duckdb.DuckDBPyConnection, sizes: dict[str, float]) -> dict[str, dict[str, float]]:
     """The bound frame parameters of each bin kind: the grids' origin and the size (empty: no grids)."""
     origin = bins.origin_of(con.execute(bins.GRID_ORIGIN_SQL).fetchall()[0])
     if origin is None:
@@ -229,7 +232,7 @@ def _bin_frames(con: duckdb.DuckDBPyConnection, sizes: dict[str, float]) -> dict
     return {kind: {**bins.frame_params(origin), bins.BIN_KINDS[kind]: size} for kind, size in sizes.items()}
 
 
-def _stale_bin_kinds(con: duckdb.DuckDBPyConnection, frames: dict[str, dict[str, float]]) -> set[str]:
+def stale_bin_kinds(con: duckdb.DuckDBPyConnection, frames: dict[str, dict[str, float]]) -> set[str]:
     """The bin kinds whose stored frame differs from ``frames`` (those rollups must be rebuilt entirely)."""
     stored = {
         kind: (size, lon0, lat0)
@@ -262,10 +265,10 @@ def _refresh_case_rollups(
     keep: KeepRule,
     counter: RowCounter | None = None,
 ) -> dict[str, int]:
-    cases = _count(con, "SELECT count(*) FROM cases")
+    cases = count(con, "SELECT count(*) FROM cases")
     dropped = dropped_rollups(con)
     # dropped ones not due to be judged again are left out; those due are judged over every day
-    due = {r.table: _rejudged(dropped, r.table, cases) for r in CASE_ROLLUPS}
+    due = {r.table: rejudged(dropped, r.table, cases) for r in CASE_ROLLUPS}
     estimates = {}
     for whole, span in ((False, (first_day, last_day)), (True, (None, None))):
         where, params = _day_range(*span, "c.reported_at")
@@ -331,7 +334,7 @@ def flow_days(con: duckdb.DuckDBPyConnection, run_ids: Iterable[int]) -> tuple[d
     return None if first is None else (first, last)
 
 
-def _union(*spans: tuple[dt.date, dt.date] | None) -> tuple[dt.date, dt.date] | None:
+def union_days(*spans: tuple[dt.date, dt.date] | None) -> tuple[dt.date, dt.date] | None:
     present = [span for span in spans if span is not None]
     return (min(s[0] for s in present), max(s[1] for s in present)) if present else None
 
@@ -352,13 +355,13 @@ def _refresh_bin_rollups(
     keep: KeepRule,
 ) -> dict[str, int]:
     """Rebuild the bin rollups whose frame changed whole, and the others on ``days`` (None: leave them)."""
-    frames = _bin_frames(con, sizes)
-    whole = _stale_bin_kinds(con, frames)
-    cases = _count(con, "SELECT count(*) FROM cases")
+    frames = bin_frames(con, sizes)
+    whole = stale_bin_kinds(con, frames)
+    cases = count(con, "SELECT count(*) FROM cases")
     dropped = dropped_rollups(con)
     written = {}
     for rollup in BIN_ROLLUPS:
-        due = _rejudged(dropped, rollup.table, cases)
+        due = rejudged(dropped, rollup.table, cases)
         if rollup.kind in whole:
             con.execute(f"DELETE FROM {rollup.table}")
             con.execute("DELETE FROM case_bin_frame WHERE kind = $kind", {"kind": rollup.kind})
@@ -420,9 +423,11 @@ def refresh(
     written[OPEN_TABLE] = _refresh_open(con, first_day, last_day)
     written[DISPATCH_TABLE] = _refresh_dispatch(con, first_day, last_day)
     written.update(_refresh_bin_rollups(con, sizes, (first_day, last_day), keep))
-    if _events_stale(con):
+    if events_stale(con):
         written[EVENT_TABLE] = refresh_camera_events(con)
-    _record_state(con)
+    record_state(con)
+    case_delta.set_counted_run(con)
+    case_delta.forget(con)
     return written
 
 
@@ -514,20 +519,22 @@ def refresh_after_loads(
     """
     recorded = {t for (t,) in con.execute("SELECT table_name FROM rollup_state").fetchall()}
     built = {DISPATCH_TABLE, HANDOFF_TABLE} <= recorded
-    days = _union(stale_days(con, run_ids), also_days)
+    days = union_days(stale_days(con, run_ids), also_days)
     if days is not None:
         _refresh_case_rollups(con, *days, keep, counter)
     _refresh_bin_rollups(con, sizes, days, keep)
-    span = _union(days, flow_days(con, flow_runs))
+    span = union_days(days, flow_days(con, flow_runs))
     if span is not None:
         _refresh_open(con, *span)
     if not built:
         _refresh_dispatch(con, None, None)
     elif span is not None:
         _refresh_dispatch(con, *span)
-    if events_loaded or _events_stale(con):
+    if events_loaded or events_stale(con):
         refresh_camera_events(con)
-    _record_state(con)
+    record_state(con)
+    case_delta.set_counted_run(con)
+    case_delta.forget(con)
     return days
 
 
@@ -547,12 +554,12 @@ def refresh_camera_events(con: duckdb.DuckDBPyConnection) -> int:
     return int(con.execute(sql).fetchall()[0][0])
 
 
-def _events_stale(con: duckdb.DuckDBPyConnection) -> bool:
+def events_stale(con: duckdb.DuckDBPyConnection) -> bool:
     sql = f"SELECT (SELECT count(*) FROM camera_event) <> (SELECT coalesce(sum(events), 0) FROM {EVENT_TABLE})"
     return bool(con.execute(sql).fetchall()[0][0])
 
 
-def _record_state(con: duckdb.DuckDBPyConnection) -> None:
+def record_state(con: duckdb.DuckDBPyConnection) -> None:
     """Record every rollup as refreshed against the current rows of its source (table ``rollup_state``)."""
     con.execute("DELETE FROM rollup_state")
     dropped = dropped_rollups(con)  # not recorded: the dashboard reads another rollup, or cases

@@ -1,0 +1,75 @@
+"""What the loads of one commit changed in ``cases``, as the rollups had counted it: the delta they are updated by.
+
+The rollups (``etl/rollups.py``) count ``cases`` per day and dimensions, ``duplicate`` (a further report of an
+incident, ``etl/fusion.py``) among them. A commit changes those counts in three ways, each recorded here as it
+happens, in temporary tables of the load's connection (gone with it, and with a rollback):
+
+* rows written: every row a case load inserts or updates carries its run's id, so the rows written since the
+  rollups were last refreshed are ``run_id > <counted run>`` (``schema_meta``, ``COUNTED_RUN``);
+* rows replaced: the old version of an updated case, deleted by the load (``record_retired``, just before the
+  delete, with the ``duplicate`` flag the rollups counted it with);
+* flags flipped: cases not written whose ``duplicate`` flag the incident update changed (``record_flips``).
+
+So the rollups can add what was written, subtract what was replaced and move what flipped, at a cost that
+follows the changed rows, instead of recounting every case of the days touched.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from core.catalog import DUPLICATE_SQL
+
+#: ``schema_meta`` key: the last run whose case rows the rollups count.
+COUNTED_RUN = "rollups_counted_run"
+#: Temporary table: old versions of cases replaced in this commit, as counted (``cases`` columns + ``duplicate``).
+RETIRED = "_retired_cases"
+#: Temporary table: ids of cases whose ``duplicate`` flag this commit's incident update flipped.
+FLIPPED = "_duplicate_flips"
+
+
+def counted_run(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The last run the rollups count (None: unknown, e.g. a database from before the delta was kept)."""
+    row = con.execute("SELECT value FROM schema_meta WHERE key = ?", [COUNTED_RUN]).fetchall()
+    return int(row[0][0]) if row else None
+
+
+def set_counted_run(con: duckdb.DuckDBPyConnection) -> None:
+    """Record that the rollups now count every run so far (the latest in ``etl_run``)."""
+    latest = con.execute("SELECT coalesce(max(run_id), 0) FROM etl_run").fetchall()[0][0]
+    con.execute("INSERT OR REPLACE INTO schema_meta VALUES ($key, $value)", {"key": COUNTED_RUN, "value": str(latest)})
+
+
+def record_retired(con: duckdb.DuckDBPyConnection, run_id: int, updated: str) -> None:
+    """Keep the versions of the cases ``updated`` (SQL of a relation with ``case_uid``) that run ``run_id`` is
+    about to delete and that the rollups count (written before the counted run), with their ``duplicate`` flag.
+    Call it before the delete."""
+    counted = counted_run(con)
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {RETIRED} AS SELECT *, false AS duplicate FROM cases LIMIT 0")
+    con.execute(
+        f"INSERT INTO {RETIRED} BY NAME SELECT c.*, {DUPLICATE_SQL} AS duplicate FROM cases c"
+        f" WHERE c.run_id < $run AND c.run_id <= $counted AND c.case_uid IN (SELECT case_uid FROM {updated})",
+        {"run": run_id, "counted": -1 if counted is None else counted},
+    )
+
+
+def record_flips(con: duckdb.DuckDBPyConnection, before: str, after: str) -> None:
+    """Keep the cases whose ``duplicate`` flag changed: in exactly one of ``before`` and ``after`` (SQL of
+    relations with ``case_uid``: the further reports among the incident rows replaced, and among those written)."""
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {FLIPPED} (case_uid VARCHAR)")
+    con.execute(
+        f"INSERT INTO {FLIPPED} (SELECT case_uid FROM {before} EXCEPT SELECT case_uid FROM {after})"
+        f" UNION (SELECT case_uid FROM {after} EXCEPT SELECT case_uid FROM {before})"
+    )
+
+
+def exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether temporary table ``table`` was recorded on this connection."""
+    sql = "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?"
+    return bool(con.execute(sql, [table]).fetchall()[0][0])
+
+
+def forget(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what was recorded (after the rollups took it in)."""
+    for table in (RETIRED, FLIPPED):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
