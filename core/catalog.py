@@ -356,28 +356,30 @@ def derived_tables() -> dict[str, str]:
 OPEN_SQL = "c.status IN (SELECT state FROM case_state WHERE is_open)"
 
 
-def open_cases_sql(where: str = "TRUE") -> str:
+def open_cases_sql(where: str = "TRUE", cases: str = "cases") -> str:
     """SQL of the rows of ``OPEN_TABLE`` for the open cases of ``cases c`` matching ``where``: their
     ``OPEN_COLUMNS``, and ``returned_at`` (the latest return in ``case_flow``) for those waiting to be
-    re-dispatched."""
+    re-dispatched. ``cases``: the relation read as ``cases`` (a few of its rows, say)."""
     columns = ", ".join(f"c.{name}" for name in OPEN_COLUMNS)
     return f"""
         SELECT {columns}, r.returned_at
-        FROM cases c
+        FROM {cases} c
         LEFT JOIN (
             SELECT f.case_uid, max(f.at_time) AS returned_at
             FROM case_flow f
             WHERE f.to_state = 'returned'
-              AND f.case_uid IN (SELECT c.case_uid FROM cases c WHERE c.status = 'returned' AND {OPEN_SQL} AND {where})
+              AND f.case_uid IN (
+                  SELECT c.case_uid FROM {cases} c WHERE c.status = 'returned' AND {OPEN_SQL} AND {where})
             GROUP BY f.case_uid
         ) r ON r.case_uid = c.case_uid AND c.status = 'returned'
         WHERE {OPEN_SQL} AND {where}
     """
 
 
-def dispatch_rows_sql(where: str = "TRUE") -> str:
+def dispatch_rows_sql(where: str = "TRUE", cases: str = "cases") -> str:
     """SQL of the rows of ``DISPATCH_TABLE`` (its columns, in order) for the cases of ``cases c`` matching
-    ``where``, from their ``case_flow`` transitions into ``dispatched`` and ``returned``.
+    ``where``, from their ``case_flow`` transitions into ``dispatched`` and ``returned``. ``cases``: the
+    relation read as ``cases``.
 
     A dispatch ends at the case's next such transition (a return by that department, or a dispatch elsewhere
     without one), else, for the last, at the case's handling (NULL while unhandled). Transitions are ordered by
@@ -388,7 +390,7 @@ def dispatch_rows_sql(where: str = "TRUE") -> str:
         WITH c AS MATERIALIZED (
             SELECT c.case_uid, CAST(c.reported_at AS DATE) AS day, c.channel, c.category_code, c.status,
                    c.dept_code, {grids}, c.handled_at, c.rework_count
-            FROM cases c WHERE {where}
+            FROM {cases} c WHERE {where}
         ), f AS (
             SELECT f.case_uid, f.seq, f.to_state, f.at_time, f.dept_code,
                    lead(f.to_state) OVER w AS next_state, lead(f.at_time) OVER w AS next_at

@@ -29,7 +29,6 @@ from core.catalog import (
     BIN_ROLLUPS,
     CASE_ROLLUPS,
     DISPATCH_TABLE,
-    DUPLICATE_SQL,
     HANDOFF_TABLE,
     OPEN_TABLE,
     BinRollup,
@@ -128,20 +127,24 @@ def _stage(con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date | No
     """Write the delta to ``DELTA`` (``sign``, the columns of ``cases``, ``duplicate``); return its first and
     last report day (None, None when it is empty), or None when it cannot be used (incomplete, or too big)."""
     counted = case_delta.counted_run(con)
-    written = f"SELECT 1 AS sign, c.*, {DUPLICATE_SQL} AS duplicate FROM cases c WHERE c.run_id > $counted"
-    parts = [written]
+    written = "CREATE OR REPLACE TEMP TABLE _written AS SELECT * FROM cases WHERE run_id > $counted"
+    con.execute(written, {"counted": counted})  # the run ids are ascending in the file: one row group read
+    sql, params = case_delta.with_duplicate(con, "_written")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {DELTA} AS SELECT 1 AS sign, * FROM ({sql})", params)
+    con.execute("DROP TABLE _written")
     if case_delta.exists(con, case_delta.RETIRED):
-        parts.append(f"SELECT -1 AS sign, * FROM {case_delta.RETIRED}")
+        con.execute(f"INSERT INTO {DELTA} BY NAME SELECT -1 AS sign, * FROM {case_delta.RETIRED}")
     if case_delta.exists(con, case_delta.FLIPPED):
-        flipped = (
-            f"SELECT c.*, {DUPLICATE_SQL} AS duplicate FROM cases c WHERE c.run_id <= $counted"
-            f" AND c.case_uid IN (SELECT case_uid FROM {case_delta.FLIPPED})"
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _flipped AS SELECT c.* FROM cases c"
+            f" JOIN (SELECT DISTINCT case_uid FROM {case_delta.FLIPPED}) f ON f.case_uid = c.case_uid"
+            " WHERE c.run_id <= $counted",
+            {"counted": counted},
         )
-        parts += [
-            f"SELECT 1 AS sign, * FROM ({flipped})",
-            f"SELECT -1 AS sign, * REPLACE (NOT duplicate AS duplicate) FROM ({flipped})",
-        ]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {DELTA} AS {' UNION ALL BY NAME '.join(parts)}", {"counted": counted})
+        sql, params = case_delta.with_duplicate(con, "_flipped")
+        for sign, columns in ((1, "*"), (-1, "* REPLACE (NOT duplicate AS duplicate)")):  # counted with the other
+            con.execute(f"INSERT INTO {DELTA} BY NAME SELECT {sign} AS sign, {columns} FROM ({sql})", params)
+        con.execute("DROP TABLE _flipped")
     cases = rollups.count(con, "SELECT count(*) FROM cases")
     # complete: the count the rollups were refreshed against, plus the rows written, minus the rows replaced
     # (a flipped case is one of each)
@@ -164,17 +167,23 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], change: 
     )
     columns = ", ".join([*keys, *measures])
     sums = ", ".join(f"sum({m}) AS {m}" for m in measures)
+    # bound literally, so the rollup's row groups (stored in day order) outside the delta's days are skipped
+    first, last = con.execute("SELECT min(day), max(day) FROM _change").fetchall()[0]
+    if first is None:
+        return True
+    days = {"first_day": first, "last_day": last}
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _merged AS
             SELECT {", ".join(keys)}, {sums} FROM (
                 SELECT {", ".join(f"t.{c}" for c in [*keys, *measures])} FROM {table} t
-                WHERE EXISTS (SELECT 1 FROM _change k WHERE {on})
+                WHERE t.day BETWEEN $first_day AND $last_day AND EXISTS (SELECT 1 FROM _change k WHERE {on})
                 UNION ALL SELECT {columns} FROM _change
-            ) GROUP BY ALL"""
+            ) GROUP BY ALL""",
+        days,
     )
     if rollups.count(con, "SELECT count(*) FROM _merged WHERE cases < 0"):
         return False
-    con.execute(f"DELETE FROM {table} t USING _change k WHERE {on}")
+    con.execute(f"DELETE FROM {table} t USING _change k WHERE t.day BETWEEN $first_day AND $last_day AND {on}", days)
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _merged WHERE cases > 0 ORDER BY day")
     return True
 
@@ -225,34 +234,43 @@ def _apply(con: duckdb.DuckDBPyConnection, sizes: dict[str, float], flow_runs: l
 
 def _rewrite_cases(con: duckdb.DuckDBPyConnection, flow_runs: list[int]) -> None:
     """Rewrite the open cases, dispatches and hand-offs of the cases in the delta and of those whose workflow
-    the flow loads ``flow_runs`` wrote.
+    the flow loads ``flow_runs`` wrote, from their current rows (``_current``: the delta's added rows, and the
+    others looked up).
 
     A case inserted by this commit has no workflow yet unless a flow load of the commit wrote it (a flow row of
     a case not loaded is rejected), so only the cases replaced or given a workflow can have dispatches."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _current AS SELECT * EXCLUDE (sign, duplicate) FROM {DELTA} WHERE sign = 1"
+    )
     # a flipped case (sign -1 too) gets its dispatches rewritten unchanged: few, and simpler than telling apart
-    uids = f"SELECT case_uid, sign = -1 AS dispatched FROM {DELTA}"
-    params: dict = {}
-    if flow_runs:  # the run ids bound the scan (rows are appended in run order), the list picks the runs
-        uids += (
-            " UNION ALL SELECT case_uid, true FROM case_flow"
-            " WHERE run_id BETWEEN $first AND $last AND list_contains($runs, run_id)"
-        )
-        params = {"first": min(flow_runs), "last": max(flow_runs), "runs": flow_runs}
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {_UIDS} AS"
-        f" SELECT case_uid, bool_or(dispatched) AS dispatched FROM ({uids}) GROUP BY case_uid",
-        params,
+        f" SELECT case_uid, bool_or(sign = -1) AS dispatched FROM {DELTA} GROUP BY case_uid"
     )
+    if flow_runs:  # the run ids bound the scan (rows are appended in run order), the list picks the runs
+        flows = (
+            "SELECT DISTINCT case_uid FROM case_flow"
+            " WHERE run_id BETWEEN $first AND $last AND list_contains($runs, run_id)"
+            f" AND case_uid NOT IN (SELECT case_uid FROM {_UIDS})"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _flowed AS " + flows,
+            {"first": min(flow_runs), "last": max(flow_runs), "runs": flow_runs},
+        )
+        con.execute("INSERT INTO _current BY NAME SELECT c.* FROM cases c JOIN _flowed f ON f.case_uid = c.case_uid")
+        con.execute(f"INSERT INTO {_UIDS} SELECT case_uid, true FROM _flowed")
+        con.execute("DROP TABLE _flowed")
     touched = f"(SELECT case_uid FROM {_UIDS})"
     con.execute(f"DELETE FROM {OPEN_TABLE} WHERE case_uid IN {touched}")
-    open_rows = open_cases_sql(f"c.case_uid IN {touched}")
+    open_rows = open_cases_sql("TRUE", cases="_current")
     con.execute(f"INSERT INTO {OPEN_TABLE} BY NAME SELECT * FROM ({open_rows}) ORDER BY reported_at")
     dispatched = f"(SELECT case_uid FROM {_UIDS} WHERE dispatched)"
     if rollups.count(con, f"SELECT count(*) FROM {dispatched}"):
         for table in (DISPATCH_TABLE, HANDOFF_TABLE):
             con.execute(f"DELETE FROM {table} WHERE case_uid IN {dispatched}")
-        rows = dispatch_rows_sql(f"c.case_uid IN {dispatched}")
+        rows = dispatch_rows_sql(f"c.case_uid IN {dispatched}", cases="_current")
         con.execute(f"INSERT INTO {DISPATCH_TABLE} BY NAME SELECT * FROM ({rows}) ORDER BY day, case_uid, n")
         handoffs = handoff_rows_sql(f"(SELECT * FROM {DISPATCH_TABLE} WHERE case_uid IN {dispatched})")
         con.execute(f"INSERT INTO {HANDOFF_TABLE} BY NAME SELECT * FROM ({handoffs}) ORDER BY day, case_uid")
     con.execute(f"DROP TABLE {_UIDS}")
+    con.execute("DROP TABLE _current")

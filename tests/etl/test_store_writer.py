@@ -114,3 +114,39 @@ def test_a_big_load_goes_through_a_copy_and_a_failed_one_leaves_the_writer_as_it
         pass
     assert store.writer_path(city.db_path).read_bytes() == writer
     assert [p.name for p in city.db_path.parent.iterdir() if ".loading-" in p.name] == []
+
+
+def test_a_file_system_that_cannot_share_blocks_gets_a_byte_copy(tmp_path: Path, monkeypatch) -> None:
+    source = tmp_path / "a.bin"
+    source.write_bytes(os.urandom(300_000))
+
+    def no_reflink(fd, request, arg):
+        raise OSError(95, "Operation not supported")  # what ext4 answers
+
+    monkeypatch.setattr(store.fcntl, "ioctl", no_reflink)
+    assert store.clone_or_copy(source, tmp_path / "b.bin") == "copy"
+    assert (tmp_path / "b.bin").read_bytes() == source.read_bytes()
+
+
+def test_a_clone_has_the_same_bytes_and_diverges_when_written(tmp_path: Path) -> None:
+    source = tmp_path / "a.bin"
+    data = os.urandom(1 << 20)
+    source.write_bytes(data)
+    how = store.clone_or_copy(source, tmp_path / "b.bin")  # a clone on XFS or Btrfs, a copy elsewhere
+    assert how in ("clone", "copy")
+    assert (tmp_path / "b.bin").read_bytes() == data
+    with (tmp_path / "b.bin").open("r+b") as f:
+        f.write(b"changed")
+    assert source.read_bytes() == data
+
+
+def test_an_unexpected_clone_error_is_raised_not_hidden(tmp_path: Path, monkeypatch) -> None:
+    source = tmp_path / "a.bin"
+    source.write_bytes(b"x" * 100)
+
+    def broken(fd, request, arg):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(store.fcntl, "ioctl", broken)
+    with pytest.raises(OSError, match="Input/output"):
+        store.clone_or_copy(source, tmp_path / "b.bin")
