@@ -45,7 +45,7 @@ def record_retired(con: duckdb.DuckDBPyConnection, run_id: int, updated: str) ->
     about to delete and that the rollups count (written before the counted run), with their ``duplicate`` flag.
     Call it before the delete."""
     counted = counted_run(con)
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {RETIRED} AS SELECT *, false AS duplicate FROM cases LIMIT 0")
+    retired_table(con)
     if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {updated})").fetchall()[0][0]:
         return
     con.execute(
@@ -73,6 +73,12 @@ def with_duplicate(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, dic
     )
     sql = f"SELECT c.*, c.case_uid IN ({further}) AS duplicate FROM {table} c"
     return sql, {"first_reported": first, "last_reported": last}
+
+
+def retired_table(con: duckdb.DuckDBPyConnection) -> str:
+    """``RETIRED``, created empty when no load of this commit replaced a case."""
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {RETIRED} AS SELECT *, false AS duplicate FROM cases LIMIT 0")
+    return RETIRED
 
 
 def record_flips(con: duckdb.DuckDBPyConnection, before: str, after: str) -> None:

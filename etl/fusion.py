@@ -306,19 +306,20 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
     )
 
 
-def _seed_bounds(con: duckdb.DuckDBPyConnection, r: Rules) -> pd.DataFrame:
-    """Per family touched by the cases written since the last update (or by the incidents their old versions
-    left): ``since``, the earliest time a report can link to a seed from (earliest seed less the window)."""
+def _seed_bounds(con: duckdb.DuckDBPyConnection, r: Rules, last: int) -> pd.DataFrame:
+    """Per family touched by the cases written since the last update (run ``last``; or by the incidents their
+    old versions left): ``since``, the earliest time a report can link to a seed from (earliest seed less the
+    window)."""
     sql = f"""
         SELECT family, min(t) - max(window_us) AS since FROM (
-            SELECT s.family, s.t, s.window_us FROM ({_family_sql("c.case_uid IN (SELECT case_uid FROM _written)")}) s
+            SELECT s.family, s.t, s.window_us FROM ({_family_sql("c.run_id > $last")}) s
             UNION ALL
             SELECT l.family, epoch_us(l.reported_at),
                    CAST(round(coalesce(ff.window_hours, $window) * {_US_PER_HOUR}) AS BIGINT)
             FROM _left l LEFT JOIN fusion_family ff ON ff.family = l.family
         ) GROUP BY family
     """
-    return con.execute(sql, _params(r)).df()
+    return con.execute(sql, {**_params(r), "last": last}).df()
 
 
 def _window(con: duckdb.DuckDBPyConnection, r: Rules, bounds: pd.DataFrame) -> tuple[pa.Table, pd.DataFrame]:
@@ -348,18 +349,22 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
     if state.get("rules") != r.key or "last_run" not in state:
         return rebuild(con, settings)
     started = time.perf_counter()
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _written AS SELECT case_uid FROM cases WHERE run_id > $last",
-        {"last": int(state["last_run"])},
-    )
+    last = int(state["last_run"])
+    written = "CREATE OR REPLACE TEMP TABLE _written AS SELECT case_uid FROM cases WHERE run_id > $last"
+    con.execute(written, {"last": last})
     # The incidents a written case belonged to before (its old version): their other reports are seeds too.
+    # Only a case replaced can have been in one, and when this commit's loads recorded what they replaced
+    # (etl/case_delta.py, counted against the same run) only those are looked up: none, for new cases only.
+    had_incident = "SELECT case_uid FROM _written"
+    if case_delta.counted_run(con) == last:
+        had_incident = f"SELECT case_uid FROM {case_delta.retired_table(con)}"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _left AS
             SELECT case_uid, incident_id, family, reported_at FROM {INCIDENT_TABLE}
             WHERE incident_id IN (
-                SELECT incident_id FROM {INCIDENT_TABLE} WHERE case_uid IN (SELECT case_uid FROM _written))"""
+                SELECT incident_id FROM {INCIDENT_TABLE} WHERE case_uid IN ({had_incident}))"""
     )
-    bounds = _seed_bounds(con, r)
+    bounds = _seed_bounds(con, r, last)
     if bounds.empty:  # nothing written that takes part, and no incident left
         _record(con, r)
         return FusionReport("unchanged", 0, 0, 0, time.perf_counter() - started)
