@@ -14,6 +14,7 @@ the writer's database from the published one (a one-time clone or copy, shown ap
 from __future__ import annotations
 
 import argparse
+import csv
 import dataclasses
 import json
 import shutil
@@ -39,14 +40,19 @@ def new_cases(demo: Path, n: int, round_: int, out: Path, updates: int = 0) -> t
     with a changed description (each one an update of an old case)."""
     manifest = json.loads((demo / "manifest.json").read_text())
     step = next(s for s in manifest if s["entity"] == "cases" and s.get("source") == "dcs")
-    export = pacsv.read_csv(demo / step["path"])
+    source = demo / step["path"]
+    with source.open(encoding="utf-8-sig") as f:  # every column as text, as the export has it ("0201", not 201)
+        header = next(csv.reader(f))
+    export = pacsv.read_csv(
+        source, convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()))
+    )
     table = export.slice(0, n - updates)
     ids = [f"NEW{round_}-{i:08d}" for i in range(table.num_rows)]
     table = table.set_column(0, table.column_names[0], [ids])
     if updates:
         picked = export.take(np.random.default_rng(round_).choice(export.num_rows, updates, replace=False))
         text = picked.column_names[4]  # 事件描述
-        changed = pc.binary_join_element_wise(picked[text].cast(pa.string()), f"（第{round_}次更新）", "")
+        changed = pc.binary_join_element_wise(picked[text], f"（第{round_}次更新）", "")
         table = pa.concat_tables([table, picked.set_column(4, text, changed)], promote_options="permissive")
     path = out / f"new_{round_}.csv"
     pacsv.write_csv(table, path)

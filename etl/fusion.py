@@ -49,6 +49,7 @@ _MARGIN = 1.02
 #: A geodesic distance counts as within D up to this relative rounding (a pair exactly D apart is within).
 _ROUNDING = 1e-9
 _US_PER_HOUR = 3_600_000_000
+_US_PER_DAY = 24 * _US_PER_HOUR
 
 #: Which cases take part, as an SQL condition over ``cases`` aliased ``c``.
 ELIGIBLE_SQL = "c.lon IS NOT NULL AND c.lat IS NOT NULL AND c.category_code IS NOT NULL"
@@ -306,39 +307,71 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
     )
 
 
-def _seed_bounds(con: duckdb.DuckDBPyConnection, r: Rules, last: int) -> pd.DataFrame:
-    """Per family touched by the cases written since the last update (run ``last``; or by the incidents their
-    old versions left): ``since``, the earliest time a report can link to a seed from (earliest seed less the
-    window)."""
+def _seeds(con: duckdb.DuckDBPyConnection, r: Rules, last: int) -> pd.DataFrame:
+    """The families and report days (since the epoch) of the seeds: the cases written since the last update
+    (run ``last``) and the reports of the incidents their old versions left; with each family's window T (µs)."""
     sql = f"""
-        SELECT family, min(t) - max(window_us) AS since FROM (
+        SELECT family, t // {_US_PER_DAY} AS day, max(window_us) AS window_us FROM (
             SELECT s.family, s.t, s.window_us FROM ({_family_sql("c.run_id > $last")}) s
             UNION ALL
             SELECT l.family, epoch_us(l.reported_at),
                    CAST(round(coalesce(ff.window_hours, $window) * {_US_PER_HOUR}) AS BIGINT)
             FROM _left l LEFT JOIN fusion_family ff ON ff.family = l.family
-        ) GROUP BY family
+        ) GROUP BY ALL
     """
     return con.execute(sql, {**_params(r), "last": last}).df()
 
 
-def _window(con: duckdb.DuckDBPyConnection, r: Rules, bounds: pd.DataFrame) -> tuple[pa.Table, pd.DataFrame]:
-    """The eligible reports of the touched families from their ``since`` on, in report order, with their stored
-    result (``old_incident``, ``old_lead``) and whether each is a seed."""
-    con.register("_bounds", bounds)
-    since = pd.Timestamp(int(bounds["since"].min()), unit="us").to_pydatetime()
+def _around(days: np.ndarray, reach: int) -> set[int]:
+    """``days`` and the ``reach`` days either side of each."""
+    return {int(d) + k for d in np.unique(days) for k in range(-reach, reach + 1)}
+
+
+def _window(
+    con: duckdb.DuckDBPyConnection, r: Rules, families: list[str], days: set[int]
+) -> tuple[pa.Table, pd.DataFrame]:
+    """The eligible reports of ``families`` reported on ``days`` (since the epoch), in report order, with their
+    stored result (``old_incident``, ``old_lead``) and whether each is a seed."""
+    con.register("_window_days", pa.table({"day": pa.array(sorted(days), pa.int64())}))
+    con.register("_window_families", pa.table({"family": pa.array(families, pa.string())}))
+    in_days = f"epoch_us(c.reported_at) // {_US_PER_DAY} IN (SELECT day FROM _window_days)"
     sql = f"""
         SELECT f.*, i.incident_id AS old_incident, coalesce(i.is_lead, true) AS old_lead,
                f.case_uid IN (SELECT case_uid FROM _written) OR f.case_uid IN (SELECT case_uid FROM _left) AS seed
-        FROM ({_family_sql("c.reported_at >= $since")}) f
-        JOIN _bounds b ON b.family = f.family AND f.t >= b.since
+        FROM ({_family_sql(in_days)}) f
         LEFT JOIN {INCIDENT_TABLE} i
                ON i.case_uid = f.case_uid AND f.case_uid NOT IN (SELECT case_uid FROM _written)
+        WHERE f.family IN (SELECT family FROM _window_families)
         ORDER BY f.t, f.case_uid
     """
-    read = _read(con, sql, {**_params(r), "since": since})
-    con.unregister("_bounds")
+    read = _read(con, sql, _params(r))
+    con.unregister("_window_days")
+    con.unregister("_window_families")
     return read
+
+
+def _affected_window(
+    con: duckdb.DuckDBPyConnection, r: Rules, seeds: pd.DataFrame
+) -> tuple[pa.Table, pd.DataFrame, np.ndarray, np.ndarray]:
+    """The reports an update must read, their links and which of them it recomputes (``affected``).
+
+    A report links only to reports at most T before it, so what a seed changes spreads forward, link by link,
+    and stops where no report follows within T. The window is read by days: each seed's day and the days
+    within T either side (the reports a recomputed one may link to, and those that may link to it); when the
+    recomputed reports reach a day whose neighbours were not read, those are added and the window read again.
+    So an update reads the days around what changed, not every report since the earliest seed (a late file of
+    last year's cases would otherwise read a year of reports)."""
+    reach = -(-int(seeds["window_us"].max()) // _US_PER_DAY)  # T in whole days, rounded up
+    families = sorted(seeds["family"].unique())
+    days = _around(seeds["day"].to_numpy(), reach)
+    while True:
+        table, frame = _window(con, r, families, days)
+        pairs = candidate_pairs(frame)
+        affected = forward_closure(len(frame), pairs, table["seed"].to_numpy(zero_copy_only=False))
+        needed = _around(frame["t"].to_numpy()[affected] // _US_PER_DAY, reach)
+        if needed <= days:
+            return table, frame, pairs, affected
+        days |= needed
 
 
 def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
@@ -364,14 +397,12 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
             WHERE incident_id IN (
                 SELECT incident_id FROM {INCIDENT_TABLE} WHERE case_uid IN ({had_incident}))"""
     )
-    bounds = _seed_bounds(con, r, last)
-    if bounds.empty:  # nothing written that takes part, and no incident left
+    seeds = _seeds(con, r, last)
+    if seeds.empty:  # nothing written that takes part, and no incident left
         _record(con, r)
         return FusionReport("unchanged", 0, 0, 0, time.perf_counter() - started)
-    table, frame = _window(con, r, bounds)
+    table, frame, pairs, affected = _affected_window(con, r, seeds)
     n = len(frame)
-    pairs = candidate_pairs(frame)
-    affected = forward_closure(n, pairs, table["seed"].to_numpy(zero_copy_only=False))
     # Every other report keeps its stored result. Its lead may lie before the window (-1): it then cannot be
     # linked to any recomputed report, which only links to reports within T before it, all in the window.
     stored = pc.index_in(table["old_incident"], value_set=table["case_uid"]).to_numpy(zero_copy_only=False)

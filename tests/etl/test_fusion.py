@@ -168,6 +168,24 @@ def test_a_report_that_moves_away_leaves_its_incident(city, tmp_path: Path) -> N
     assert table(city) == []
 
 
+def test_a_late_report_reorders_a_chain_across_days_as_a_rebuild_does(city, tmp_path: Path) -> None:
+    # Reports 20 h apart at one place (T = 24 h): each links only to the one before, so leads and duplicates
+    # alternate. One arriving late before the first flips every one after it, days past the late report's
+    # own: the update must read on, day by day, as far as the change goes (and the rollups follow).
+    start = pd.Timestamp("2025-06-02 00:00")
+    chain = [report(i, at(5.0 * i), f"{start + pd.Timedelta(hours=20 * i):%Y-%m-%d %H:%M:%S}") for i in range(1, 9)]
+    load(write_csv(tmp_path / "chain.csv", chain), city)
+    before = table(city)
+    load(write_csv(tmp_path / "late.csv", [report(0, WEST_POINT, f"{start:%Y-%m-%d %H:%M:%S}")]), city)
+    incremental = table(city)
+    leads = {row[0] for row in incremental if row[2]}
+    assert leads == {f"dcs:C{i:04d}" for i in (0, 2, 4, 6)}  # every lead of the chain has changed (8 leads alone)
+    assert {row[0] for row in before if row[2]} == {f"dcs:C{i:04d}" for i in (1, 3, 5, 7)}
+    with duckdb.connect(str(city.db_path)) as con:
+        fusion.rebuild(con, city)
+    assert table(city) == incremental
+
+
 # ---------------------------------------------------------------- incremental equals a rebuild
 def _random_cases(rng: np.random.Generator, n: int) -> list[dict]:
     """Reports crowded into a few hundred metres and three days, three classes (two of one family)."""
