@@ -350,28 +350,53 @@ def _window(
     return read
 
 
-def _affected_window(
-    con: duckdb.DuckDBPyConnection, r: Rules, seeds: pd.DataFrame
-) -> tuple[pa.Table, pd.DataFrame, np.ndarray, np.ndarray]:
-    """The reports an update must read, their links and which of them it recomputes (``affected``).
+@dataclass
+class _Recomputed:
+    """An update's window (``table``, ``frame``), the results of its reports (``incident``: row of the lead;
+    ``is_lead``), the reports recomputed and those whose result changed (bool masks; seeds count as changed)."""
 
-    A report links only to reports at most T before it, so what a seed changes spreads forward, link by link,
-    and stops where no report follows within T. The window is read by days: each seed's day and the days
-    within T either side (the reports a recomputed one may link to, and those that may link to it); when the
-    recomputed reports reach a day whose neighbours were not read, those are added and the window read again.
-    So an update reads the days around what changed, not every report since the earliest seed (a late file of
-    last year's cases would otherwise read a year of reports)."""
+    table: pa.Table
+    frame: pd.DataFrame
+    incident: np.ndarray
+    is_lead: np.ndarray
+    recomputed: np.ndarray
+    changed: np.ndarray
+
+
+def _recompute(con: duckdb.DuckDBPyConnection, r: Rules, seeds: pd.DataFrame) -> _Recomputed:
+    """Recompute the reports a change can reach, reading only the days around what changed.
+
+    A report links only to reports at most T before it, and its result (lead, or the further report of the
+    earliest linked lead) depends only on theirs. So a change spreads forward only through reports whose
+    result changed. The window is read by days: each seed's day and the days within T either side; the
+    reports reachable from the seeds in it are recomputed (those before hold their stored results), and where
+    a result changed within T of the window's edge, the days after it are added (twice as many each time)
+    and the window read again. An incident has its reports within T of its lead, so every incident of a
+    changed report lies whole in the window. A late file of last year's cases reads the days around them,
+    not a year of reports."""
     reach = -(-int(seeds["window_us"].max()) // _US_PER_DAY)  # T in whole days, rounded up
     families = sorted(seeds["family"].unique())
     days = _around(seeds["day"].to_numpy(), reach)
+    grow = reach
     while True:
         table, frame = _window(con, r, families, days)
+        n = len(frame)
         pairs = candidate_pairs(frame)
-        affected = forward_closure(len(frame), pairs, table["seed"].to_numpy(zero_copy_only=False))
-        needed = _around(frame["t"].to_numpy()[affected] // _US_PER_DAY, reach)
+        seed = table["seed"].to_numpy(zero_copy_only=False)
+        recomputed = forward_closure(n, pairs, seed)
+        # The others keep their stored result. A lead may lie before the window (-1): such a report cannot be
+        # linked to a recomputed one, which only links to reports within T before it, all in the window.
+        stored = pc.index_in(table["old_incident"], value_set=table["case_uid"]).to_numpy(zero_copy_only=False)
+        in_table = table["old_incident"].is_valid().to_numpy(zero_copy_only=False)
+        fixed_incident = np.where(in_table, np.nan_to_num(stored.astype(float), nan=-1), np.arange(n)).astype(np.int64)
+        old_lead = table["old_lead"].to_numpy(zero_copy_only=False)
+        incident, is_lead = assign(n, pairs, fixed=~recomputed, fixed_incident=fixed_incident, fixed_lead=old_lead)
+        changed = seed | (is_lead != old_lead) | (incident != fixed_incident)
+        needed = _around(frame["t"].to_numpy()[changed] // _US_PER_DAY, reach)
         if needed <= days:
-            return table, frame, pairs, affected
-        days |= needed
+            return _Recomputed(table, frame, incident, is_lead, recomputed, changed)
+        days |= needed | _around(frame["t"].to_numpy()[changed] // _US_PER_DAY, grow)
+        grow *= 2
 
 
 def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
@@ -401,18 +426,13 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
     if seeds.empty:  # nothing written that takes part, and no incident left
         _record(con, r)
         return FusionReport("unchanged", 0, 0, 0, time.perf_counter() - started)
-    table, frame, pairs, affected = _affected_window(con, r, seeds)
+    done = _recompute(con, r, seeds)
+    table, frame, incident, is_lead, changed = done.table, done.frame, done.incident, done.is_lead, done.changed
     n = len(frame)
-    # Every other report keeps its stored result. Its lead may lie before the window (-1): it then cannot be
-    # linked to any recomputed report, which only links to reports within T before it, all in the window.
-    stored = pc.index_in(table["old_incident"], value_set=table["case_uid"]).to_numpy(zero_copy_only=False)
-    in_table = table["old_incident"].is_valid().to_numpy(zero_copy_only=False)
-    fixed_incident = np.where(in_table, np.nan_to_num(stored.astype(float), nan=-1), np.arange(n)).astype(np.int64)
     old_lead = table["old_lead"].to_numpy(zero_copy_only=False)
-    incident, is_lead = assign(n, pairs, fixed=~affected, fixed_incident=fixed_incident, fixed_lead=old_lead)
-    # Every incident touched: those of the recomputed reports now, those they or the written cases left.
-    now = pc.take(table["case_uid"], pa.array(incident[affected]))
-    before = pc.filter(table["old_incident"], pa.array(affected)).drop_null()
+    # Every incident touched: those of the changed reports now, those they or the written cases left.
+    now = pc.take(table["case_uid"], pa.array(incident[changed]))
+    before = pc.filter(table["old_incident"], pa.array(changed)).drop_null()
     left = con.sql("SELECT DISTINCT incident_id FROM _left").to_arrow_table()["incident_id"]
     touched = pc.unique(pa.chunked_array([*now.chunks, *before.chunks, *left.chunks], pa.string()))
     con.register("_touched", pa.table({"incident_id": touched}))
@@ -435,7 +455,7 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
     return FusionReport(
         "incremental",
         n,
-        int(affected.sum()),
+        int(done.recomputed.sum()),
         len(pc.unique(rows["incident_id"])),
         time.perf_counter() - started,
         _changed_days(frame["t"].to_numpy(), ~old_lead, ~is_lead),
