@@ -83,11 +83,13 @@ def retired_table(con: duckdb.DuckDBPyConnection) -> str:
 
 def record_flips(con: duckdb.DuckDBPyConnection, before: str, after: str) -> None:
     """Keep the cases whose ``duplicate`` flag changed: in exactly one of ``before`` and ``after`` (SQL of
-    relations with ``case_uid``: the further reports among the incident rows replaced, and among those written)."""
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {FLIPPED} (case_uid VARCHAR)")
+    relations with ``case_uid`` and ``reported_at``: the further reports among the incident rows replaced, and
+    among those written)."""
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {FLIPPED} (case_uid VARCHAR, reported_at TIMESTAMP)")
     con.execute(
-        f"INSERT INTO {FLIPPED} (SELECT case_uid FROM {before} EXCEPT SELECT case_uid FROM {after})"
-        f" UNION (SELECT case_uid FROM {after} EXCEPT SELECT case_uid FROM {before})"
+        f"INSERT INTO {FLIPPED} (SELECT case_uid, reported_at FROM {before}"
+        f" EXCEPT SELECT case_uid, reported_at FROM {after})"
+        f" UNION (SELECT case_uid, reported_at FROM {after} EXCEPT SELECT case_uid, reported_at FROM {before})"
     )
 
 

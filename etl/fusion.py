@@ -50,6 +50,7 @@ _MARGIN = 1.02
 _ROUNDING = 1e-9
 _US_PER_HOUR = 3_600_000_000
 _US_PER_DAY = 24 * _US_PER_HOUR
+_EPOCH = dt.datetime(1970, 1, 1)
 
 #: Which cases take part, as an SQL condition over ``cases`` aliased ``c``.
 ELIGIBLE_SQL = "c.lon IS NOT NULL AND c.lat IS NOT NULL AND c.category_code IS NOT NULL"
@@ -327,6 +328,11 @@ def _around(days: np.ndarray, reach: int) -> set[int]:
     return {int(d) + k for d in np.unique(days) for k in range(-reach, reach + 1)}
 
 
+def _span(days: set[int]) -> tuple[dt.datetime, dt.datetime]:
+    """The first moment of the first of ``days`` (since the epoch) and the first moment after the last."""
+    return _EPOCH + dt.timedelta(days=min(days)), _EPOCH + dt.timedelta(days=max(days) + 1)
+
+
 def _window(
     con: duckdb.DuckDBPyConnection, r: Rules, families: list[str], days: set[int]
 ) -> tuple[pa.Table, pd.DataFrame]:
@@ -334,17 +340,22 @@ def _window(
     stored result (``old_incident``, ``old_lead``) and whether each is a seed."""
     con.register("_window_days", pa.table({"day": pa.array(sorted(days), pa.int64())}))
     con.register("_window_families", pa.table({"family": pa.array(families, pa.string())}))
-    in_days = f"epoch_us(c.reported_at) // {_US_PER_DAY} IN (SELECT day FROM _window_days)"
+    # the literal bounds let both tables skip the row groups outside the days (they are stored in report order)
+    first, after = _span(days)
+    in_days = (
+        "c.reported_at >= $first AND c.reported_at < $after"
+        f" AND epoch_us(c.reported_at) // {_US_PER_DAY} IN (SELECT day FROM _window_days)"
+    )
     sql = f"""
         SELECT f.*, i.incident_id AS old_incident, coalesce(i.is_lead, true) AS old_lead,
                f.case_uid IN (SELECT case_uid FROM _written) OR f.case_uid IN (SELECT case_uid FROM _left) AS seed
         FROM ({_family_sql(in_days)}) f
-        LEFT JOIN {INCIDENT_TABLE} i
+        LEFT JOIN (SELECT * FROM {INCIDENT_TABLE} WHERE reported_at >= $first AND reported_at < $after) i
                ON i.case_uid = f.case_uid AND f.case_uid NOT IN (SELECT case_uid FROM _written)
         WHERE f.family IN (SELECT family FROM _window_families)
         ORDER BY f.t, f.case_uid
     """
-    read = _read(con, sql, _params(r))
+    read = _read(con, sql, {**_params(r), "first": first, "after": after})
     con.unregister("_window_days")
     con.unregister("_window_families")
     return read
@@ -361,6 +372,9 @@ class _Recomputed:
     is_lead: np.ndarray
     recomputed: np.ndarray
     changed: np.ndarray
+    #: the window's first moment and the moment after it (every report read, and every incident row of one)
+    first: dt.datetime
+    after: dt.datetime
 
 
 def _recompute(con: duckdb.DuckDBPyConnection, r: Rules, seeds: pd.DataFrame) -> _Recomputed:
@@ -394,7 +408,8 @@ def _recompute(con: duckdb.DuckDBPyConnection, r: Rules, seeds: pd.DataFrame) ->
         changed = seed | (is_lead != old_lead) | (incident != fixed_incident)
         needed = _around(frame["t"].to_numpy()[changed] // _US_PER_DAY, reach)
         if needed <= days:
-            return _Recomputed(table, frame, incident, is_lead, recomputed, changed)
+            first, after = _span(days)
+            return _Recomputed(table, frame, incident, is_lead, recomputed, changed, first, after)
         days |= needed | _around(frame["t"].to_numpy()[changed] // _US_PER_DAY, grow)
         grow *= 2
 
@@ -436,18 +451,25 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
     left = con.sql("SELECT DISTINCT incident_id FROM _left").to_arrow_table()["incident_id"]
     touched = pc.unique(pa.chunked_array([*now.chunks, *before.chunks, *left.chunks], pa.string()))
     con.register("_touched", pa.table({"incident_id": touched}))
-    replaced = "incident_id IN (SELECT incident_id FROM _touched) OR case_uid IN (SELECT case_uid FROM _written)"
+    # every row replaced lies in the window (an incident's reports are within T of its lead): bound to skip
+    # the incidents' row groups outside it
+    replaced = (
+        "reported_at >= $first AND reported_at < $after"
+        " AND (incident_id IN (SELECT incident_id FROM _touched) OR case_uid IN (SELECT case_uid FROM _written))"
+    )
+    span = {"first": done.first, "after": done.after}
     # the further reports among the rows replaced: the rollups move those whose flag the update flips
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _further_before AS"
-        f" SELECT case_uid FROM {INCIDENT_TABLE} WHERE ({replaced}) AND NOT is_lead"
+        f" SELECT case_uid, reported_at FROM {INCIDENT_TABLE} WHERE ({replaced}) AND NOT is_lead",
+        span,
     )
-    con.execute(f"DELETE FROM {INCIDENT_TABLE} WHERE {replaced}")
+    con.execute(f"DELETE FROM {INCIDENT_TABLE} WHERE {replaced}", span)
     con.unregister("_touched")
     in_touched = pc.is_in(table["case_uid"], value_set=touched).to_numpy(zero_copy_only=False)
     rows = _incident_rows(table, incident, is_lead, np.flatnonzero(in_touched & is_lead))
     _write(con, rows)
-    con.register("_further_after", rows.filter(pc.invert(rows["is_lead"])).select(["case_uid"]))
+    con.register("_further_after", rows.filter(pc.invert(rows["is_lead"])).select(["case_uid", "reported_at"]))
     case_delta.record_flips(con, "_further_before", "_further_after")  # the rollups move them (etl/case_delta.py)
     con.unregister("_further_after")
     con.execute("DROP TABLE _further_before")

@@ -135,11 +135,13 @@ def _stage(con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date | No
     if case_delta.exists(con, case_delta.RETIRED):
         con.execute(f"INSERT INTO {DELTA} BY NAME SELECT -1 AS sign, * FROM {case_delta.RETIRED}")
     if case_delta.exists(con, case_delta.FLIPPED):
+        # bound by their report times, so only the row groups of those days are read
+        first, last = con.execute(f"SELECT min(reported_at), max(reported_at) FROM {case_delta.FLIPPED}").fetchall()[0]
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _flipped AS SELECT c.* FROM cases c"
-            f" JOIN (SELECT DISTINCT case_uid FROM {case_delta.FLIPPED}) f ON f.case_uid = c.case_uid"
-            " WHERE c.run_id <= $counted",
-            {"counted": counted},
+            " WHERE c.reported_at BETWEEN $first AND $last AND c.run_id <= $counted"
+            f" AND c.case_uid IN (SELECT case_uid FROM {case_delta.FLIPPED})",
+            {"counted": counted, "first": first, "last": last},
         )
         sql, params = case_delta.with_duplicate(con, "_flipped")
         for sign, columns in ((1, "*"), (-1, "* REPLACE (NOT duplicate AS duplicate)")):  # counted with the other
