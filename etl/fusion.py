@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import time
 from dataclasses import dataclass
 
@@ -441,14 +442,44 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
     if seeds.empty:  # nothing written that takes part, and no incident left
         _record(con, r)
         return FusionReport("unchanged", 0, 0, 0, time.perf_counter() - started)
+    read = recomputed = incidents = 0
+    days: tuple[dt.date, dt.date] | None = None
+    for block in _blocks(seeds):  # apart by more than T: independent, read one at a time (memory)
+        outcome = _update_block(con, r, block)
+        read, recomputed, incidents = read + outcome[0], recomputed + outcome[1], incidents + outcome[2]
+        days = outcome[3] if days is None else (days if outcome[3] is None else _union_days(days, outcome[3]))
+    _record(con, r)
+    return FusionReport("incremental", read, recomputed, incidents, time.perf_counter() - started, days)
+
+
+def _union_days(a: tuple[dt.date, dt.date], b: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
+    return min(a[0], b[0]), max(a[1], b[1])
+
+
+def _blocks(seeds: pd.DataFrame) -> list[pd.DataFrame]:
+    """The seeds in groups whose days (each with T either side) do not meet: an incident spans at most T, so
+    what one group changes cannot reach another's reports unless its update grows into them."""
+    reach = -(-int(seeds["window_us"].max()) // _US_PER_DAY)
+    days = np.unique(seeds["day"].to_numpy())
+    starts = np.r_[0, np.flatnonzero(np.diff(days) > 2 * reach + 1) + 1]
+    edges = [*days[starts], days[-1] + 1]
+    return [seeds[(seeds["day"] >= lo) & (seeds["day"] < hi)] for lo, hi in itertools.pairwise(edges)]
+
+
+def _update_block(
+    con: duckdb.DuckDBPyConnection, r: Rules, seeds: pd.DataFrame
+) -> tuple[int, int, int, tuple[dt.date, dt.date] | None]:
+    """Recompute and rewrite the incidents around one group of seeds; the reports read and recomputed, the
+    incidents written, and the first and last day whose reports changed between lead and duplicate."""
     done = _recompute(con, r, seeds)
     table, frame, incident, is_lead, changed = done.table, done.frame, done.incident, done.is_lead, done.changed
-    n = len(frame)
     old_lead = table["old_lead"].to_numpy(zero_copy_only=False)
+    span = {"first": done.first, "after": done.after}
     # Every incident touched: those of the changed reports now, those they or the written cases left.
     now = pc.take(table["case_uid"], pa.array(incident[changed]))
     before = pc.filter(table["old_incident"], pa.array(changed)).drop_null()
-    left = con.sql("SELECT DISTINCT incident_id FROM _left").to_arrow_table()["incident_id"]
+    left_sql = "SELECT DISTINCT incident_id FROM _left WHERE reported_at >= $first AND reported_at < $after"
+    left = con.sql(left_sql, params=span).to_arrow_table()["incident_id"]
     touched = pc.unique(pa.chunked_array([*now.chunks, *before.chunks, *left.chunks], pa.string()))
     con.register("_touched", pa.table({"incident_id": touched}))
     # every row replaced lies in the window (an incident's reports are within T of its lead): bound to skip
@@ -457,7 +488,6 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
         "reported_at >= $first AND reported_at < $after"
         " AND (incident_id IN (SELECT incident_id FROM _touched) OR case_uid IN (SELECT case_uid FROM _written))"
     )
-    span = {"first": done.first, "after": done.after}
     # the further reports among the rows replaced: the rollups move those whose flag the update flips
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _further_before AS"
@@ -473,12 +503,9 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
     case_delta.record_flips(con, "_further_before", "_further_after")  # the rollups move them (etl/case_delta.py)
     con.unregister("_further_after")
     con.execute("DROP TABLE _further_before")
-    _record(con, r)
-    return FusionReport(
-        "incremental",
-        n,
+    return (
+        len(frame),
         int(done.recomputed.sum()),
         len(pc.unique(rows["incident_id"])),
-        time.perf_counter() - started,
         _changed_days(frame["t"].to_numpy(), ~old_lead, ~is_lead),
     )

@@ -186,6 +186,26 @@ def test_a_late_report_reorders_a_chain_across_days_as_a_rebuild_does(city, tmp_
     assert table(city) == incremental
 
 
+def test_reports_far_apart_are_updated_in_separate_windows_as_a_rebuild_does(city, tmp_path: Path) -> None:
+    # Two crowds three weeks apart, each loaded half first and half late (back-dated reports included): one
+    # file's update reads each crowd's days on its own and still equals a rebuild.
+    rng = np.random.default_rng(11)
+    rows = []
+    for k, start in enumerate(("2025-06-02 00:00", "2025-06-25 00:00")):
+        for i in range(60):
+            when = pd.Timestamp(start) + pd.Timedelta(seconds=int(rng.integers(0, 2 * 86400)))
+            rows.append(report(100 * k + i, at(float(rng.uniform(0, 150)), float(rng.uniform(0, 360))), f"{when}"))
+    order = rng.permutation(len(rows))
+    load(write_csv(tmp_path / "first.csv", [rows[i] for i in order[:60]]), city)
+    assert len(fusion._blocks(pd.DataFrame({"day": [20241, 20264], "window_us": [86_400_000_000] * 2}))) == 2
+    load(write_csv(tmp_path / "late.csv", [rows[i] for i in order[60:]]), city)
+    incremental = table(city)
+    assert {row[1][:7] for row in incremental} >= {"dcs:C00", "dcs:C01"}  # incidents in both crowds
+    with duckdb.connect(str(city.db_path)) as con:
+        fusion.rebuild(con, city)
+    assert table(city) == incremental
+
+
 # ---------------------------------------------------------------- incremental equals a rebuild
 def _random_cases(rng: np.random.Generator, n: int) -> list[dict]:
     """Reports crowded into a few hundred metres and three days, three classes (two of one family)."""
