@@ -52,6 +52,8 @@ _ROUNDING = 1e-9
 _US_PER_HOUR = 3_600_000_000
 _US_PER_DAY = 24 * _US_PER_HOUR
 _EPOCH = dt.datetime(1970, 1, 1)
+#: The most days of seeds one window of an incremental update starts from (``_blocks``).
+BLOCK_DAYS = 14
 
 #: Which cases take part, as an SQL condition over ``cases`` aliased ``c``.
 ELIGIBLE_SQL = "c.lon IS NOT NULL AND c.lat IS NOT NULL AND c.category_code IS NOT NULL"
@@ -457,12 +459,19 @@ def _union_days(a: tuple[dt.date, dt.date], b: tuple[dt.date, dt.date]) -> tuple
 
 
 def _blocks(seeds: pd.DataFrame) -> list[pd.DataFrame]:
-    """The seeds in groups whose days (each with T either side) do not meet: an incident spans at most T, so
-    what one group changes cannot reach another's reports unless its update grows into them."""
+    """The seeds in groups of nearby days, each read and updated on its own (the memory an update needs follows
+    one group's days, not all of them): a new group starts where the seeds' days are more than 2T apart, or
+    where a group would span more than ``BLOCK_DAYS``. Any grouping gives the same incidents: the groups are
+    updated one after the other, each from the results the ones before it stored, and a group's window grows
+    over whatever its changes reach (a seed of another group read in it is recomputed alike)."""
     reach = -(-int(seeds["window_us"].max()) // _US_PER_DAY)
-    days = np.unique(seeds["day"].to_numpy())
-    starts = np.r_[0, np.flatnonzero(np.diff(days) > 2 * reach + 1) + 1]
-    edges = [*days[starts], days[-1] + 1]
+    edges, first, previous = [], None, None
+    for day in np.unique(seeds["day"].to_numpy()).tolist():
+        if first is None or day - previous > 2 * reach + 1 or day - first >= BLOCK_DAYS:
+            edges.append(day)
+            first = day
+        previous = day
+    edges.append(previous + 1)
     return [seeds[(seeds["day"] >= lo) & (seeds["day"] < hi)] for lo, hi in itertools.pairwise(edges)]
 
 

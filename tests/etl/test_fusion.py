@@ -197,7 +197,10 @@ def test_reports_far_apart_are_updated_in_separate_windows_as_a_rebuild_does(cit
             rows.append(report(100 * k + i, at(float(rng.uniform(0, 150)), float(rng.uniform(0, 360))), f"{when}"))
     order = rng.permutation(len(rows))
     load(write_csv(tmp_path / "first.csv", [rows[i] for i in order[:60]]), city)
-    assert len(fusion._blocks(pd.DataFrame({"day": [20241, 20264], "window_us": [86_400_000_000] * 2}))) == 2
+    window = [86_400_000_000] * 4
+    assert len(fusion._blocks(pd.DataFrame({"day": [20241, 20243, 20244, 20264], "window_us": window}))) == 2
+    chained = [20241 + 3 * k for k in range(6)]  # 3 days apart: one group, until it would span 14 days
+    assert [len(b) for b in fusion._blocks(pd.DataFrame({"day": chained, "window_us": window + window[:2]}))] == [5, 1]
     load(write_csv(tmp_path / "late.csv", [rows[i] for i in order[60:]]), city)
     incremental = table(city)
     assert {row[1][:7] for row in incremental} >= {"dcs:C00", "dcs:C01"}  # incidents in both crowds
