@@ -1,0 +1,163 @@
+"""Scale a OneMap database up for the province-scale dashboard benchmark (issue 18): more cases and camera alarms
+on the same days and in the same places, with every derived table rebuilt by the project's own code.
+
+    nice -n 19 .venv/bin/python benchmarks/scale_db.py --src /work/bench/onemap10m_new/onemap.duckdb \\
+        --out /work/bench/onemap50m/onemap.duckdb --factor 5 --events 50000000
+
+``--src`` is only read: the work is done on a copy, ``OUT.part``, renamed to ``OUT`` once every step succeeded
+and deleted when one fails. DuckDB keeps within ``--memory-limit`` and spills to ``OUT.tmp``.
+
+1. ``cases``: every case ``--factor`` times. Copy k (1 … factor-1) gets the source id ``<source_id>-R<k>`` and so
+   its own ``case_uid``; every other column is kept (place, grids, times, state, department, ``run_id``), so
+   every day holds ``factor`` times its cases, where they were. The copies follow their originals' order (the
+   table stays as time-ordered as the loads left it).
+2. ``camera_event``: every alarm copied until there are at least ``--events`` alarms (at least ``--factor``
+   times): copy k gets the event id ``<event_id>-R<k>``, and an alarm that became a case points at copy
+   ``k mod factor`` of that case, so each case copy has alarms of its own.
+3. The derived tables rebuilt from scratch, as a load would: the incidents (``etl.fusion.update``), every rollup,
+   the open cases and the dispatches (``etl.rollups.refresh`` over all days, with the settings' bin sizes and
+   keep rule), then the camera loop (``etl.camera_loop.refresh(whole=True)``).
+
+Limits (what stays at the source's scale):
+- ``case_flow`` is not copied (80M rows at 10M cases): the copies have no workflow, so ``case_dispatch`` and
+  ``case_handoff`` hold the originals' dispatches only, and whatever reads ``case_flow`` sees the source's rows.
+- ``case_incident``: the copies keep their originals' ``run_id``, so ``fusion.update`` finds nothing written and
+  each copy is an incident of one report. Fused, a copy would be a further report of its original (same place,
+  time and class), which is not the load a province adds.
+- No new place, grid, camera, channel or day: every rollup keeps the source's keys, only its counts grow. A
+  province's dozen cities would multiply the keys too (and so the rollups' rows); see docs/performance.md.
+- Grids, cameras, dictionaries, rejected rows and the run log are left as they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from etl import camera_loop, fusion, rollups  # noqa: E402
+from settings import Settings, load_settings  # noqa: E402
+
+#: Suffix of a copy's source id and event id, followed by the copy's number.
+SUFFIX = "-R"
+
+
+def event_factor(events: int, target: int, factor: int) -> int:
+    """How many times to hold each of ``events`` alarms: enough for ``target`` rows, and at least ``factor``."""
+    if events <= 0:
+        return factor
+    return max(factor, math.ceil(target / events))
+
+
+def _log(step: str, started: float, detail: str = "") -> None:
+    print(f"{step:<34} {time.perf_counter() - started:8.1f} s  {detail}", flush=True)
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(con.execute(sql).fetchall()[0][0])
+
+
+def _check_free(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None:
+    """Refuse a table already holding copies (a copy's id would collide with an existing one)."""
+    pattern = f"{SUFFIX}[0-9]+$"
+    taken = _count(con, f"SELECT count(*) FROM {table} WHERE regexp_matches({column}, '{pattern}')")
+    if taken:
+        raise SystemExit(f"{table}.{column}: {taken:,} ids already end in {SUFFIX}<n>: scaled before? use the original")
+
+
+def _copy_rows(con: duckdb.DuckDBPyConnection, table: str, copies: int, replace: str) -> int:
+    """Append ``copies - 1`` copies of every row of ``table`` (``replace``: the columns a copy changes, as a
+    ``* REPLACE`` list over ``t`` and the copy number ``k``); the rows after, checked against the rows before."""
+    before = _count(con, f"SELECT count(*) FROM {table}")
+    if copies > 1:
+        # range() is the smaller side of the cross product: each chunk of originals is followed by its copies.
+        con.execute(f"INSERT INTO {table} SELECT t.* REPLACE ({replace}) FROM {table} t, range(1, {copies}) r(k)")
+    after = _count(con, f"SELECT count(*) FROM {table}")
+    if after != before * copies:
+        raise SystemExit(f"{table}: {after:,} rows after copying, expected {before * copies:,}")
+    return after
+
+
+def scale_cases(con: duckdb.DuckDBPyConnection, factor: int) -> int:
+    _check_free(con, "cases", "source_id")
+    new_id = f"t.source_id || '{SUFFIX}' || k"
+    return _copy_rows(con, "cases", factor, f"t.source || ':' || {new_id} AS case_uid, {new_id} AS source_id")
+
+
+def scale_events(con: duckdb.DuckDBPyConnection, copies: int, factor: int) -> int:
+    _check_free(con, "camera_event", "event_id")
+    case = f"CASE WHEN k % {factor} = 0 THEN t.case_uid ELSE t.case_uid || '{SUFFIX}' || (k % {factor}) END"
+    return _copy_rows(con, "camera_event", copies, f"t.event_id || '{SUFFIX}' || k AS event_id, {case} AS case_uid")
+
+
+def rebuild_derived(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """The derived tables after the copies, in the order a load refreshes them (``etl.api``)."""
+    started = time.perf_counter()
+    fused = fusion.update(con, settings)
+    _log("incidents (fusion.update)", started, f"{fused.mode}, {fused.incidents:,} incidents written")
+    started = time.perf_counter()
+    written = rollups.refresh(con, rollups.bin_sizes(settings), keep=rollups.keep_rule(settings))
+    _log("rollups.refresh (all days)", started, ", ".join(f"{t} {n:,}" for t, n in written.items()))
+    started = time.perf_counter()
+    rows = camera_loop.refresh(con, [], whole=True)
+    _log("camera_loop.refresh(whole)", started, f"{rows:,} rows")
+
+
+def build(src: Path, out: Path, factor: int, events: int, memory_limit: str, settings: Settings) -> None:
+    if factor < 1:
+        raise SystemExit(f"--factor must be at least 1, not {factor}")
+    if not src.is_file():
+        raise SystemExit(f"--src {src}: no such database file")
+    if out.exists():
+        raise SystemExit(f"--out {out} exists: delete it first (this script never overwrites a database)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part, spill = out.with_name(out.name + ".part"), out.with_name(out.name + ".tmp")
+    started = time.perf_counter()
+    shutil.copyfile(src, part)
+    _log("copy", started, f"{part.stat().st_size / 1e9:.2f} GB")
+    con = duckdb.connect(str(part), config={"memory_limit": memory_limit, "temp_directory": str(spill)})
+    try:
+        started = time.perf_counter()
+        cases = scale_cases(con, factor)
+        _log(f"cases x{factor}", started, f"{cases:,} rows")
+        started = time.perf_counter()
+        copies = event_factor(_count(con, "SELECT count(*) FROM camera_event"), events, factor)
+        alarms = scale_events(con, copies, factor)
+        _log(f"camera_event x{copies}", started, f"{alarms:,} rows")
+        rebuild_derived(con, settings)
+        started = time.perf_counter()
+        con.execute("CHECKPOINT")
+        _log("checkpoint", started)
+    except BaseException:
+        con.close()
+        part.unlink(missing_ok=True)
+        part.with_name(part.name + ".wal").unlink(missing_ok=True)
+        raise
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+    part.replace(out)
+    print(f"{out}: {out.stat().st_size / 1e9:.2f} GB", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--src", type=Path, required=True, help="the database to scale (only read)")
+    parser.add_argument("--out", type=Path, required=True, help="the scaled database to write (must not exist)")
+    parser.add_argument("--factor", type=int, default=5, help="copies of every case, the original included")
+    parser.add_argument("--events", type=int, default=50_000_000, help="at least this many camera alarms")
+    parser.add_argument("--memory-limit", default="8GB", help="DuckDB's memory_limit (default 8GB)")
+    args = parser.parse_args(argv)
+    build(args.src, args.out, args.factor, args.events, args.memory_limit, load_settings())
+
+
+if __name__ == "__main__":
+    main()
