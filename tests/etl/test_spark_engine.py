@@ -125,7 +125,8 @@ def test_the_export_for_spark_streams_every_row_into_its_partition(tmp_path: Pat
     con = duckdb.connect()
     con.execute(
         "CREATE TABLE t AS SELECT i, CASE WHEN i % 7 = 0 THEN NULL ELSE '2026-0' || (1 + i % 3) END AS month,"
-        " CASE WHEN i % 5 = 0 THEN '_' ELSE '34010' || (i % 2) END AS district, (i * 1.5)::DOUBLE AS x FROM range(1000) r(i)"
+        " CASE WHEN i % 5 = 0 THEN '_' ELSE '34010' || (i % 2) END AS district, (i * 1.5)::DOUBLE AS x"
+        " FROM range(1000) r(i)"
     )
     folder = tmp_path / "cases_0"
     assert export_partitioned(con, "SELECT * FROM t", folder, ("month", "district"), batch_rows=64) == 1000
