@@ -29,7 +29,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,7 @@ def case_file(demo: Path, rows: int, out: Path) -> tuple[Path, dict]:
     return path, {**step, "encoding": "utf-8"}
 
 
-def time_spark_stages(split: Counter[str]) -> None:
+def time_spark_stages(split: defaultdict[str, float]) -> None:
     """Adds to ``split`` the driver's time in the Spark engine's stages (see the module's note), by wrapping its
     functions in this process: the executors' own timings stay on the executors."""
     from etl import spark_engine
@@ -99,9 +99,9 @@ def time_spark_stages(split: Counter[str]) -> None:
         finally:
             split["rollup_spark"] += time.perf_counter() - started - (split["rollup_export"] - exported)
 
-    spark_engine.spark_prepared_chunks = timed_prepared
-    spark_engine.SparkCounter._export = timed_export
-    spark_engine.SparkCounter.__call__ = timed_count
+    spark_engine.spark_prepared_chunks = timed_prepared  # type: ignore[assignment]
+    spark_engine.SparkCounter._export = timed_export  # type: ignore[method-assign, assignment]
+    spark_engine.SparkCounter.__call__ = timed_count  # type: ignore[method-assign, assignment]
 
 
 def child(args: argparse.Namespace) -> None:
@@ -110,7 +110,7 @@ def child(args: argparse.Namespace) -> None:
     if master:
         settings = dataclasses.replace(settings, spark_master=master)
     load_average = os.getloadavg()[0]
-    split: Counter[str] = Counter()
+    split: defaultdict[str, float] = defaultdict(float)
     started = time.perf_counter()
     if engine == "spark":
         from etl.spark_engine import session
