@@ -113,3 +113,30 @@ def test_literals_are_quoted_for_spark() -> None:
     assert _literal("it's a \\ path") == "'it\\'s a \\\\ path'"
     assert _literal(dt.datetime(2026, 1, 2, 3, 4)) == "TIMESTAMP_NTZ '2026-01-02 03:04:00'"
     assert _literal([1, True]) == "array(1, true)"
+
+
+def test_the_export_for_spark_streams_every_row_into_its_partition(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+    import pyarrow.parquet as pq
+
+    from etl.spark_engine import export_partitioned
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE t AS SELECT i, CASE WHEN i % 7 = 0 THEN NULL ELSE '2026-0' || (1 + i % 3) END AS month,"
+        " CASE WHEN i % 5 = 0 THEN '_' ELSE '34010' || (i % 2) END AS district, (i * 1.5)::DOUBLE AS x"
+        " FROM range(1000) r(i)"
+    )
+    folder = tmp_path / "cases_0"
+    assert export_partitioned(con, "SELECT * FROM t", folder, ("month", "district"), batch_rows=64) == 1000
+
+    keys = pads.partitioning(pa.schema([("month", pa.string()), ("district", pa.string())]), flavor="hive")
+    back = pads.dataset(folder, format="parquet", partitioning=keys).to_table().to_pandas()
+    expected = con.execute("SELECT * FROM t ORDER BY i").df()
+    pd.testing.assert_frame_equal(back.sort_values("i", ignore_index=True)[list(expected.columns)], expected)
+    assert len(list(folder.glob("month=*/district=*/part-0.parquet"))) == 4 * 3  # 3 months and null, 3 districts
+    assert (folder / "month=__HIVE_DEFAULT_PARTITION__").is_dir()  # a null key where Spark reads it as null
+    one = pq.ParquetFile(folder / "month=2026-01" / "district=340101" / "part-0.parquet")
+    assert one.schema_arrow.names == ["i", "x"]  # the keys are in the path only
+    assert one.metadata.num_row_groups > 1  # written batch by batch, never the whole result at once
