@@ -9,6 +9,7 @@ import json
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -171,20 +172,33 @@ def _watch(args: argparse.Namespace, settings) -> int:
     """Until Ctrl-C or SIGTERM (both stop it between two statements: the load in progress is rolled back)."""
     overrides = {"watch_settle_seconds": args.settle, "watch_interval_seconds": args.interval}
     settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    asked = threading.Event()
 
     def stopped(signum: int, frame: object) -> None:
+        asked.set()
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stopped)
+    previous = {sig: signal.signal(sig, stopped) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         watch(args.folder, args.entity, _options(args), settings, once=args.once, said=_say_sweep)
+    except Exception:
+        # A stop that lands while DuckDB runs a statement comes out as DuckDB's "Query interrupted"
+        if not asked.is_set():
+            raise
+        _stop(settings)
     except KeyboardInterrupt:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # publishing what was committed is not interrupted again
-        publish(settings.db_path, timezone=settings.timezone)
-        print("watch: stopped; every file loaded so far is committed and published", file=sys.stderr)
+        _stop(settings)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
+
+
+def _stop(settings) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)  # publishing what was committed is not interrupted again
+    publish(settings.db_path, timezone=settings.timezone)
+    print("watch: stopped; every file loaded so far is committed and published", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -121,3 +122,19 @@ def test_a_watcher_killed_mid_load_loads_the_file_once_on_restart(city, tmp_path
     assert published(city, "SELECT count(*), min(outcome) FROM watch_file") == [(1, "loaded")]
     # a load killed before its commit left no run; one killed after it was published, and not done again
     assert published(city, "SELECT count(*) FROM etl_run WHERE entity = 'cases'") == [(1,)]
+
+
+def test_a_stop_that_lands_inside_a_duckdb_statement_is_a_stop(city, tmp_path: Path, monkeypatch, capsys) -> None:
+    # DuckDB turns a signal that arrives while it runs a statement into "Query interrupted": still a stop
+    from etl import cli
+
+    def busy_watch(*args, **kwargs) -> None:
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        with duckdb.connect() as con:
+            con.execute("SELECT count(*) FROM range(100000000000) WHERE hash(range) = 0").fetchall()
+        pytest.fail("the statement was not interrupted")
+
+    monkeypatch.setattr(cli, "watch", busy_watch)
+    argv = ["--db", str(city.db_path), "watch", str(tmp_path), "--entity", "cases", "--source", "dcs"]
+    assert cli.main(argv) == 0
+    assert "watch: stopped; every file loaded so far is committed and published" in capsys.readouterr().err
