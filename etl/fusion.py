@@ -32,14 +32,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyproj import Geod
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order
 from scipy.spatial import cKDTree
 
 from core.catalog import FUSION_STATE_TABLE, INCIDENT_CASE_COLUMNS, INCIDENT_TABLE
 from settings import Settings
 
-from . import case_delta
+from . import case_delta, fusion_cells
+from .fusion_cells import Cells
 
 _GEOD = Geod(ellps="WGS84")
 #: Mean Earth radius (m) of the local projection the candidate search runs in (exact distances are geodesic).
@@ -134,63 +133,63 @@ def candidate_pairs(frame: pd.DataFrame) -> np.ndarray:
     return pairs[np.lexsort((pairs[:, 0], pairs[:, 1]))]
 
 
-def assign(
-    n: int,
-    pairs: np.ndarray,
-    *,
-    fixed: np.ndarray | None = None,
-    fixed_incident: np.ndarray | None = None,
-    fixed_lead: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+def assign(n: int, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(incident, is_lead)`` of ``n`` reports in report order, linked by ``pairs`` (``candidate_pairs``):
     each report joins the earliest lead among its linked earlier reports, else leads its own incident.
-    ``incident`` holds the row of the incident's lead.
+    ``incident`` holds the row of the incident's lead."""
+    everything = np.ones(n, bool)
+    incident, is_lead, _ = reassign(pairs, Stored(everything, everything, np.arange(n), everything))
+    return incident, is_lead
 
-    ``fixed`` (bool per row): reports whose result is known and cannot change (``update``'s incremental path),
-    with their ``fixed_lead`` flags and ``fixed_incident`` rows (-1: an incident whose lead lies before the
-    rows given); only the others are decided.
-    """
-    is_fixed = np.zeros(n, bool) if fixed is None else np.asarray(fixed, bool)
-    incident = np.arange(n, dtype=np.int64)
-    is_lead = np.ones(n, bool)
-    if is_fixed.any():
-        incident[is_fixed] = np.asarray(fixed_incident, np.int64)[is_fixed]
-        is_lead[is_fixed] = np.asarray(fixed_lead, bool)[is_fixed]
+
+@dataclass(frozen=True)
+class Stored:
+    """What an incremental update starts from, per report of its window: ``seed`` (decided again whatever its
+    links: written, or left by an incident), ``new`` (not stored before: its followers are decided again even
+    if it stays a lead), and the stored result, ``incident`` (row of the lead; -1: a lead outside the rows)
+    and ``lead``."""
+
+    seed: np.ndarray
+    new: np.ndarray
+    incident: np.ndarray
+    lead: np.ndarray
+
+
+def reassign(pairs: np.ndarray, stored: Stored) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(incident, is_lead, decided)``: the rule (``assign``) applied again to the seeds and to every report
+    linked to an earlier one whose lead flag changed (or that is new); the others keep their stored result.
+
+    A report's result depends only on the lead flags of its linked earlier reports (it joins the earliest
+    lead, whose incident is its own row), so a report none of whose earlier links changed flag keeps its
+    result, whatever their incidents did. ``decided`` marks the reports decided again."""
+    n = len(stored.seed)
+    seed = np.asarray(stored.seed, bool)
+    incident = np.where(seed, np.arange(n), np.asarray(stored.incident, np.int64))
+    is_lead = np.where(seed, True, np.asarray(stored.lead, bool))
+    dirty = np.asarray(stored.new, bool) | (is_lead != np.asarray(stored.lead, bool))
     if not len(pairs):
-        return incident, is_lead
+        return incident, is_lead, seed.copy()
     later, earlier = pairs[:, 1], pairs[:, 0]
     starts = np.searchsorted(later, np.arange(n + 1))
-    decide = np.flatnonzero(~is_fixed)
-    linked = decide[starts[decide + 1] > starts[decide]]
+    linked = np.flatnonzero(starts[1:] > starts[:-1])
     # Sequential by nature (a report's status depends on earlier decisions), but only over reports with an
-    # earlier linked report: a few per cent of them. Plain lists keep the loop cheap.
-    lead_flags = is_lead.tolist()
-    incidents = incident.tolist()
-    before = earlier.tolist()
-    start = starts.tolist()
+    # earlier linked report. Plain lists keep the loop cheap.
+    lead_flags, incidents, changed = is_lead.tolist(), incident.tolist(), dirty.tolist()
+    was_lead, is_new = np.asarray(stored.lead, bool).tolist(), np.asarray(stored.new, bool).tolist()
+    is_seed, decided = seed.tolist(), seed.tolist()
+    before, start = earlier.tolist(), starts.tolist()
     for j in linked.tolist():
-        for k in range(start[j], start[j + 1]):
-            i = before[k]
+        links = before[start[j] : start[j + 1]]
+        if not is_seed[j] and not any(changed[i] for i in links):
+            continue
+        decided[j] = True
+        incidents[j], lead_flags[j] = j, True
+        for i in links:  # ascending: the earliest linked report first
             if lead_flags[i]:
-                incidents[j] = i
-                lead_flags[j] = False
+                incidents[j], lead_flags[j] = i, False
                 break
-    return np.asarray(incidents, np.int64), np.asarray(lead_flags, bool)
-
-
-def forward_closure(n: int, pairs: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    """Rows reachable from ``seeds`` (a bool mask) along ``pairs`` from earlier to later: every report whose
-    result can depend on a seed's (a bool mask, seeds included)."""
-    reached = np.asarray(seeds, bool).copy()
-    if not len(pairs) or not reached.any():
-        return reached
-    # one virtual source (row n) linked to every seed: a single breadth-first search
-    src = np.r_[pairs[:, 0], np.full(int(reached.sum()), n)]
-    dst = np.r_[pairs[:, 1], np.flatnonzero(reached)]
-    graph = csr_matrix((np.ones(len(src), np.int8), (src, dst)), shape=(n + 1, n + 1))
-    order = breadth_first_order(graph, n, directed=True, return_predecessors=False)
-    reached[order[order < n]] = True
-    return reached
+        changed[j] = is_new[j] or lead_flags[j] != was_lead[j]
+    return np.asarray(incidents, np.int64), np.asarray(lead_flags, bool), np.asarray(decided, bool)
 
 
 # ---------------------------------------------------------------- the derived table
@@ -312,16 +311,18 @@ def rebuild(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
 
 
 def _seeds(con: duckdb.DuckDBPyConnection, r: Rules, last: int) -> pd.DataFrame:
-    """The families and report days (since the epoch) of the seeds: the cases written since the last update
-    (run ``last``) and the reports of the incidents their old versions left; with each family's window T (µs)."""
+    """The seeds: the cases written since the last update (run ``last``) and the reports of the incidents their
+    old versions left; each with its family, report day (since the epoch), place, and the family's window T
+    (µs) and distance D (m)."""
     sql = f"""
-        SELECT family, t // {_US_PER_DAY} AS day, max(window_us) AS window_us FROM (
-            SELECT s.family, s.t, s.window_us FROM ({_family_sql("c.run_id > $last")}) s
+        SELECT family, t // {_US_PER_DAY} AS day, window_us, radius_m, lon, lat FROM (
+            SELECT s.family, s.t, s.window_us, s.radius_m, s.lon, s.lat FROM ({_family_sql("c.run_id > $last")}) s
             UNION ALL
             SELECT l.family, epoch_us(l.reported_at),
-                   CAST(round(coalesce(ff.window_hours, $window) * {_US_PER_HOUR}) AS BIGINT)
+                   CAST(round(coalesce(ff.window_hours, $window) * {_US_PER_HOUR}) AS BIGINT),
+                   coalesce(ff.radius_m, $radius), l.lon, l.lat
             FROM _left l LEFT JOIN fusion_family ff ON ff.family = l.family
-        ) GROUP BY ALL
+        )
     """
     return con.execute(sql, {**_params(r), "last": last}).df()
 
@@ -336,38 +337,99 @@ def _span(days: set[int]) -> tuple[dt.datetime, dt.datetime]:
     return _EPOCH + dt.timedelta(days=min(days)), _EPOCH + dt.timedelta(days=max(days) + 1)
 
 
-def _window(
-    con: duckdb.DuckDBPyConnection, r: Rules, families: list[str], days: set[int]
-) -> tuple[pa.Table, pd.DataFrame]:
-    """The eligible reports of ``families`` reported on ``days`` (since the epoch), in report order, with their
-    stored result (``old_incident``, ``old_lead``) and whether each is a seed."""
-    con.register("_window_days", pa.table({"day": pa.array(sorted(days), pa.int64())}))
-    con.register("_window_families", pa.table({"family": pa.array(families, pa.string())}))
+@dataclass
+class _Reach:
+    """How far one family's window reaches: its ``days`` (since the epoch) and ``cells`` (None: anywhere), with
+    the family's T in whole days (``reach``) and how far the next widening goes (``grow_days``, ``rings``)."""
+
+    reach: int
+    days: set[int]
+    cells: Cells | None
+    grow_days: int
+    rings: int
+
+
+#: Rings of cells around a changed report that the window must hold: the reports it links to or that link to
+#: it (one ring), the reports those link to and the other reports of its incident (two).
+_RINGS = 2
+
+
+def _reaches(seeds: pd.DataFrame) -> dict[str, _Reach]:
+    """Each family's first window: its seeds' days and the days within its T either side, by the cells within
+    two rings of its seeds' cells (cells as wide as its D)."""
+    out = {}
+    for family, group in seeds.groupby("family", sort=True):
+        reach = -(-int(group["window_us"].max()) // _US_PER_DAY)  # T in whole days, rounded up
+        side = float(group["radius_m"].max()) * _MARGIN
+        cells = Cells.around(group["lon"].to_numpy(), group["lat"].to_numpy(), side, _RINGS)
+        out[str(family)] = _Reach(reach, _around(group["day"].to_numpy(), reach), cells, reach, _RINGS)
+    return out
+
+
+def _window(con: duckdb.DuckDBPyConnection, r: Rules, reaches: dict[str, _Reach]) -> tuple[pa.Table, pd.DataFrame]:
+    """The eligible reports of each family of ``reaches`` reported on its days in its cells, in report order,
+    with their stored result (``old_incident``, ``old_lead``), whether each was ``written`` since the last
+    update and whether it is a ``seed``, and its cell (``cell``; -1 for a family read anywhere)."""
+    by_day = [(family, day) for family, w in reaches.items() for day in sorted(w.days)]
+    days = pa.table({"family": [f for f, _ in by_day], "day": pa.array([d for _, d in by_day], pa.int64())})
+    con.register("_window_days", days)
+    grids = {f: w.cells for f, w in reaches.items()}
+    con.register(
+        "_window_grid",
+        pa.table(
+            {
+                "family": list(grids),
+                "kx": [0.0 if c is None else c.kx for c in grids.values()],
+                "ky": [0.0 if c is None else c.ky for c in grids.values()],
+                "by_place": [c is not None for c in grids.values()],
+            }
+        ),
+    )
+    in_cells = [(f, c.keys) for f, c in grids.items() if c is not None]
+    con.register(
+        "_window_cells",
+        pa.table(
+            {
+                "family": pa.array([f for f, keys in in_cells for _ in range(len(keys))], pa.string()),
+                "cell": pa.array(np.concatenate([keys for _, keys in in_cells]) if in_cells else [], pa.int64()),
+            }
+        ),
+    )
     # the literal bounds let both tables skip the row groups outside the days (they are stored in report order)
-    first, after = _span(days)
+    first, after = _span({day for w in reaches.values() for day in w.days})
     in_days = (
         "c.reported_at >= $first AND c.reported_at < $after"
-        f" AND epoch_us(c.reported_at) // {_US_PER_DAY} IN (SELECT day FROM _window_days)"
+        f" AND epoch_us(c.reported_at) // {_US_PER_DAY} IN (SELECT DISTINCT day FROM _window_days)"
     )
+    cell = fusion_cells.key_sql("f.lon", "f.lat", "g.kx", "g.ky")
     sql = f"""
+        WITH f AS (
+            SELECT f.*, g.by_place, CASE WHEN g.by_place THEN {cell} ELSE -1 END AS cell
+            FROM ({_family_sql(in_days)}) f
+            JOIN _window_grid g ON g.family = f.family
+            JOIN _window_days wd ON wd.family = f.family AND wd.day = f.t // {_US_PER_DAY}
+        )
         SELECT f.*, i.incident_id AS old_incident, coalesce(i.is_lead, true) AS old_lead,
+               f.case_uid IN (SELECT case_uid FROM _written) AS written,
                f.case_uid IN (SELECT case_uid FROM _written) OR f.case_uid IN (SELECT case_uid FROM _left) AS seed
-        FROM ({_family_sql(in_days)}) f
+        FROM f
+        LEFT JOIN _window_cells wc ON wc.family = f.family AND wc.cell = f.cell
         LEFT JOIN (SELECT * FROM {INCIDENT_TABLE} WHERE reported_at >= $first AND reported_at < $after) i
                ON i.case_uid = f.case_uid AND f.case_uid NOT IN (SELECT case_uid FROM _written)
-        WHERE f.family IN (SELECT family FROM _window_families)
+        WHERE NOT f.by_place OR wc.cell IS NOT NULL
         ORDER BY f.t, f.case_uid
     """
     read = _read(con, sql, {**_params(r), "first": first, "after": after})
-    con.unregister("_window_days")
-    con.unregister("_window_families")
+    for name in ("_window_days", "_window_grid", "_window_cells"):
+        con.unregister(name)
     return read
 
 
 @dataclass
 class _Recomputed:
     """An update's window (``table``, ``frame``), the results of its reports (``incident``: row of the lead;
-    ``is_lead``), the reports recomputed and those whose result changed (bool masks; seeds count as changed)."""
+    ``is_lead``), the reports decided again and those whose result changed (bool masks; seeds count as
+    changed)."""
 
     table: pa.Table
     frame: pd.DataFrame
@@ -381,40 +443,64 @@ class _Recomputed:
 
 
 def _recompute(con: duckdb.DuckDBPyConnection, r: Rules, seeds: pd.DataFrame) -> _Recomputed:
-    """Recompute the reports a change can reach, reading only the days around what changed.
+    """Decide again the reports a change can reach, reading only the days and places around what changed.
 
-    A report links only to reports at most T before it, and its result (lead, or the further report of the
-    earliest linked lead) depends only on theirs. So a change spreads forward only through reports whose
-    result changed. The window is read by days: each seed's day and the days within T either side; the
-    reports reachable from the seeds in it are recomputed (those before hold their stored results), and where
-    a result changed within T of the window's edge, the days after it are added (twice as many each time)
-    and the window read again. An incident has its reports within T of its lead, so every incident of a
-    changed report lies whole in the window. A late file of last year's cases reads the days around them,
-    not a year of reports."""
-    reach = -(-int(seeds["window_us"].max()) // _US_PER_DAY)  # T in whole days, rounded up
-    families = sorted(seeds["family"].unique())
-    days = _around(seeds["day"].to_numpy(), reach)
-    grow = reach
+    A report links only to reports of its family at most D away and at most T before it, and its result (lead,
+    or the further report of the earliest linked lead) depends only on their lead flags. So a change spreads
+    only through reports whose flag changed, at most D and T a step (``reassign``). Each family's window is its
+    seeds' days and the days within its T either side, by the cells within two rings of its seeds' cells
+    (``etl/fusion_cells.py``; by day alone where that would be too many cells). Where a report changed within T
+    of its family's days or two rings of its cells, that window is widened around it (twice as far each time)
+    and read again. When none does, every report decided again had all its linked reports in the window, and
+    every incident of a changed report lies whole in it. A late file of last year's cases reads the days and
+    streets around them, not a year of the city's reports."""
+    reaches = _reaches(seeds)
     while True:
-        table, frame = _window(con, r, families, days)
+        table, frame = _window(con, r, reaches)
+        family = table["family"].to_numpy(zero_copy_only=False)
+        lat = frame["lat"].to_numpy()
+        unheld = [f for f, w in reaches.items() if w.cells is not None and not w.cells.holds(lat[family == f])]
+        for f in unheld:  # reports near the latitude the cells were sized for: read by day alone
+            reaches[f].cells = None
+        if unheld:
+            continue
         n = len(frame)
-        pairs = candidate_pairs(frame)
-        seed = table["seed"].to_numpy(zero_copy_only=False)
-        recomputed = forward_closure(n, pairs, seed)
-        # The others keep their stored result. A lead may lie before the window (-1): such a report cannot be
-        # linked to a recomputed one, which only links to reports within T before it, all in the window.
-        stored = pc.index_in(table["old_incident"], value_set=table["case_uid"]).to_numpy(zero_copy_only=False)
+        stored_at = pc.index_in(table["old_incident"], value_set=table["case_uid"]).to_numpy(zero_copy_only=False)
         in_table = table["old_incident"].is_valid().to_numpy(zero_copy_only=False)
-        fixed_incident = np.where(in_table, np.nan_to_num(stored.astype(float), nan=-1), np.arange(n)).astype(np.int64)
-        old_lead = table["old_lead"].to_numpy(zero_copy_only=False)
-        incident, is_lead = assign(n, pairs, fixed=~recomputed, fixed_incident=fixed_incident, fixed_lead=old_lead)
-        changed = seed | (is_lead != old_lead) | (incident != fixed_incident)
-        needed = _around(frame["t"].to_numpy()[changed] // _US_PER_DAY, reach)
-        if needed <= days:
-            first, after = _span(days)
+        # a stored lead outside the window is -1: such a report is not decided again (its links are unchanged)
+        stored_incident = np.where(in_table, np.nan_to_num(stored_at.astype(float), nan=-1), np.arange(n))
+        stored = Stored(
+            _flags(table, "seed"), _flags(table, "written"), stored_incident.astype(np.int64), _flags(table, "old_lead")
+        )
+        incident, is_lead, recomputed = reassign(candidate_pairs(frame), stored)
+        changed = stored.seed | (is_lead != stored.lead) | (incident != stored.incident)
+        if not _widen(reaches, family[changed], frame["t"].to_numpy()[changed], table["cell"].to_numpy()[changed]):
+            first, after = _span({day for w in reaches.values() for day in w.days})
             return _Recomputed(table, frame, incident, is_lead, recomputed, changed, first, after)
-        days |= needed | _around(frame["t"].to_numpy()[changed] // _US_PER_DAY, grow)
-        grow *= 2
+
+
+def _widen(reaches: dict[str, _Reach], family: np.ndarray, t: np.ndarray, cell: np.ndarray) -> bool:
+    """Widen each family's window where its changed reports (``family``, ``t``, ``cell``) come within T of its
+    days or two rings of its cells; whether any was."""
+    widened = False
+    for f, w in reaches.items():
+        mine = family == f
+        if not mine.any():
+            continue
+        days = t[mine] // _US_PER_DAY
+        if not _around(days, w.reach) <= w.days:
+            w.days |= _around(days, w.reach) | _around(days, w.grow_days)
+            w.grow_days *= 2
+            widened = True
+        if w.cells is not None and not w.cells.covers(cell[mine], _RINGS):
+            w.rings *= 2
+            w.cells = w.cells.grown(cell[mine], w.rings)
+            widened = True
+    return widened
+
+
+def _flags(table: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(table[name].to_numpy(zero_copy_only=False), bool)
 
 
 def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
@@ -436,7 +522,7 @@ def update(con: duckdb.DuckDBPyConnection, settings: Settings) -> FusionReport:
         had_incident = f"SELECT case_uid FROM {case_delta.retired_table(con)}"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _left AS
-            SELECT case_uid, incident_id, family, reported_at FROM {INCIDENT_TABLE}
+            SELECT case_uid, incident_id, family, reported_at, lon, lat FROM {INCIDENT_TABLE}
             WHERE incident_id IN (
                 SELECT incident_id FROM {INCIDENT_TABLE} WHERE case_uid IN ({had_incident}))"""
     )
@@ -465,9 +551,10 @@ def _blocks(seeds: pd.DataFrame) -> list[pd.DataFrame]:
     updated one after the other, each from the results the ones before it stored, and a group's window grows
     over whatever its changes reach (a seed of another group read in it is recomputed alike)."""
     reach = -(-int(seeds["window_us"].max()) // _US_PER_DAY)
-    edges, first, previous = [], None, None
-    for day in np.unique(seeds["day"].to_numpy()).tolist():
-        if first is None or day - previous > 2 * reach + 1 or day - first >= BLOCK_DAYS:
+    days = np.unique(seeds["day"].to_numpy()).tolist()
+    edges, first, previous = [days[0]], days[0], days[0]
+    for day in days[1:]:
+        if day - previous > 2 * reach + 1 or day - first >= BLOCK_DAYS:
             edges.append(day)
             first = day
         previous = day

@@ -94,20 +94,36 @@ def test_same_time_reports_are_ordered_by_case_uid() -> None:
     assert incidents(df) == {"y": "y", "z": "y"}
 
 
-def test_fixed_reports_keep_their_result() -> None:
+def stored(seed: list[bool], new: list[bool], incident: list[int], lead: list[bool]) -> fusion.Stored:
+    return fusion.Stored(np.array(seed), np.array(new), np.array(incident), np.array(lead))
+
+
+def test_a_new_report_is_decided_with_the_reports_linked_after_it() -> None:
+    df = frame([("a", "garbage", WEST_POINT, 0.0), ("b", "garbage", at(5.0), 1.0), ("c", "garbage", at(8.0), 2.0)])
+    # a is stored as a further report of an incident before the window (-1): no lead. b is new: c, stored as
+    # a lead, is decided again and joins b, the earliest lead it links to.
+    was = stored([False, True, False], [False, True, False], [-1, 1, 2], [False, True, True])
+    incident, lead, decided = fusion.reassign(fusion.candidate_pairs(df), was)
+    assert incident.tolist() == [-1, 1, 1] and lead.tolist() == [False, True, False]
+    assert decided.tolist() == [False, True, True]
+
+
+def test_only_reports_linked_to_a_changed_lead_flag_are_decided_again() -> None:
     df = frame([("a", "garbage", WEST_POINT, 0.0), ("b", "garbage", at(5.0), 1.0), ("c", "garbage", at(8.0), 2.0)])
     pairs = fusion.candidate_pairs(df)
-    # a is fixed as a follower of an incident before the window (-1): it is no lead, so b leads and c joins b
-    incident, lead = fusion.assign(
-        3, pairs, fixed=np.array([True, False, False]), fixed_incident=np.array([-1, 1, 2]), fixed_lead=np.zeros(3)
+    # b (left by an incident, not new) is decided again and stays a further report of a: its flag did not
+    # change, so c keeps what was stored, even a result the rule would not give (it proves c is not decided).
+    incident, lead, decided = fusion.reassign(
+        pairs, stored([False, True, False], [False] * 3, [0, 0, 2], [True, False, True])
     )
-    assert incident.tolist() == [-1, 1, 1] and lead.tolist() == [False, True, False]
-
-
-def test_forward_closure_follows_links_from_earlier_to_later() -> None:
-    pairs = np.array([[0, 1], [1, 2], [3, 4]])
-    reached = fusion.forward_closure(5, pairs, np.array([False, True, False, False, False]))
-    assert reached.tolist() == [False, True, True, False, False]
+    assert incident.tolist() == [0, 0, 2] and lead.tolist() == [True, False, True]
+    assert decided.tolist() == [False, True, False]
+    # b was stored as a lead: now it joins a, its flag changed, so c is decided again and joins a
+    incident, lead, decided = fusion.reassign(
+        pairs, stored([False, True, False], [False] * 3, [0, 1, 1], [True, True, False])
+    )
+    assert incident.tolist() == [0, 0, 0] and lead.tolist() == [True, False, False]
+    assert decided.tolist() == [False, True, True]
 
 
 # ---------------------------------------------------------------- through the loader
@@ -209,21 +225,65 @@ def test_reports_far_apart_are_updated_in_separate_windows_as_a_rebuild_does(cit
     assert table(city) == incremental
 
 
+def test_a_late_report_reorders_a_chain_that_walks_across_the_city_as_a_rebuild_does(city, tmp_path: Path) -> None:
+    # Each report 45 m east of the one before and 20 h after it: it links only to that one, so leads and
+    # duplicates alternate along a street. One arriving late at the start flips every one after it, a dozen
+    # cells east of the late report's: the update must widen its window by place as well as by day.
+    start = pd.Timestamp("2025-06-02 00:00")
+    walk = [
+        report(i, at(45.0 * i, 90.0), f"{start + pd.Timedelta(hours=20 * i):%Y-%m-%d %H:%M:%S}") for i in range(1, 13)
+    ]
+    load(write_csv(tmp_path / "walk.csv", walk), city)
+    assert {row[0] for row in table(city) if row[2]} == {f"dcs:C{i:04d}" for i in (1, 3, 5, 7, 9, 11)}
+    late = report(0, WEST_POINT, f"{start:%Y-%m-%d %H:%M:%S}")
+    load(write_csv(tmp_path / "late.csv", [late]), city)
+    incremental = table(city)
+    assert {row[0] for row in incremental if row[2]} == {f"dcs:C{i:04d}" for i in (0, 2, 4, 6, 8, 10)}
+    assert "dcs:C0012" not in {row[0] for row in incremental}  # it leads an incident of its own now
+    with duckdb.connect(str(city.db_path)) as con:
+        fusion.rebuild(con, city)
+    assert table(city) == incremental
+
+
+def test_the_update_reads_the_places_around_what_changed(city, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two crowds on the same days, 3 km apart: a new report in one reads that crowd, not the other.
+    rng = np.random.default_rng(2)
+    rows = []
+    for k, origin in enumerate((WEST_POINT, at(3000.0, 90.0))):
+        for i in range(40):
+            when = pd.Timestamp("2025-06-03 00:00") + pd.Timedelta(seconds=int(rng.integers(0, 86400)))
+            point = at(float(rng.uniform(0, 60)), float(rng.uniform(0, 360)), origin)
+            rows.append(report(100 * k + i, point, f"{when}"))
+    load(write_csv(tmp_path / "crowds.csv", rows), city)
+    updates: list[fusion.FusionReport] = []
+    real = fusion.update
+    monkeypatch.setattr(fusion, "update", lambda con, settings: updates.append(real(con, settings)) or updates[-1])
+    load(write_csv(tmp_path / "new.csv", [report(999, at(20.0), "2025-06-03 12:00:00")]), city)
+    assert updates[-1].mode == "incremental"
+    assert 1 < updates[-1].read <= 41  # the new report and (some of) its own crowd
+    incremental = table(city)
+    assert "dcs:C0999" in {row[0] for row in incremental}
+    with duckdb.connect(str(city.db_path)) as con:
+        fusion.rebuild(con, city)
+    assert table(city) == incremental
+
+
 # ---------------------------------------------------------------- incremental equals a rebuild
-def _random_cases(rng: np.random.Generator, n: int) -> list[dict]:
-    """Reports crowded into a few hundred metres and three days, three classes (two of one family)."""
+def _random_cases(rng: np.random.Generator, n: int, spread_m: float = 250.0) -> list[dict]:
+    """Reports crowded into ``spread_m`` metres and three days, three classes (two of one family)."""
     rows = []
     for i in range(n):
-        point = at(float(rng.uniform(0, 250)), float(rng.uniform(0, 360)))
+        point = at(float(rng.uniform(0, spread_m)), float(rng.uniform(0, 360)))
         when = pd.Timestamp("2025-06-02 00:00") + pd.Timedelta(seconds=int(rng.integers(0, 3 * 86400)))
         code = str(rng.choice(["06010", "06042", "09009"]))
         rows.append(report(i, point, f"{when:%Y-%m-%d %H:%M:%S}", 类别编码=code))
     return rows
 
 
-def test_incremental_updates_equal_a_rebuild_whatever_the_order(city, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("n", "spread_m"), [(240, 250.0), (600, 700.0)])  # one street; a district's streets
+def test_incremental_updates_equal_a_rebuild_whatever_the_order(city, tmp_path: Path, n: int, spread_m: float) -> None:
     rng = np.random.default_rng(5)
-    rows = _random_cases(rng, 240)
+    rows = _random_cases(rng, n, spread_m)
     for k, part in enumerate(np.array_split(rng.permutation(len(rows)), 6)):  # back-dated reports included
         load(write_csv(tmp_path / f"part{k}.csv", [rows[i] for i in part]), city)
     incremental = table(city)
