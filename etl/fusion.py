@@ -1,6 +1,6 @@
 """One incident, many reports: link the reports of the same incident across and within channels.
 
-The rule (``docs/fusion.md``). Reports are taken in report order (``reported_at``, then ``case_uid``). Each
+The rule (``docs/places.md``). Reports are taken in report order (``reported_at``, then ``case_uid``). Each
 class belongs to a *family* (table ``fusion_class``; a class not listed is a family of its own) with a distance
 D and a window T (table ``fusion_family``; the defaults ``settings.duplicate_radius_m`` and
 ``duplicate_window_hours`` for a family of one class). A report joins the incident of the earliest *lead* report
@@ -11,10 +11,11 @@ Only located cases with a GB/T class take part; a report's channel does not matt
 
 The result is derived: table ``case_incident`` (``core.catalog.INCIDENT_TABLE``) holds the reports of incidents
 with two reports or more (a case not there is an incident of one report, its id its own ``case_uid``). Every
-load updates it *incrementally* (``update``): a report's lead status depends only on lead reports before it
-within D and T, so the reports a load can change are the forward closure of the reports it wrote (and of the
-incidents those left) in that relation; only they are recomputed, the others keep their stored status, and the
-result equals a recomputation from scratch (a test loads in different orders and compares). A change of the rules
+load updates it *incrementally* (``update``): a report's status depends only on the lead flags of the reports
+before it within D and T, so only the reports a load wrote (and those of the incidents they left) and the reports
+linked to one whose flag changed are decided again, reading the days and places around them (``_recompute``); the
+others keep their stored status, and the result equals a recomputation from scratch (tests load in different
+orders and compare). A change of the rules
 (or a table never filled) rebuilds it whole. ``fusion_state`` records the last case run fused and the rules.
 """
 
