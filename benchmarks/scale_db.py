@@ -14,16 +14,23 @@ and deleted when one fails. DuckDB keeps within ``--memory-limit`` and spills to
 2. ``camera_event``: every alarm copied until there are at least ``--events`` alarms (at least ``--factor``
    times): copy k gets the event id ``<event_id>-R<k>``, and an alarm that became a case points at copy
    ``k mod factor`` of that case, so each case copy has alarms of its own.
-3. The derived tables rebuilt from scratch, as a load would: the incidents (``etl.fusion.update``), every rollup,
-   the open cases and the dispatches (``etl.rollups.refresh`` over all days, with the settings' bin sizes and
-   keep rule), then the camera loop (``etl.camera_loop.refresh(whole=True)``).
+3. ``case_incident``: the copies fused as the rule fuses them (``fuse_copies``). A copy has its original's place,
+   time and class and sorts right after it, so it is a further report of its original's incident (of the
+   original itself when that was an incident of one), and every original keeps its status: each incident holds
+   ``--factor`` times its reports. (Left unfused, the stored incidents would disagree with the rule, and the
+   first load's incremental update, reading the places around its new cases, would find every copy there
+   changed and widen its window until it ran out of memory.)
+4. The derived tables rebuilt from scratch, as a load would: the incidents brought up to date
+   (``etl.fusion.update``: nothing written since), every rollup, the open cases and the dispatches
+   (``etl.rollups.refresh`` over all days, with the settings' bin sizes and keep rule), then the camera loop
+   (``etl.camera_loop.refresh(whole=True)``).
 
 Limits (what stays at the source's scale):
 - ``case_flow`` is not copied (80M rows at 10M cases): the copies have no workflow, so ``case_dispatch`` and
   ``case_handoff`` hold the originals' dispatches only, and whatever reads ``case_flow`` sees the source's rows.
-- ``case_incident``: the copies keep their originals' ``run_id``, so ``fusion.update`` finds nothing written and
-  each copy is an incident of one report. Fused, a copy would be a further report of its original (same place,
-  time and class), which is not the load a province adds.
+- ``case_incident``: every located, classified case is in an incident of at least ``--factor`` reports, its
+  copies; counts by incident see the source's incidents. A province's further cases would be incidents of their
+  own more often.
 - No new place, grid, camera, channel or day: every rollup keeps the source's keys, only its counts grow. A
   province's dozen cities would multiply the keys too (and so the rollups' rows); see docs/performance.md.
 - Grids, cameras, dictionaries, rejected rows and the run log are left as they are.
@@ -43,6 +50,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.catalog import INCIDENT_CASE_COLUMNS, INCIDENT_TABLE  # noqa: E402
 from etl import camera_loop, fusion, rollups  # noqa: E402
 from settings import Settings, load_settings  # noqa: E402
 
@@ -98,6 +106,33 @@ def scale_events(con: duckdb.DuckDBPyConnection, copies: int, factor: int) -> in
     return _copy_rows(con, "camera_event", copies, f"t.event_id || '{SUFFIX}' || k AS event_id, {case} AS case_uid")
 
 
+def fuse_copies(con: duckdb.DuckDBPyConnection, factor: int) -> int:
+    """Make ``case_incident`` what the fusion rule gives over the copies (step 3 of the module's text), stored in
+    report order as the ETL stores it; its rows after."""
+    if factor > 1:
+        copied = ", ".join(f"c.{name}" for name in INCIDENT_CASE_COLUMNS)
+        con.execute(
+            f"""CREATE TABLE scale_fused AS
+                WITH lone AS (
+                    SELECT c.case_uid, c.case_uid AS incident_id, true AS is_lead,
+                           coalesce(fc.family, 'class:' || c.category_code) AS family, 1 AS reports,
+                           c.channel AS channels, {copied}
+                    FROM cases c LEFT JOIN fusion_class fc ON fc.category_code = c.category_code
+                    WHERE {fusion.ELIGIBLE_SQL} AND NOT regexp_matches(c.source_id, '{SUFFIX}[0-9]+$')
+                      AND c.case_uid NOT IN (SELECT case_uid FROM {INCIDENT_TABLE})
+                ),
+                originals AS (SELECT * FROM {INCIDENT_TABLE} UNION ALL BY NAME SELECT * FROM lone)
+                SELECT o.* REPLACE (
+                    o.case_uid || CASE WHEN k = 0 THEN '' ELSE '{SUFFIX}' || k END AS case_uid,
+                    o.is_lead AND k = 0 AS is_lead, o.reports * {factor} AS reports)
+                FROM originals o, range({factor}) r(k)"""
+        )
+        con.execute(f"DELETE FROM {INCIDENT_TABLE}")
+        con.execute(f"INSERT INTO {INCIDENT_TABLE} BY NAME SELECT * FROM scale_fused ORDER BY reported_at, case_uid")
+        con.execute("DROP TABLE scale_fused")
+    return _count(con, f"SELECT count(*) FROM {INCIDENT_TABLE}")
+
+
 def rebuild_derived(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """The derived tables after the copies, in the order a load refreshes them (``etl.api``)."""
     started = time.perf_counter()
@@ -132,6 +167,8 @@ def build(src: Path, out: Path, factor: int, events: int, memory_limit: str, set
         copies = event_factor(_count(con, "SELECT count(*) FROM camera_event"), events, factor)
         alarms = scale_events(con, copies, factor)
         _log(f"camera_event x{copies}", started, f"{alarms:,} rows")
+        started = time.perf_counter()
+        _log("copies fused (case_incident)", started, f"{fuse_copies(con, factor):,} rows")
         rebuild_derived(con, settings)
         started = time.perf_counter()
         con.execute("CHECKPOINT")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -9,6 +10,7 @@ import pytest
 from place_db import build_place_db
 
 from benchmarks import scale_db
+from etl import fusion
 from queries.source import fresh_rollups
 from settings import load_settings
 
@@ -84,11 +86,33 @@ def test_derived_tables_rebuilt_and_fresh(scaled: tuple[Path, Path]) -> None:
     with duckdb.connect(str(out), read_only=True) as con:
         assert set(fresh_rollups(con)) == set(before)  # every rollup recorded against the new rows
         assert _one(con, "SELECT sum(cases) FROM case_daily_area") == _one(con, "SELECT count(*) FROM cases")
-        # three times the cases of each area, day and state; the copies of a further report are incidents of their
-        # own (not fused), so only the originals' further reports are duplicates
-        assert con.execute(AREAS).fetchall() == [(*key, 3 * n, d) for *key, n, d in areas]
+        # three times the cases of each area, day and state; every copy of a located, classified case is a further
+        # report (of its original's incident)
+        assert [row[:-1] for row in con.execute(AREAS).fetchall()] == [(*key, 3 * n) for *key, n, _ in areas]
+        further = _one(con, "SELECT count(*) FROM case_incident WHERE NOT is_lead")
+        assert _one(con, "SELECT sum(cases) FILTER (WHERE duplicate) FROM case_daily_area") == further
         assert _one(con, "SELECT sum(events) FROM camera_event_daily") == 4 * events
         assert _one(con, "SELECT count(*) FROM case_dispatch") == dispatches  # the copies have no workflow
+
+
+def test_the_copies_are_fused_as_a_rebuild_fuses_them(scaled: tuple[Path, Path], tmp_path: Path) -> None:
+    src, out = scaled
+    with duckdb.connect(str(src), read_only=True) as con:
+        eligible = _one(con, f"SELECT count(*) FROM cases c WHERE {fusion.ELIGIBLE_SQL}")
+    copy = tmp_path / "rebuilt.duckdb"
+    shutil.copyfile(out, copy)
+    with duckdb.connect(str(copy)) as con:
+        stored = con.execute(INCIDENTS).fetchall()
+        assert fusion.rebuild(con, load_settings()).mode == "rebuilt"
+        assert con.execute(INCIDENTS).fetchall() == stored
+    assert eligible > 0 and len(stored) == 3 * eligible  # every located, classified case with its two copies
+    with duckdb.connect(str(out), read_only=True) as con:  # stored in report order, as the ETL stores it
+        times = [row[0] for row in con.execute("SELECT reported_at FROM case_incident").fetchall()]
+    assert times == sorted(times)
+
+
+#: Every column of the incidents, in a stable order.
+INCIDENTS = "SELECT * EXCLUDE (channels), list_sort(string_split(channels, ',')) FROM case_incident ORDER BY case_uid"
 
 
 def test_refuses_an_existing_out_and_a_scaled_source(scaled: tuple[Path, Path], tmp_path: Path) -> None:
