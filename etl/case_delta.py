@@ -84,13 +84,21 @@ def retired_table(con: duckdb.DuckDBPyConnection) -> str:
 def record_flips(con: duckdb.DuckDBPyConnection, before: str, after: str) -> None:
     """Keep the cases whose ``duplicate`` flag changed: in exactly one of ``before`` and ``after`` (SQL of
     relations with ``case_uid`` and ``reported_at``: the further reports among the incident rows replaced, and
-    among those written)."""
+    among those written). Called once per window of the incident update; ``flipped_sql`` nets them."""
     con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {FLIPPED} (case_uid VARCHAR, reported_at TIMESTAMP)")
     con.execute(
         f"INSERT INTO {FLIPPED} (SELECT case_uid, reported_at FROM {before}"
         f" EXCEPT SELECT case_uid, reported_at FROM {after})"
         f" UNION (SELECT case_uid, reported_at FROM {after} EXCEPT SELECT case_uid, reported_at FROM {before})"
     )
+
+
+def flipped_sql() -> str:
+    """SQL of the ids of the cases whose flag this commit flipped: listed an odd number of times in ``FLIPPED``.
+    The incident update may flip a case in one window and back in a later one of the same commit (each window
+    starts from what the ones before stored, and a later window's change can reach a report an earlier one
+    decided); such a case is counted as it was."""
+    return f"SELECT case_uid FROM {FLIPPED} GROUP BY case_uid HAVING count(*) % 2 = 1"
 
 
 def exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -140,7 +140,7 @@ def _stage(con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date | No
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _flipped AS SELECT c.* FROM cases c"
             " WHERE c.reported_at BETWEEN $first AND $last AND c.run_id <= $counted"
-            f" AND c.case_uid IN (SELECT case_uid FROM {case_delta.FLIPPED})",
+            f" AND c.case_uid IN ({case_delta.flipped_sql()})",
             {"counted": counted, "first": first, "last": last},
         )
         sql, params = case_delta.with_duplicate(con, "_flipped")

@@ -110,6 +110,25 @@ def test_new_updated_and_flipped_cases_are_merged_exactly(city, tmp_path: Path) 
     assert_same_as_recount(settings, tmp_path, "after_c")
 
 
+def test_a_case_flipped_and_flipped_back_in_one_commit_is_counted_as_it_was(city, tmp_path: Path) -> None:
+    # The incident update reads its seeds in windows one after the other; a later window can flip back a case
+    # an earlier one flipped (seen at 10M with 300 old cases re-sent over a year). The rollups take the net.
+    settings, merged = city
+    sizes = rollups.bin_sizes(settings)
+    with store.writing(settings.db_path) as con:
+        rollup_delta.refresh_after_loads(con, [], sizes)  # the counted run, from the fixture's recount
+    with store.writing(settings.db_path) as con:
+        uid, reported = con.execute("SELECT case_uid, reported_at FROM cases ORDER BY case_uid LIMIT 1").fetchall()[0]
+        one = "CREATE TEMP TABLE _one AS SELECT $uid AS case_uid, $at AS reported_at"
+        con.execute(one, {"uid": uid, "at": reported})
+        con.execute("CREATE TEMP TABLE _none AS SELECT * FROM _one LIMIT 0")
+        case_delta.record_flips(con, "_none", "_one")  # one window made it a further report …
+        case_delta.record_flips(con, "_one", "_none")  # … and a later one a lead again
+        assert rollup_delta.refresh_after_loads(con, [], sizes) == "delta"
+    assert merged[-1] is True
+    assert_same_as_recount(settings, tmp_path, "recount")
+
+
 def test_a_flow_load_rewrites_the_dispatches_of_its_cases(city, tmp_path: Path) -> None:
     settings, merged = city
     flows = pd.DataFrame(case_rows()[1])
