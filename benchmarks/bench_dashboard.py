@@ -193,23 +193,47 @@ def time_call(run: Callable[[], pd.DataFrame], runs: int) -> tuple[list[float], 
     return times, len(result)
 
 
-def bench_queries(db: LiveDatabase, settings: Settings, runs: int, match: str = "") -> list[Row]:
+def bench_queries(
+    db: LiveDatabase,
+    settings: Settings,
+    runs: int,
+    match: str = "",
+    *,
+    skip: tuple[str, ...] = (),
+    on_row: Callable[[Row], None] | None = None,
+) -> list[Row]:
+    """The timings of every query whose name contains ``match`` and none of ``skip``, under every filter state;
+    ``on_row`` is called with each as soon as it is taken (the table is printed as it goes: a run killed half-way
+    keeps what it measured)."""
     rows: list[Row] = []
+
+    def add(row: Row) -> None:
+        rows.append(row)
+        if on_row is not None:
+            on_row(row)
+
     with db.cursor() as con:
         last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchall()[0][0]).date()
         states = scenarios(con, last)
-        queries = {name: fn for name, fn in discover_queries().items() if match in name}
+        # once per state, not per query: at 50M alarms the camera sample alone scans camera_loop for seconds
+        options = {sname: _option_values(settings, con, last, scenario) for sname, scenario in states.items()}
+        options["—"] = _option_values(settings, con, last, {})
+        queries = {
+            name: fn
+            for name, fn in discover_queries().items()
+            if match in name and not any(text in name for text in skip)
+        }
         for qname, fn in sorted(queries.items()):
             for sname, scenario in states.items() if filtered(fn) else [("—", {})]:
-                kwargs, why = call_plan(fn, scenario, _option_values(settings, con, last, scenario))
+                kwargs, why = call_plan(fn, scenario, options[sname])
                 if kwargs is None:
-                    rows.append(Row(qname, sname, [], 0, f"skipped: {why}"))
+                    add(Row(qname, sname, [], 0, f"skipped: {why}"))
                     continue
                 n_runs = runs
                 if qname in ON_DEMAND:  # as the download does: every matching case up to the export cap
                     kwargs["limit"], n_runs = getattr(settings, "max_export_rows", kwargs.get("limit")), 3
                 times, n = time_call(lambda fn=fn, kwargs=kwargs: fn(con, **kwargs), n_runs)
-                rows.append(Row(qname, sname, times, n))
+                add(Row(qname, sname, times, n))
     return rows
 
 
@@ -347,15 +371,17 @@ def filter_change(db: LiveDatabase, page: str | None, changes: int, *, area: str
     return FilterChange(label, run_s, queries_s, calls_n, slowest=slowest)
 
 
-def print_table(rows: list[Row]) -> None:
+def print_header() -> None:
     print(f"| query | filters | rows | p50 ms | p95 ms | ≤ {QUERY_P95_MS:.0f} ms |")
     print("|---|---|---:|---:|---:|---|")
-    for r in rows:
-        if not r.times_ms:
-            print(f"| {r.query} | {r.scenario} | | | | {r.note} |")
-            continue
-        ok = "on click" if r.query in ON_DEMAND else "yes" if r.p95 <= QUERY_P95_MS else "**MISS**"
-        print(f"| {r.query} | {r.scenario} | {r.rows:,} | {r.p50:.1f} | {r.p95:.1f} | {ok} |")
+
+
+def print_row(r: Row) -> None:
+    if not r.times_ms:
+        print(f"| {r.query} | {r.scenario} | | | | {r.note} |")
+        return
+    ok = "on click" if r.query in ON_DEMAND else "yes" if r.p95 <= QUERY_P95_MS else "**MISS**"
+    print(f"| {r.query} | {r.scenario} | {r.rows:,} | {r.p50:.1f} | {r.p95:.1f} | {ok} |")
 
 
 def main() -> None:
@@ -370,23 +396,36 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=5, help="filter changes timed through AppTest")
     parser.add_argument("--only", choices=["queries", "map", "filter-change"], help="run one part")
     parser.add_argument("--match", default="", help="time only the queries whose module.name contains this")
+    parser.add_argument(
+        "--skip", action="append", default=[], help="leave out the queries whose module.name contains this (repeatable)"
+    )
+    parser.add_argument(
+        "--memory-limit",
+        help="DuckDB's memory limit of the read connection, the app's too (setting dashboard_memory_limit)",
+    )
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]  # a killed run keeps its lines
     if args.db:
         os.environ["ONEMAP_DB_PATH"] = str(args.db.resolve())
+    if args.memory_limit:  # through the environment, so the app that AppTest runs reads with it too
+        os.environ["ONEMAP_DASHBOARD_MEMORY_LIMIT"] = args.memory_limit
     os.chdir(ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
     settings = load_settings()
-    db = LiveDatabase(settings.db_path)
+    db = LiveDatabase.for_settings(settings)
     with db.cursor() as con:
-        n, cores = con.execute("SELECT count(*), current_setting('threads') FROM cases").fetchall()[0]
+        n, cores, memory = con.execute(
+            "SELECT count(*), current_setting('threads'), current_setting('memory_limit') FROM cases"
+        ).fetchall()[0]
         fresh = sorted(fresh_rollups(con))
         sizes = ", ".join(f"{t} {con.execute(f'SELECT count(*) FROM {t}').fetchall()[0][0]:,}" for t in fresh)
     print(
-        f"{settings.db_path}: {n:,} cases; fresh rollups: {sizes or 'none'}; DuckDB threads {cores}; {args.runs} runs\n"
+        f"{settings.db_path}: {n:,} cases; fresh rollups: {sizes or 'none'}; DuckDB threads {cores}, memory limit "
+        f"{memory} (spill to {settings.dashboard_spill_dir}); {args.runs} runs\n"
     )
 
     if args.only in (None, "queries"):
-        rows = bench_queries(db, settings, args.runs, args.match)
-        print_table(rows)
+        print_header()
+        rows = bench_queries(db, settings, args.runs, args.match, skip=tuple(args.skip), on_row=print_row)
         rows_with_target = [r for r in rows if r.times_ms and r.query not in ON_DEMAND]
         misses = [r for r in rows_with_target if r.p95 > QUERY_P95_MS]
         print(f"\n{len(misses)} of {len(rows_with_target)} query timings miss p95 ≤ {QUERY_P95_MS:.0f} ms")
