@@ -18,7 +18,13 @@ filtered query misses the cache (target ≤ 1.5 s); and the queries that run iss
 ``dashboard.cache.frame``) are re-run directly, uncached, in sequence. The dispatch page's sections (each shows
 other tables) are then timed one by one, each on a new range. The map is composed as the page composes it
 (``views.pages.map_page``) for the last 30 days at street level. ``--match dispatch.`` times only the queries of
-one module (or any name containing the text).
+one module (or any name containing the text), ``--skip NAME`` leaves some out.
+
+On a big database (50M cases: docs/performance.md): ``--memory-limit 4GB`` sets DuckDB's limit of the read
+connection and of the app AppTest runs (setting ``dashboard_memory_limit``); ``--call-limit 60`` interrupts a call
+after that many seconds and skips the query's further filter states; each row is printed as it is taken, so a run
+that is stopped keeps its figures. A query that returns every matching case (``trends.recurrence_cases``) brings
+them all into pandas, outside DuckDB's limit: ``--skip`` it there.
 """
 
 from __future__ import annotations
@@ -33,11 +39,13 @@ import os
 import pkgutil
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -159,7 +167,17 @@ def _option_values(settings: Settings, con: Any, last: dt.date, scenario: dict[s
         "work_periods": settings.work_periods,
         "lang": settings.language,
         "case_uid": sample[0],
+        # the dispatch page's case warnings: the enabled case rules, as many per level as the page lists
+        "rules": tuple(_sample(con, _CASE_RULES) or ()),
+        "per_level": getattr(settings, "dispatch_warning_rows", None),
     }
+
+
+#: The enabled rules of the kinds whose subject is a case (core.warning_rules).
+_CASE_RULES = (
+    "SELECT list(rule_id ORDER BY rule_id) FROM warning_rule WHERE enabled"
+    " AND kind IN ('due_soon', 'overdue', 'overdue_urgent', 'overdue_supervised', 'iot_unanswered')"
+)
 
 
 def call_plan(fn: Query, filters: dict[str, Any], options: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
@@ -183,12 +201,33 @@ def filtered(fn: Query) -> bool:
     return any(p.kind is p.VAR_KEYWORD or p.name in ("start", "end") for p in params)
 
 
-def time_call(run: Callable[[], pd.DataFrame], runs: int) -> tuple[list[float], int]:
-    result = run()  # warm-up: the first run reads the columns into DuckDB's buffers
+class CallTooLongError(Exception):
+    """A call ran past the benchmark's ``--call-limit`` and was interrupted."""
+
+
+def time_call(
+    run: Callable[[], pd.DataFrame], runs: int, *, con: Any = None, limit_s: float | None = None
+) -> tuple[list[float], int]:
+    """Milliseconds of ``runs`` runs after a warm-up, and the rows; with ``limit_s``, a run past it is interrupted
+    (``con.interrupt()``) and ``CallTooLongError`` raised."""
+
+    def one() -> pd.DataFrame:
+        if limit_s is None:
+            return run()
+        timer = threading.Timer(limit_s, con.interrupt)
+        timer.start()
+        try:
+            return run()
+        except duckdb.InterruptException as exc:
+            raise CallTooLongError(f"interrupted after {limit_s:g} s") from exc
+        finally:
+            timer.cancel()
+
+    result = one()  # warm-up: the first run reads the columns into DuckDB's buffers
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        run()
+        one()
         times.append((time.perf_counter() - t) * 1000)
     return times, len(result)
 
@@ -200,11 +239,12 @@ def bench_queries(
     match: str = "",
     *,
     skip: tuple[str, ...] = (),
+    call_limit_s: float | None = None,
     on_row: Callable[[Row], None] | None = None,
 ) -> list[Row]:
     """The timings of every query whose name contains ``match`` and none of ``skip``, under every filter state;
     ``on_row`` is called with each as soon as it is taken (the table is printed as it goes: a run killed half-way
-    keeps what it measured)."""
+    keeps what it measured). A call past ``call_limit_s`` is interrupted and the query's further states skipped."""
     rows: list[Row] = []
 
     def add(row: Row) -> None:
@@ -224,15 +264,23 @@ def bench_queries(
             if match in name and not any(text in name for text in skip)
         }
         for qname, fn in sorted(queries.items()):
+            too_long = ""
             for sname, scenario in states.items() if filtered(fn) else [("—", {})]:
                 kwargs, why = call_plan(fn, scenario, options[sname])
-                if kwargs is None:
-                    add(Row(qname, sname, [], 0, f"skipped: {why}"))
+                if kwargs is None or too_long:
+                    add(Row(qname, sname, [], 0, f"skipped: {why or too_long}"))
                     continue
                 n_runs = runs
                 if qname in ON_DEMAND:  # as the download does: every matching case up to the export cap
                     kwargs["limit"], n_runs = getattr(settings, "max_export_rows", kwargs.get("limit")), 3
-                times, n = time_call(lambda fn=fn, kwargs=kwargs: fn(con, **kwargs), n_runs)
+                try:
+                    times, n = time_call(
+                        lambda fn=fn, kwargs=kwargs: fn(con, **kwargs), n_runs, con=con, limit_s=call_limit_s
+                    )
+                except CallTooLongError as exc:
+                    too_long = f"a call in an earlier state was {exc}"
+                    add(Row(qname, sname, [], 0, f"not timed: a call was {exc}"))
+                    continue
                 add(Row(qname, sname, times, n))
     return rows
 
@@ -400,6 +448,9 @@ def main() -> None:
         "--skip", action="append", default=[], help="leave out the queries whose module.name contains this (repeatable)"
     )
     parser.add_argument(
+        "--call-limit", type=float, help="interrupt a call after this many seconds (the query's further states skipped)"
+    )
+    parser.add_argument(
         "--memory-limit",
         help="DuckDB's memory limit of the read connection, the app's too (setting dashboard_memory_limit)",
     )
@@ -425,7 +476,9 @@ def main() -> None:
 
     if args.only in (None, "queries"):
         print_header()
-        rows = bench_queries(db, settings, args.runs, args.match, skip=tuple(args.skip), on_row=print_row)
+        rows = bench_queries(
+            db, settings, args.runs, args.match, skip=tuple(args.skip), call_limit_s=args.call_limit, on_row=print_row
+        )
         rows_with_target = [r for r in rows if r.times_ms and r.query not in ON_DEMAND]
         misses = [r for r in rows_with_target if r.p95 > QUERY_P95_MS]
         print(f"\n{len(misses)} of {len(rows_with_target)} query timings miss p95 ≤ {QUERY_P95_MS:.0f} ms")
