@@ -53,7 +53,8 @@ class Settings:
     #: out-of-memory error, instead of the process growing until the kernel kills it (DuckDB's own default is
     #: 80 % of the machine's memory). Each version is a DuckDB instance of its own (queries/db.py), so while a
     #: load's new version opens and a query still reads the old one, two such limits apply; pandas' copies of
-    #: results come on top.
+    #: results come on top. At 50M cases the dashboard's queries ran within 4 GB (all but ``recurrence_cases`` over
+    #: all time, which hands pandas every case), the benchmark's process peaking at 7.4 GB (docs/performance.md).
     dashboard_memory_limit: str = "4GB"
     #: Where those readers spill: a folder they can write, created when missing; empty = ``onemap-spill-<uid>`` in
     #: the system's temporary folder (not beside the database, whose folder a reader may not be allowed to write).
@@ -226,7 +227,8 @@ class Settings:
         """The readers' spill folder: ``dashboard_temp_dir``, else one per user in the system's temporary folder."""
         if self.dashboard_temp_dir:
             return Path(self.dashboard_temp_dir)
-        user = os.getuid() if hasattr(os, "getuid") else os.getlogin()
+        # one per user: a folder another user made in a shared /tmp is not writable (Windows' temp is per user)
+        user = os.getuid() if hasattr(os, "getuid") else "user"
         return Path(tempfile.gettempdir()) / f"onemap-spill-{user}"
 
     @property
