@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -47,6 +48,17 @@ class Settings:
     #: The most resident memory a load's whole process may use, e.g. "1.5GB"; empty = not bounded. A load sizes
     #: its chunks, inserts and DuckDB's limit to fit it, and is stopped (nothing written) if it crosses it.
     etl_max_memory: str = ""
+    #: DuckDB's memory limit for each version of the database a reader has open (the dashboard, the reports,
+    #: ``python -m analytics``): beyond it a query spills to ``dashboard_temp_dir`` or fails with DuckDB's
+    #: out-of-memory error, instead of the process growing until the kernel kills it (DuckDB's own default is
+    #: 80 % of the machine's memory). Each version is a DuckDB instance of its own (queries/db.py), so while a
+    #: load's new version opens and a query still reads the old one, two such limits apply; pandas' copies of
+    #: results come on top. At 50M cases the dashboard's queries ran within 4 GB (all but ``recurrence_cases`` over
+    #: all time, which hands pandas every case), the benchmark's process peaking at 7.4 GB (docs/performance.md).
+    dashboard_memory_limit: str = "4GB"
+    #: Where those readers spill: a folder they can write, created when missing; empty = ``onemap-spill-<uid>`` in
+    #: the system's temporary folder (not beside the database, whose folder a reader may not be allowed to write).
+    dashboard_temp_dir: str = ""
     #: Where a case load's preparation (read chunks validated, converted, assigned to grids, given deadlines) and
     #: the rollup refresh run: "duckdb" (this process, the default) or "spark" (PySpark: requirements-spark.txt
     #: and a Java runtime; docs/spark.md). ``spark_master``: local[*] (this machine's cores), local[N], or a
@@ -96,6 +108,9 @@ class Settings:
             "extension_rate": 10.0,
         }
     )
+    #: The dispatch page lists (and downloads) this many of the most severe, latest warnings; its headline counts
+    #: them all, and ``python -m analytics warnings`` writes every one.
+    dispatch_warning_rows: int = 2_000
     #: The red/black list: cases due in the period a unit needs to be ranked, and the length of each list.
     ranking_min_cases: int = 20
     ranking_list_size: int = 5
@@ -206,6 +221,15 @@ class Settings:
     oidc_provider: str = ""
     oidc_username_claim: str = "email"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dashboard_spill_dir(self) -> Path:
+        """The readers' spill folder: ``dashboard_temp_dir``, else one per user in the system's temporary folder."""
+        if self.dashboard_temp_dir:
+            return Path(self.dashboard_temp_dir)
+        # one per user: a folder another user made in a shared /tmp is not writable (Windows' temp is per user)
+        user = os.getuid() if hasattr(os, "getuid") else "user"
+        return Path(tempfile.gettempdir()) / f"onemap-spill-{user}"
 
     @property
     def access_path(self) -> Path:

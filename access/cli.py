@@ -61,7 +61,7 @@ def _known_area(settings: Settings, code: str) -> str:
     import queries
     from queries.db import LiveDatabase
 
-    with LiveDatabase(settings.db_path).cursor() as con:
+    with LiveDatabase.for_settings(settings).cursor() as con:
         tree = queries.area_tree(con, at=local_now(settings.timezone))
     if not (tree["code"] == code).any():
         raise ValueError(f"no grid {code!r} is valid now in {settings.db_path}; give a code of the grid table")

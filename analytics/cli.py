@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = dataclasses.replace(settings, db_path=args.db)
     now = args.now or local_minute(settings.timezone)
     try:
-        db = LiveDatabase(settings.db_path)
+        db = LiveDatabase.for_settings(settings)
         with db.cursor() as con:
             run: Run = lambda name, kwargs: queries.QUERIES[name](con, **kwargs)  # noqa: E731
             period = _period(args, run, days=settings.default_range_days, now=now)

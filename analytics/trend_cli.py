@@ -12,6 +12,7 @@ With ``analytics/cli.py``, the one module of ``analytics`` that reads the databa
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -133,10 +134,11 @@ def _geojson(table: pd.DataFrame, polygons: pd.DataFrame) -> bytes:
 def main(args: argparse.Namespace) -> int:
     """Run the trend command ``args`` names; 0, or 2 after a one-line error."""
     settings = load_settings()
-    db_path = args.db or settings.db_path
+    if args.db:
+        settings = dataclasses.replace(settings, db_path=args.db)
     try:
         state = _state(args)
-        with LiveDatabase(db_path).cursor() as con:
+        with LiveDatabase.for_settings(settings).cursor() as con:
             run = on(con)
             args.depth = level_depth(run(QueryCall.of(queries.level_names)), args.level)
             scope = resolve(state, run, today=args.end, days=settings.default_range_days, overview_depth=args.depth)

@@ -1,27 +1,27 @@
 """The three warning levels (三级预警): the rules of table ``warning_rule`` evaluated at a moment.
 
 Rules are data (``core.warning_rules``): each is a kind of check with its level and parameters. Case rules look at
-the open cases and their handling lights (``analytics.sla``); area rules at counts per area and class (a cluster
-within a window; a spike against the same weekday of previous weeks, tested by ``analytics.spikes.spikes``: the
-negative-binomial tail, Benjamini–Hochberg across the series). Every warning names the rule that fired and the
-figures it fired on (``value`` against ``threshold``; a spike's ``expected`` and ``p_fdr``). A subject (a case,
-or a class in an area) that several rules fire on is one warning at the most severe level, the other rules
-listed in ``also``.
+the open cases and their handling deadlines: the database evaluates and ranks them (``queries.case_warnings``: at
+50M cases 55,000 of 170,000 open cases are warned, and a page shows a few thousand at most); area rules at counts
+per area and class (a cluster within a window; a spike against the same weekday of previous weeks, tested by
+``analytics.spikes.spikes``: the negative-binomial tail, Benjamini–Hochberg across the series). Every warning
+names the rule that fired and the figures it fired on (``value`` against ``threshold``; a spike's ``expected`` and
+``p_fdr``). A subject (a case, or a class in an area) that several rules fire on is one warning at the most severe
+level, the other rules listed in ``also``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from core.warning_rules import IOT_CHANNEL, KINDS, LEVELS, rule_problems
-from core.workcal import WorkCalendar
+from core.warning_rules import KINDS, LEVELS, rule_problems
 
-from .dispatch import DispatchOptions, Period, Request, Run, fetch, light_requests, lights
+from .dispatch import DispatchOptions, Period, Request, Run, fetch
 from .spikes import spikes
 
 #: The columns of a warnings frame, in order.
@@ -45,7 +45,6 @@ WARNING_COLUMNS: tuple[str, ...] = (
     "lat",
     "also",
 )
-_CASE_COLUMNS = ("case_uid", "category_code", "dept_code", "lon", "lat")
 
 
 def usable_rules(rules: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -82,12 +81,28 @@ def scoped_filters(filters: Mapping[str, Any], rule: Mapping[str, Any]) -> dict[
     return scoped
 
 
-def warning_requests(period: Period, rules: pd.DataFrame) -> dict[str, Request]:
-    """What the usable ``rules`` need at ``period.now``: the lights' inputs (open cases matching the period's
-    filters), and per area rule its counts (``"rule:<id>"``). The period's days do not matter: warnings are now."""
-    requests = light_requests(period)
+def warning_requests(
+    period: Period, rules: pd.DataFrame, options: DispatchOptions, *, per_level: int | None = None
+) -> dict[str, Request]:
+    """What the usable ``rules`` need at ``period.now``: the case warnings of the open cases matching the period's
+    filters (``"cases"``: of each level the ``per_level`` fired latest, None: all, with the count of each level),
+    and per area rule its counts (``"rule:<id>"``). The period's days do not matter: warnings are now."""
     now = period.now
-    for rule in usable_rules(rules)[0].to_dict("records"):
+    usable = usable_rules(rules)[0].to_dict("records")
+    case_rules = tuple(rule["rule_id"] for rule in usable if KINDS[rule["kind"]].subject == "case")
+    requests: dict[str, Request] = {
+        "cases": (
+            "case_warnings",
+            {
+                "rules": case_rules,
+                "as_of": now,
+                "work_periods": options.work_periods,
+                "per_level": per_level,
+                **period.filters,
+            },
+        )
+    }
+    for rule in usable:
         scoped = scoped_filters(period.filters, rule)
         if scoped is None or KINDS[rule["kind"]].subject != "area":
             continue
@@ -104,48 +119,6 @@ def warning_requests(period: Period, rules: pd.DataFrame) -> dict[str, Request]:
             kwargs = {"day": now.date(), "weeks": int(rule["baseline_weeks"]), "depth": int(rule["depth"])}
             requests[f"rule:{rule['rule_id']}"] = ("spike_counts", {**kwargs, **scoped})
     return requests
-
-
-def _in_scope(cases: pd.DataFrame, rule: Mapping[str, Any]) -> pd.Series:
-    keep = pd.Series(True, index=cases.index)
-    channel, category = rule.get("channel"), rule.get("category_code")
-    if rule["kind"] == "iot_unanswered" and not (isinstance(channel, str) and channel):
-        channel = IOT_CHANNEL
-    if isinstance(channel, str) and channel:
-        keep &= cases["channel"] == channel
-    if isinstance(category, str) and category:
-        keep &= cases["category_code"].fillna("").str.startswith(category)
-    return keep
-
-
-def _shifted(calendar: WorkCalendar, at: pd.Series, hours: float, working: pd.Series) -> np.ndarray:
-    clock = np.where(working.to_numpy(bool), "working_hours", "continuous_hours")
-    return calendar.add(at.to_numpy("datetime64[ns]"), hours, clock)
-
-
-def _case_warnings(
-    lit: pd.DataFrame, rule: Mapping[str, Any], calendar: WorkCalendar, now: dt.datetime
-) -> pd.DataFrame:
-    """The open cases of a lights frame that ``rule`` (a case rule) fires on, with its figures."""
-    kind, threshold = rule["kind"], float(rule["threshold"])
-    cases = lit[_in_scope(lit, rule)]
-    working = cases["handle_clock"].isin(["working_hours", "working_days"])
-    if kind == "iot_unanswered":
-        unanswered = cases["accepted_at"].isna() & cases["dispatched_at"].isna()
-        minutes = (pd.Timestamp(now) - cases["reported_at"]).dt.total_seconds() / 60
-        hit = unanswered & (minutes >= threshold)
-        fired = cases["reported_at"] + pd.to_timedelta(threshold, unit="min")
-        return cases[hit].assign(value=minutes[hit], fired_at=fired[hit])
-    if kind == "due_soon":
-        hit = (cases["handle_light"] != "overdue") & cases["pending"] & (cases["hours_left"] <= threshold)
-        fired = _shifted(calendar, cases["handle_deadline"], -threshold, working)
-        return cases[hit].assign(value=cases["hours_left"][hit], fired_at=fired[hit.to_numpy()])
-    flags = {"overdue_urgent": "is_urgent", "overdue_supervised": "is_supervised"}
-    hit = (cases["handle_light"] == "overdue") & (-cases["hours_left"] >= threshold)
-    if kind in flags:
-        hit &= cases[flags[kind]].astype(bool)
-    fired = _shifted(calendar, cases["handle_deadline"], threshold, working)
-    return cases[hit].assign(value=-cases["hours_left"][hit], fired_at=fired[hit.to_numpy()])
 
 
 def _area_warnings(counts: pd.DataFrame, rule: Mapping[str, Any], now: dt.datetime) -> pd.DataFrame:
@@ -166,43 +139,50 @@ def _area_warnings(counts: pd.DataFrame, rule: Mapping[str, Any], now: dt.dateti
     )
 
 
+@dataclass(frozen=True)
+class Warnings:
+    """The warnings at a moment: the ``table`` of the first ``limit`` (``WARNING_COLUMNS``; by level, then latest
+    first) and the ``counts`` of all of them per level (``level``, ``warnings``, zeros included)."""
+
+    table: pd.DataFrame
+    counts: pd.DataFrame
+
+
 def evaluate(
-    frames: Mapping[str, pd.DataFrame],
-    *,
-    rules: pd.DataFrame,
-    period: Period,
-    options: DispatchOptions,
-    lit: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """The warnings at ``period.now`` (``WARNING_COLUMNS``): every usable rule of ``rules`` evaluated on
-    ``frames`` (those of ``warning_requests``), one warning per subject at its most severe level; by level, then
-    latest first. ``lit``: the open cases' lights at ``period.now`` when the caller has them already."""
-    lit = lights(frames, now=period.now, options=options) if lit is None else lit
-    calendar = options.calendar(frames["calendar"])
-    found = []
+    frames: Mapping[str, pd.DataFrame], *, rules: pd.DataFrame, period: Period, limit: int | None = None
+) -> Warnings:
+    """The warnings at ``period.now``: every usable rule of ``rules`` evaluated on ``frames`` (those of
+    ``warning_requests``, whose case warnings are evaluated and ranked already), one warning per subject at its
+    most severe level; the first ``limit`` (None: all) by level, then latest first, and the counts of all."""
+    cases = frames["cases"]
+    found = [cases.assign(subject="case", key=cases["case_uid"])] if not cases.empty else []
+    counts = cases.groupby("level")["level_warnings"].first() if not cases.empty else pd.Series(dtype="int64")
+    areas = []
     for rule in usable_rules(rules)[0].to_dict("records"):
-        kind = KINDS[rule["kind"]]
-        if kind.subject == "case":
-            hits = _case_warnings(lit, rule, calendar, period.now)[[*_CASE_COLUMNS, "value", "fired_at"]]
-            hits = hits.assign(subject="case", key=hits["case_uid"])
-        else:
-            counts = frames.get(f"rule:{rule['rule_id']}")
-            if counts is None:  # the period's filters leave the rule nothing to look at
-                continue
-            hits = _area_warnings(counts, rule, period.now)
-            hits = hits.assign(subject="area", key=hits["area"].astype(str) + "|" + hits["category_code"].astype(str))
+        counted = frames.get(f"rule:{rule['rule_id']}")
+        if KINDS[rule["kind"]].subject != "area" or counted is None:  # None: the filters leave it nothing
+            continue
+        hits = _area_warnings(counted, rule, period.now)
+        hits = hits.assign(subject="area", key=hits["area"].astype(str) + "|" + hits["category_code"].astype(str))
         rule_figures = {name: rule[name] for name in ("level", "rule_id", "kind", "name_zh", "name_en", "threshold")}
         if not hits.empty:
-            found.append(hits.assign(**rule_figures))
+            areas.append(hits.assign(**rule_figures))
+    if areas:  # an area is never a case: the areas' keys are apart from the cases'
+        every = pd.concat(areas, ignore_index=True).sort_values(["level", "rule_id"], kind="stable")
+        first = ~every["key"].duplicated()
+        also = every[~first].groupby("key")["rule_id"].agg(",".join)  # the few subjects several rules fired on
+        area_warnings = every[first].assign(also=lambda w: w["key"].map(also).fillna(""))
+        counts = counts.add(area_warnings["level"].value_counts(), fill_value=0)
+        found.append(area_warnings)
+    level_table = pd.DataFrame({"level": list(LEVELS), "warnings": [int(counts.get(level, 0)) for level in LEVELS]})
     if not found:
-        return pd.DataFrame({column: pd.Series(dtype=object) for column in WARNING_COLUMNS})
-    every = pd.concat(found, ignore_index=True).sort_values(["level", "rule_id"], kind="stable")
-    first = ~every["key"].duplicated()
-    also = every[~first].groupby("key")["rule_id"].agg(",".join)  # the few subjects several rules fired on
-    warnings = every[first].assign(also=lambda w: w["key"].map(also).fillna(""))
+        return Warnings(pd.DataFrame({column: pd.Series(dtype=object) for column in WARNING_COLUMNS}), level_table)
+    warnings = pd.concat(found, ignore_index=True)
     warnings = warnings.assign(fired_at=pd.to_datetime(warnings["fired_at"]))
     warnings = warnings.sort_values(["level", "fired_at", "key"], ascending=[True, False, True], kind="stable")
-    return warnings.reindex(columns=list(WARNING_COLUMNS)).reset_index(drop=True)
+    if limit is not None:
+        warnings = warnings.head(limit)
+    return Warnings(warnings.reindex(columns=list(WARNING_COLUMNS)).reset_index(drop=True), level_table)
 
 
 def level_counts(warnings: pd.DataFrame) -> pd.DataFrame:
@@ -211,11 +191,17 @@ def level_counts(warnings: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"level": list(LEVELS), "warnings": [int(counts.get(level, 0)) for level in LEVELS]})
 
 
-def warnings_table(
-    run: Run, period: Period, options: DispatchOptions, *, lit: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """The warnings at ``period.now``, their frames read through ``run`` (what the page, the wall screen and
-    ``python -m analytics warnings`` all call); ``lit`` as ``evaluate`` takes it."""
+def found_warnings(run: Run, period: Period, options: DispatchOptions, *, limit: int | None = None) -> Warnings:
+    """The first ``limit`` warnings at ``period.now`` (None: all) and the counts of all, their frames read
+    through ``run`` (what the page, the wall screen and ``python -m analytics warnings`` all call)."""
+    if limit is not None and (not isinstance(limit, int) or limit < 0):
+        raise ValueError(f"limit must be 0 or more, or None, got {limit!r}")
     rules = run("warning_rules", {})
-    frames = fetch(run, warning_requests(period, rules))
-    return evaluate(frames, rules=rules, period=period, options=options, lit=lit)
+    # per level as many as the table shows (at least one: each level's row carries the level's count)
+    frames = fetch(run, warning_requests(period, rules, options, per_level=None if limit is None else max(limit, 1)))
+    return evaluate(frames, rules=rules, period=period, limit=limit)
+
+
+def warnings_table(run: Run, period: Period, options: DispatchOptions) -> pd.DataFrame:
+    """Every warning at ``period.now`` (``found_warnings``' table without a limit)."""
+    return found_warnings(run, period, options).table

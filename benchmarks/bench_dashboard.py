@@ -18,7 +18,13 @@ filtered query misses the cache (target ≤ 1.5 s); and the queries that run iss
 ``dashboard.cache.frame``) are re-run directly, uncached, in sequence. The dispatch page's sections (each shows
 other tables) are then timed one by one, each on a new range. The map is composed as the page composes it
 (``views.pages.map_page``) for the last 30 days at street level. ``--match dispatch.`` times only the queries of
-one module (or any name containing the text).
+one module (or any name containing the text), ``--skip NAME`` leaves some out.
+
+On a big database (50M cases: docs/performance.md): ``--memory-limit 4GB`` sets DuckDB's limit of the read
+connection and of the app AppTest runs (setting ``dashboard_memory_limit``); ``--call-limit 60`` interrupts a call
+after that many seconds and skips the query's further filter states; each row is printed as it is taken, so a run
+that is stopped keeps its figures. A query that returns every matching case (``trends.recurrence_cases``) brings
+them all into pandas, outside DuckDB's limit: ``--skip`` it there.
 """
 
 from __future__ import annotations
@@ -33,11 +39,13 @@ import os
 import pkgutil
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -159,7 +167,17 @@ def _option_values(settings: Settings, con: Any, last: dt.date, scenario: dict[s
         "work_periods": settings.work_periods,
         "lang": settings.language,
         "case_uid": sample[0],
+        # the dispatch page's case warnings: the enabled case rules, as many per level as the page lists
+        "rules": tuple(_sample(con, _CASE_RULES) or ()),
+        "per_level": getattr(settings, "dispatch_warning_rows", None),
     }
+
+
+#: The enabled rules of the kinds whose subject is a case (core.warning_rules).
+_CASE_RULES = (
+    "SELECT list(rule_id ORDER BY rule_id) FROM warning_rule WHERE enabled"
+    " AND kind IN ('due_soon', 'overdue', 'overdue_urgent', 'overdue_supervised', 'iot_unanswered')"
+)
 
 
 def call_plan(fn: Query, filters: dict[str, Any], options: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
@@ -183,33 +201,87 @@ def filtered(fn: Query) -> bool:
     return any(p.kind is p.VAR_KEYWORD or p.name in ("start", "end") for p in params)
 
 
-def time_call(run: Callable[[], pd.DataFrame], runs: int) -> tuple[list[float], int]:
-    result = run()  # warm-up: the first run reads the columns into DuckDB's buffers
+class CallTooLongError(Exception):
+    """A call ran past the benchmark's ``--call-limit`` and was interrupted."""
+
+
+def time_call(
+    run: Callable[[], pd.DataFrame], runs: int, *, con: Any = None, limit_s: float | None = None
+) -> tuple[list[float], int]:
+    """Milliseconds of ``runs`` runs after a warm-up, and the rows; with ``limit_s``, a run past it is interrupted
+    (``con.interrupt()``) and ``CallTooLongError`` raised."""
+
+    def one() -> pd.DataFrame:
+        if limit_s is None:
+            return run()
+        timer = threading.Timer(limit_s, con.interrupt)
+        timer.start()
+        try:
+            return run()
+        except duckdb.InterruptException as exc:
+            raise CallTooLongError(f"interrupted after {limit_s:g} s") from exc
+        finally:
+            timer.cancel()
+
+    result = one()  # warm-up: the first run reads the columns into DuckDB's buffers
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        run()
+        one()
         times.append((time.perf_counter() - t) * 1000)
     return times, len(result)
 
 
-def bench_queries(db: LiveDatabase, settings: Settings, runs: int, match: str = "") -> list[Row]:
+def bench_queries(
+    db: LiveDatabase,
+    settings: Settings,
+    runs: int,
+    match: str = "",
+    *,
+    skip: tuple[str, ...] = (),
+    call_limit_s: float | None = None,
+    on_row: Callable[[Row], None] | None = None,
+) -> list[Row]:
+    """The timings of every query whose name contains ``match`` and none of ``skip``, under every filter state;
+    ``on_row`` is called with each as soon as it is taken (the table is printed as it goes: a run killed half-way
+    keeps what it measured). A call past ``call_limit_s`` is interrupted and the query's further states skipped."""
     rows: list[Row] = []
+
+    def add(row: Row) -> None:
+        rows.append(row)
+        if on_row is not None:
+            on_row(row)
+
     with db.cursor() as con:
         last = pd.Timestamp(con.execute("SELECT max(reported_at) FROM cases").fetchall()[0][0]).date()
         states = scenarios(con, last)
-        queries = {name: fn for name, fn in discover_queries().items() if match in name}
+        # once per state, not per query: at 50M alarms the camera sample alone scans camera_loop for seconds
+        options = {sname: _option_values(settings, con, last, scenario) for sname, scenario in states.items()}
+        options["—"] = _option_values(settings, con, last, {})
+        queries = {
+            name: fn
+            for name, fn in discover_queries().items()
+            if match in name and not any(text in name for text in skip)
+        }
         for qname, fn in sorted(queries.items()):
+            too_long = ""
             for sname, scenario in states.items() if filtered(fn) else [("—", {})]:
-                kwargs, why = call_plan(fn, scenario, _option_values(settings, con, last, scenario))
-                if kwargs is None:
-                    rows.append(Row(qname, sname, [], 0, f"skipped: {why}"))
+                kwargs, why = call_plan(fn, scenario, options[sname])
+                if kwargs is None or too_long:
+                    add(Row(qname, sname, [], 0, f"skipped: {why or too_long}"))
                     continue
                 n_runs = runs
                 if qname in ON_DEMAND:  # as the download does: every matching case up to the export cap
                     kwargs["limit"], n_runs = getattr(settings, "max_export_rows", kwargs.get("limit")), 3
-                times, n = time_call(lambda fn=fn, kwargs=kwargs: fn(con, **kwargs), n_runs)
-                rows.append(Row(qname, sname, times, n))
+                try:
+                    times, n = time_call(
+                        lambda fn=fn, kwargs=kwargs: fn(con, **kwargs), n_runs, con=con, limit_s=call_limit_s
+                    )
+                except CallTooLongError as exc:
+                    too_long = f"a call in an earlier state was {exc}"
+                    add(Row(qname, sname, [], 0, f"not timed: a call was {exc}"))
+                    continue
+                add(Row(qname, sname, times, n))
     return rows
 
 
@@ -347,15 +419,17 @@ def filter_change(db: LiveDatabase, page: str | None, changes: int, *, area: str
     return FilterChange(label, run_s, queries_s, calls_n, slowest=slowest)
 
 
-def print_table(rows: list[Row]) -> None:
+def print_header() -> None:
     print(f"| query | filters | rows | p50 ms | p95 ms | ≤ {QUERY_P95_MS:.0f} ms |")
     print("|---|---|---:|---:|---:|---|")
-    for r in rows:
-        if not r.times_ms:
-            print(f"| {r.query} | {r.scenario} | | | | {r.note} |")
-            continue
-        ok = "on click" if r.query in ON_DEMAND else "yes" if r.p95 <= QUERY_P95_MS else "**MISS**"
-        print(f"| {r.query} | {r.scenario} | {r.rows:,} | {r.p50:.1f} | {r.p95:.1f} | {ok} |")
+
+
+def print_row(r: Row) -> None:
+    if not r.times_ms:
+        print(f"| {r.query} | {r.scenario} | | | | {r.note} |")
+        return
+    ok = "on click" if r.query in ON_DEMAND else "yes" if r.p95 <= QUERY_P95_MS else "**MISS**"
+    print(f"| {r.query} | {r.scenario} | {r.rows:,} | {r.p50:.1f} | {r.p95:.1f} | {ok} |")
 
 
 def main() -> None:
@@ -370,23 +444,41 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=5, help="filter changes timed through AppTest")
     parser.add_argument("--only", choices=["queries", "map", "filter-change"], help="run one part")
     parser.add_argument("--match", default="", help="time only the queries whose module.name contains this")
+    parser.add_argument(
+        "--skip", action="append", default=[], help="leave out the queries whose module.name contains this (repeatable)"
+    )
+    parser.add_argument(
+        "--call-limit", type=float, help="interrupt a call after this many seconds (the query's further states skipped)"
+    )
+    parser.add_argument(
+        "--memory-limit",
+        help="DuckDB's memory limit of the read connection, the app's too (setting dashboard_memory_limit)",
+    )
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]  # a killed run keeps its lines
     if args.db:
         os.environ["ONEMAP_DB_PATH"] = str(args.db.resolve())
+    if args.memory_limit:  # through the environment, so the app that AppTest runs reads with it too
+        os.environ["ONEMAP_DASHBOARD_MEMORY_LIMIT"] = args.memory_limit
     os.chdir(ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
     settings = load_settings()
-    db = LiveDatabase(settings.db_path)
+    db = LiveDatabase.for_settings(settings)
     with db.cursor() as con:
-        n, cores = con.execute("SELECT count(*), current_setting('threads') FROM cases").fetchall()[0]
+        n, cores, memory = con.execute(
+            "SELECT count(*), current_setting('threads'), current_setting('memory_limit') FROM cases"
+        ).fetchall()[0]
         fresh = sorted(fresh_rollups(con))
         sizes = ", ".join(f"{t} {con.execute(f'SELECT count(*) FROM {t}').fetchall()[0][0]:,}" for t in fresh)
     print(
-        f"{settings.db_path}: {n:,} cases; fresh rollups: {sizes or 'none'}; DuckDB threads {cores}; {args.runs} runs\n"
+        f"{settings.db_path}: {n:,} cases; fresh rollups: {sizes or 'none'}; DuckDB threads {cores}, memory limit "
+        f"{memory} (spill to {settings.dashboard_spill_dir}); {args.runs} runs\n"
     )
 
     if args.only in (None, "queries"):
-        rows = bench_queries(db, settings, args.runs, args.match)
-        print_table(rows)
+        print_header()
+        rows = bench_queries(
+            db, settings, args.runs, args.match, skip=tuple(args.skip), call_limit_s=args.call_limit, on_row=print_row
+        )
         rows_with_target = [r for r in rows if r.times_ms and r.query not in ON_DEMAND]
         misses = [r for r in rows_with_target if r.p95 > QUERY_P95_MS]
         print(f"\n{len(misses)} of {len(rows_with_target)} query timings miss p95 ≤ {QUERY_P95_MS:.0f} ms")

@@ -31,7 +31,7 @@ from views.calls import QueryCall, on  # noqa: E402
 def one(db: Path, week: Week, area: str | None, settings: Settings) -> dict[str, float]:
     times: dict[str, float] = {}
     start = time.perf_counter()
-    with LiveDatabase(db).cursor() as con:
+    with LiveDatabase.for_settings(dataclasses.replace(settings, db_path=db)).cursor() as con:
         report = weekly.build(week, on(con), settings=settings, area=area)
     times["figures"] = time.perf_counter() - start
     start = time.perf_counter()
@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     settings = dataclasses.replace(load_settings(), db_path=args.db)
-    with LiveDatabase(args.db).cursor() as con:
+    with LiveDatabase.for_settings(settings).cursor() as con:
         run = on(con)
         last = run(QueryCall.of(queries.data_end)).iloc[0]["last"]
         streets = run(QueryCall.of(queries.grid_polygons, depth=2, at=last.to_pydatetime()))

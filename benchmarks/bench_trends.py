@@ -83,7 +83,7 @@ def main() -> None:
         os.environ["ONEMAP_DB_PATH"] = str(args.db.resolve())
     os.chdir(ROOT)
     settings = load_settings()
-    db = LiveDatabase(settings.db_path)
+    db = LiveDatabase.for_settings(settings)
     with db.cursor() as con:
         n, last = con.execute("SELECT count(*), max(reported_at) FROM cases").fetchall()[0]
         last = pd.Timestamp(last).date()

@@ -323,3 +323,27 @@ def working_seconds_sql(work_periods: Sequence[Sequence[int]], *, before: str, w
     time_of_day = f"(epoch({instant}) - epoch(CAST(CAST({instant} AS DATE) AS TIMESTAMP)))"
     worked = worked_seconds_sql(work_periods, time_of_day)
     return f"({before} * {day_seconds(work_periods)} + CASE WHEN {workday} THEN {worked} ELSE 0 END)"
+
+
+def working_day_sql(work_periods: Sequence[Sequence[int]], ordinal: str) -> str:
+    """SQL of the working day on which W = ``ordinal`` (an SQL expression of working seconds, as
+    ``working_seconds_sql`` gives them) is reached, as the ``before`` of its row of ``calendar_days_sql``: ordinals
+    in (n × day length, (n + 1) × day length] fall on the working day with n working days before it."""
+    return f"(CAST(ceil(({ordinal}) / {day_seconds(work_periods)}) AS BIGINT) - 1)"
+
+
+def working_instant_sql(work_periods: Sequence[Sequence[int]], *, ordinal: str, day: str) -> str:
+    """SQL of W⁻¹(``ordinal``), the earliest instant at which that working time is reached (``WorkCalendar.add``'s
+    inverse step), given ``day``: the date of the working day ``working_day_sql`` names (the caller joins the
+    calendar on it). Exactly a period's end stays in that period, as in ``WorkCalendar._instant``."""
+    periods = checked_periods(work_periods)
+    into_day = f"(({ordinal}) - {working_day_sql(periods, ordinal)} * {day_seconds(periods)})"
+    # seconds after midnight: the period it falls in (the first whose end it does not pass), and the part of it
+    parts, ends, worked = [], [], 0
+    for start, end in periods:
+        parts.append(f"{start * 60} + {into_day} - {worked}")
+        worked += (end - start) * 60
+        ends.append(worked)
+    whens = " ".join(f"WHEN {into_day} <= {end} THEN {part}" for end, part in zip(ends[:-1], parts[:-1], strict=True))
+    seconds = f"CASE {whens} ELSE {parts[-1]} END" if whens else parts[-1]
+    return f"(CAST({day} AS TIMESTAMP) + to_microseconds(CAST(round(({seconds}) * 1000000) AS BIGINT)))"

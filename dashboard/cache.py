@@ -30,15 +30,22 @@ MAX_ENTRIES = 512
 
 
 @st.cache_resource(show_spinner=False)
-def live_database(db_path: str) -> LiveDatabase:
-    """The process-wide read-only view of the database at ``db_path``."""
-    return LiveDatabase(Path(db_path))
+def live_database(db_path: str, memory_limit: str, spill_dir: str) -> LiveDatabase:
+    """The process-wide read-only view of the database at ``db_path``, each version of it read by DuckDB within
+    ``memory_limit``, spilling to ``spill_dir`` (``settings.dashboard_memory_limit``, ``dashboard_spill_dir``)."""
+    return LiveDatabase(Path(db_path), memory_limit=memory_limit, spill_dir=Path(spill_dir))
+
+
+def _live(settings: Settings) -> LiveDatabase:
+    return live_database(str(settings.db_path), settings.dashboard_memory_limit, str(settings.dashboard_spill_dir))
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES)
-def _cached_frame(query: str, kwargs: tuple[tuple[str, Any], ...], db_path: str, version: str) -> pd.DataFrame:
+def _cached_frame(
+    query: str, kwargs: tuple[tuple[str, Any], ...], db_path: str, version: str, memory_limit: str, spill_dir: str
+) -> pd.DataFrame:
     # ``version`` only keys the entry: the cursor reads the file as it is now.
-    with live_database(db_path).cursor() as con:
+    with live_database(db_path, memory_limit, spill_dir).cursor() as con:
         return QueryCall(query, kwargs).run(con)
 
 
@@ -47,7 +54,8 @@ def frame(settings: Settings, call: QueryCall, access: Access | None = None) -> 
     cached per database version."""
     call = (access or context.access()).confine(call)
     db_path = settings.db_path
-    return _cached_frame(call.query, call.kwargs, str(db_path), db_version(db_path))
+    limits = (settings.dashboard_memory_limit, str(settings.dashboard_spill_dir))
+    return _cached_frame(call.query, call.kwargs, str(db_path), db_version(db_path), *limits)
 
 
 def runner(settings: Settings, access: Access | None = None) -> Runner:
@@ -61,5 +69,5 @@ def fresh_frame(settings: Settings, call: QueryCall, *, access: Access) -> pd.Da
     large one-off reads (exports) that would crowd the cache. Safe outside a script run (a download's callable,
     which is why ``access`` is passed, not read from the session)."""
     call = access.confine(call)
-    with live_database(str(settings.db_path)).cursor() as con:
+    with _live(settings).cursor() as con:
         return call.run(con)

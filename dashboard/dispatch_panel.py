@@ -15,7 +15,7 @@ import streamlit as st
 import queries
 from analytics.board import DEFAULT_KINDS, department_cases
 from analytics.ranking import LEVELS as RANKING_LEVELS
-from analytics.warnings import level_counts, usable_rules
+from analytics.warnings import usable_rules
 from core.measures import REGISTRY
 from core.warning_rules import LEVEL_NUMERALS, LEVELS
 from settings import Settings
@@ -111,8 +111,9 @@ def picked(event: Any, frame: pd.DataFrame, column: str, *, key: str) -> str | N
 
 
 # ---------------------------------------------------------------- the headline
-def headline(warnings: pd.DataFrame, lit: pd.DataFrame, *, now: dt.datetime, t: Translate) -> None:
-    counts = level_counts(warnings).set_index("level")["warnings"]
+def headline(levels: pd.DataFrame, lit: pd.DataFrame, *, now: dt.datetime, t: Translate) -> None:
+    """The warnings per level (``levels``: ``level``, ``warnings``), and the pending, due soon and overdue cases."""
+    counts = levels.set_index("level")["warnings"]
     pending = lit[lit["pending"]] if not lit.empty else lit
     cells = st.columns(6)
     for cell, level in zip(cells[:3], LEVELS, strict=True):
@@ -229,9 +230,11 @@ def handoffs_section(scope: Scope, run: Runner) -> None:
         choose_case(case)
 
 
-def warnings_section(scope: Scope, run: Runner, *, warnings: pd.DataFrame, now: dt.datetime) -> None:
+def warnings_section(scope: Scope, run: Runner, *, warnings: dispatch.WarningOverview, now: dt.datetime) -> None:
     lang, t = scope.lang, translator(scope.lang)
-    found = warnings
+    found = warnings.latest
+    if len(found) < warnings.total:
+        st.caption(t("warning.first", shown=f"{len(found):,}", total=f"{warnings.total:,}"))
     rules = run(QueryCall.of(queries.warning_rules))
     shown = dispatch_tables.warnings_table(
         found,

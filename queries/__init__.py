@@ -56,7 +56,7 @@ from .dispatch import (
     time_limits,
     work_calendar_days,
 )
-from .early_warning import WARNING_QUERIES, recent_clusters, spike_counts, warning_rules
+from .early_warning import WARNING_QUERIES, case_warnings, recent_clusters, spike_counts, warning_rules
 from .export import case_export
 from .filters import FILTER_NAMES, GRID_LEVEL_COLUMNS, case_filters, grid_level_column
 from .grids import area_tree, areas_within, grid_level_counts, grid_polygons
@@ -183,6 +183,7 @@ __all__ = [
     "case_filters",
     "case_points",
     "case_timeline",
+    "case_warnings",
     "cases_by_channel",
     "cases_by_level",
     "cases_by_status",

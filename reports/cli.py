@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = dataclasses.replace(settings, db_path=args.db)
     lang = args.lang or settings.language
     try:
-        with LiveDatabase(settings.db_path).cursor() as con:
+        with LiveDatabase.for_settings(settings).cursor() as con:
             report = weekly.build(args.week, on(con), settings=settings, area=args.area, lang=lang)
         html_path, pdf_path = files.write(report, args.out)
     except FAILURES as exc:

@@ -59,6 +59,9 @@ CONFINEMENT: dict[str, frozenset[str]] = {
     "cameras": frozenset({"area"}),
     "case_count": frozenset({"cases"}),
     "case_detail": frozenset({"cases"}),
+    # the warnings: case ids and points, no text or contact. Not in NEEDS, as open_case_rows (the rows they were
+    # computed from before) is not: the wall screen shows their counts and latest lines (rule, class, time)
+    "case_warnings": frozenset({"cases"}),
     "case_export": frozenset({"cases"}),
     "case_points": frozenset({"cases"}),
     "case_timeline": frozenset({"cases"}),

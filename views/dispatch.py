@@ -67,31 +67,35 @@ def board(
     return board_tables.board_table(requests(run), period_of(scope, now), options(settings), kinds=kinds, lit=lit)
 
 
-def warnings(
-    scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, lit: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """The warnings at ``now`` (``analytics.warnings.evaluate``), most severe first, then latest; ``lit`` as for
-    ``board``."""
-    return warning_tables.warnings_table(requests(run), period_of(scope, now), options(settings), lit=lit)
+def warnings(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime) -> pd.DataFrame:
+    """Every warning at ``now`` (``analytics.warnings.evaluate``), most severe first, then latest."""
+    return warning_tables.warnings_table(requests(run), period_of(scope, now), options(settings))
 
 
 @dataclass(frozen=True)
 class WarningOverview:
-    """What a wall screen or report shows of the warnings: ``counts`` per level (``level``, ``warnings``), the
-    ``latest`` few (most severe first, then latest), and the rules that could not be run (id → why)."""
+    """What the dispatch page, a wall screen or a report shows of the warnings: ``counts`` per level (``level``,
+    ``warnings``: all of them), the ``latest`` few (most severe first, then latest), and the rules that could not
+    be run (id → why)."""
 
     counts: pd.DataFrame
     latest: pd.DataFrame
     bad_rules: dict[str, str]
 
+    @property
+    def total(self) -> int:
+        """Every warning, shown or not."""
+        return int(self.counts["warnings"].sum())
+
 
 def warning_overview(
     scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, latest: int = 10
 ) -> WarningOverview:
-    """The warnings at ``now`` as counts per level and the ``latest`` most pressing."""
-    found = warnings(scope, run, settings=settings, now=now)
+    """The warnings at ``now`` as counts per level and the ``latest`` most pressing: only those leave the
+    database (``queries.case_warnings``)."""
+    found = warning_tables.found_warnings(requests(run), period_of(scope, now), options(settings), limit=latest)
     _, bad = warning_tables.usable_rules(run(QueryCall.of(queries.warning_rules)))
-    return WarningOverview(warning_tables.level_counts(found), found.head(latest).reset_index(drop=True), bad)
+    return WarningOverview(found.counts, found.table, bad)
 
 
 # ---------------------------------------------------------------- the period: ranking, hand-offs, whistles

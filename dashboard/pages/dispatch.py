@@ -32,8 +32,8 @@ def dispatch_page() -> None:
         )
     )
     lit = dispatch.open_lights(scope, run, settings=settings, now=now)
-    warnings = dispatch.warnings(scope, run, settings=settings, now=now, lit=lit)
-    panel.headline(warnings, lit, now=now, t=t)
+    warnings = dispatch.warning_overview(scope, run, settings=settings, now=now, latest=settings.dispatch_warning_rows)
+    panel.headline(warnings.counts, lit, now=now, t=t)
     panel.seed(panel.SECTION_KEY, "board", lang)
     # the red/black list is for those who may see rankings (core.access)
     sections = [key for key in panel.SECTIONS if key != "ranking" or scope.access.can("rankings")]
@@ -62,7 +62,7 @@ def dispatch_page() -> None:
         else:
             panel.board_section(scope, run, settings=settings, now=now, lit=lit)
     with right:
-        view = case.map_view(scope, run, settings=settings, lit=lit, warnings=warnings)
+        view = case.map_view(scope, run, settings=settings, lit=lit, warnings=warnings.latest)
         case.show_dispatch_map(view, settings=settings)
         case.case_finder(run, t)
         case.timeline(run, settings=settings, now=now, lang=lang)

@@ -102,3 +102,20 @@ def test_in_english(app: AppTest) -> None:
     assert [button.label for button in app.get("download_button")] == ["Download CSV"]
     section(app, "warnings")
     assert "Fired at" in app.dataframe[0].value.columns or "fired_at" in app.dataframe[0].value.columns
+
+
+def test_the_warnings_listed_are_the_first_and_the_headline_counts_them_all(
+    dispatch_city: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ONEMAP_DISPATCH_WARNING_ROWS", "3")
+    monkeypatch.setenv("ONEMAP_DB_PATH", str(dispatch_city.db_path))
+    monkeypatch.setenv("ONEMAP_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setattr(core.clock, "local_minute", lambda timezone: NOW)
+    monkeypatch.chdir(ROOT)
+    at = signed_in(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120), dispatch_city.db_path)
+    at.run()
+    at = section(at.switch_page(PAGE).run(), "warnings")
+    assert not at.exception
+    assert [metrics(at)[k] for k in ("I级预警", "II级预警", "III级预警")] == ["4", "3", "3"]
+    assert at.dataframe[0].value["rule_id"].tolist() == ["I-IOT", "I-SPIKE", "I-URGENT"]  # the most severe, latest
+    assert any(caption.value.startswith("共 10 条预警，列出最严重、最新的 3 条") for caption in at.caption)

@@ -7,15 +7,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import shutil
 from collections.abc import Iterator
 
 import duckdb
+import numpy as np
+import pandas as pd
 import pytest
 
 import queries
-from analytics.dispatch import DispatchOptions, Period, Run
+from analytics.dispatch import DispatchOptions, Period, Run, fetch, light_requests, lights
 from analytics.ranking import ranking_table
+from analytics.warnings import found_warnings, level_counts, usable_rules
 from core.measures import ratio_of
+from core.warning_rules import IOT_CHANNEL, KINDS
+from core.workcal import WorkCalendar
 from demo.build import build_demo
 from demo.dispatch import TRUTH_FILE
 from settings import Settings, load_settings
@@ -73,3 +79,112 @@ def test_the_late_department_arrives_late_to_whistles(run, demo) -> None:
     assert rates.idxmin() == truth["late_department"]
     assert rates.drop(truth["late_department"]).min() > 0.7
     assert len(run("whistle_list", PERIOD)) == truth["whistles"]
+
+
+# ---------------------------------------------------------------- the case warnings: SQL against the old Python
+def _old_case_warnings(lit: pd.DataFrame, rules: pd.DataFrame, calendar: WorkCalendar, now: dt.datetime):
+    """The case warnings as ``analytics.warnings`` computed them before the database did (kept here as the
+    reference): every case rule on the open cases' lights, one warning per case at its most severe rule."""
+
+    def in_scope(cases: pd.DataFrame, rule) -> pd.Series:
+        keep = pd.Series(True, index=cases.index)
+        channel, category = rule.get("channel"), rule.get("category_code")
+        if rule["kind"] == "iot_unanswered" and not (isinstance(channel, str) and channel):
+            channel = IOT_CHANNEL
+        if isinstance(channel, str) and channel:
+            keep &= cases["channel"] == channel
+        if isinstance(category, str) and category:
+            keep &= cases["category_code"].fillna("").str.startswith(category)
+        return keep
+
+    def shifted(at: pd.Series, hours: float, working: pd.Series) -> np.ndarray:
+        clock = np.where(working.to_numpy(bool), "working_hours", "continuous_hours")
+        return calendar.add(at.to_numpy("datetime64[ns]"), hours, clock)
+
+    found = []
+    for rule in usable_rules(rules)[0].to_dict("records"):
+        if KINDS[rule["kind"]].subject != "case":
+            continue
+        kind, threshold = rule["kind"], float(rule["threshold"])
+        cases = lit[in_scope(lit, rule)]
+        working = cases["handle_clock"].isin(["working_hours", "working_days"])
+        if kind == "iot_unanswered":
+            unanswered = cases["accepted_at"].isna() & cases["dispatched_at"].isna()
+            minutes = (pd.Timestamp(now) - cases["reported_at"]).dt.total_seconds() / 60
+            hit = unanswered & (minutes >= threshold)
+            fired = cases["reported_at"] + pd.to_timedelta(threshold, unit="min")
+            hits = cases[hit].assign(value=minutes[hit], fired_at=fired[hit])
+        elif kind == "due_soon":
+            hit = (cases["handle_light"] != "overdue") & cases["pending"] & (cases["hours_left"] <= threshold)
+            fired = shifted(cases["handle_deadline"], -threshold, working)
+            hits = cases[hit].assign(value=cases["hours_left"][hit], fired_at=fired[hit.to_numpy()])
+        else:
+            flags = {"overdue_urgent": "is_urgent", "overdue_supervised": "is_supervised"}
+            hit = (cases["handle_light"] == "overdue") & (-cases["hours_left"] >= threshold)
+            if kind in flags:
+                hit &= cases[flags[kind]].astype(bool)
+            fired = shifted(cases["handle_deadline"], threshold, working)
+            hits = cases[hit].assign(value=-cases["hours_left"][hit], fired_at=fired[hit.to_numpy()])
+        figures = {name: rule[name] for name in ("level", "rule_id", "kind", "threshold")}
+        found.append(hits[["case_uid", "category_code", "dept_code", "value", "fired_at"]].assign(**figures))
+    every = pd.concat(found, ignore_index=True).sort_values(["level", "rule_id"], kind="stable")
+    first = ~every["case_uid"].duplicated()
+    also = every[~first].groupby("case_uid")["rule_id"].agg(",".join)
+    warnings = every[first].assign(also=lambda w: w["case_uid"].map(also).fillna(""))
+    warnings = warnings.assign(fired_at=pd.to_datetime(warnings["fired_at"]))
+    return warnings.sort_values(["level", "fired_at", "case_uid"], ascending=[True, False, True], kind="stable")
+
+
+#: Rules besides the city's defaults, so that every shift of a deadline by a threshold (back and forth, on both
+#: clocks), a class and a channel scope and a fractional threshold are compared too.
+EXTRA_RULES = [
+    ("X-DUE", 3, "due_soon", 10.5, None, None),
+    ("X-LATE", 2, "overdue", 3.25, None, None),
+    ("X-LATE-06", 1, "overdue", 1.0, None, "06"),
+    ("X-HOTLINE", 2, "due_soon", 26.0, "hotline", None),
+    ("X-IOT", 3, "iot_unanswered", 45.5, None, None),
+]
+
+
+@pytest.fixture(scope="module")
+def ruled(demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Run]]:
+    settings = dataclasses.replace(demo[0], db_path=tmp_path_factory.mktemp("ruled") / "onemap.duckdb")
+    shutil.copyfile(demo[0].db_path, settings.db_path)
+    with duckdb.connect(str(settings.db_path)) as con:
+        for rule_id, level, kind, threshold, channel, category in EXTRA_RULES:
+            con.execute(
+                "INSERT INTO warning_rule (rule_id, level, kind, threshold, channel, category_code, enabled, name_zh,"
+                " name_en) VALUES (?, ?, ?, ?, ?, ?, true, ?, ?)",
+                [rule_id, level, kind, threshold, channel, category, rule_id, rule_id],
+            )
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        yield settings, lambda name, kwargs: queries.QUERIES[name](con, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("now", "filters"),
+    [
+        (dt.datetime(2026, 11, 20, 18, 0), {}),  # a Friday evening: the demo's last day
+        (dt.datetime(2026, 11, 20, 9, 47), {"channel": ("hotline", "iot")}),  # in a work period
+        (dt.datetime(2026, 11, 22, 11, 5), {}),  # a Sunday: working clocks stand still
+        (dt.datetime(2026, 11, 24, 13, 0), {"category_major": ("06",)}),  # the lunch break, days later
+    ],
+)
+def test_the_case_warnings_computed_in_sql_are_those_python_computed(ruled, now, filters) -> None:
+    settings, run = ruled
+    options = DispatchOptions.from_settings(settings)
+    period = Period(START, END, now, filters=filters)
+    rules = run("warning_rules", {})
+    lit = lights(fetch(run, light_requests(period)), now=now, options=options)
+    expected = _old_case_warnings(lit, rules, options.calendar(run("work_calendar_days", {})), now)
+    found = found_warnings(run, period, options)
+    got = found.table[found.table["subject"] == "case"]
+    assert len(expected) >= 10 and expected["rule_id"].nunique() >= 4 and (expected["also"] != "").any()
+    columns = ["case_uid", "level", "rule_id", "category_code", "dept_code", "also"]
+    assert got[columns].values.tolist() == expected[columns].values.tolist()
+    np.testing.assert_allclose(got["value"].astype(float), expected["value"].astype(float), rtol=0, atol=1e-6)
+    assert (got["fired_at"].to_numpy() == expected["fired_at"].to_numpy("datetime64[ns]")).all()
+    # the page's cut: the first rows and the counts of all
+    first = found_warnings(run, period, options, limit=25)
+    assert first.table.equals(found.table.head(25))
+    assert first.counts.equals(level_counts(found.table))

@@ -35,6 +35,11 @@ CALLS = {
     "bounced_cases": {"area": "340104001", "area_depth": 2},
     "recent_clusters": {"since": NOW - dt.timedelta(hours=24), "until": NOW, "depth": 3, "min_cases": 2},
     "spike_counts": {"day": NOW.date(), "weeks": 8, "depth": 2},
+    "case_warnings": {
+        "rules": ("I-IOT", "I-URGENT", "I-SUPERVISED", "II-OVERDUE", "III-DUE"),
+        "as_of": NOW,
+        "work_periods": ((480, 720), (840, 1080)),
+    },
 }
 
 
@@ -88,3 +93,19 @@ def test_the_due_cohort_by_deadline_reads_cases(dispatch_city: Settings) -> None
     # nothing was reported that Friday; K4's extended deadline (Fri 15:00) falls on it
     assert by_report.empty
     assert by_deadline[["unit", "due", "handled_on_time"]].values.tolist() == [["CG", 1, 1]]
+
+
+def test_the_case_warnings_of_each_level_cut_to_the_latest_with_the_count_of_all(dispatch_city: Settings) -> None:
+    with duckdb.connect(str(dispatch_city.db_path), read_only=True) as con:
+        cut = queries.case_warnings(con, **{**CALLS["case_warnings"], "per_level": 1})
+        every = queries.case_warnings(con, **CALLS["case_warnings"])
+        with pytest.raises(ValueError, match="per_level must be a positive int or None, got 0"):
+            queries.case_warnings(con, **{**CALLS["case_warnings"], "per_level": 0})
+    # I: L12 (fired 10:20), L6, L7; II: L8 (10:20), L4 (10:00); III: L1, L5, L2 (tests/dispatch_city.py)
+    assert every["case_uid"].tolist() == ["t:L12", "t:L6", "t:L7", "t:L8", "t:L4", "t:L1", "t:L5", "t:L2"]
+    assert cut[["level", "case_uid", "level_warnings"]].values.tolist() == [
+        [1, "t:L12", 3],
+        [2, "t:L8", 2],
+        [3, "t:L1", 3],
+    ]
+    assert every.set_index("case_uid").loc["t:L6", "also"] == "II-OVERDUE"

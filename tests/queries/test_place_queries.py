@@ -196,6 +196,31 @@ def test_sentiment_and_incidents_on_the_same_city(con) -> None:
     assert reports[["case_uid", "is_lead"]].values.tolist() == [["camera_ai:C1", True], ["camera_ai:C2", False]]
 
 
+class _Recording:
+    """A connection that keeps every statement and its parameters (to see what a query asks DuckDB)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con, self.statements = con, []
+
+    def execute(self, sql: str, params=None):
+        self.statements.append((sql, params))
+        return self.con.execute(sql, params)
+
+
+def test_an_incidents_reports_are_read_within_their_span_passed_as_constants(con) -> None:
+    recording = _Recording(con)
+    reports = queries.incident_reports(recording, incident_id="camera_ai:C1")
+    assert reports["case_uid"].tolist() == ["camera_ai:C1", "camera_ai:C2"]
+    sql, params = recording.statements[-1]
+    # bound by values, so DuckDB skips the row groups of cases outside them (a subquery's bound it does not)
+    where = sql.rsplit("WHERE", 1)[-1]
+    assert "(SELECT" not in where and "c.reported_at BETWEEN $first AND $last" in where
+    first, last = (pd.Timestamp(reports["reported_at"].iloc[i]).to_pydatetime() for i in (0, -1))
+    assert (params["first"], params["last"]) == (first, last)
+    lone = queries.incident_reports(recording, incident_id="camera_ai:C3")  # reported once: no span to bound by
+    assert lone["case_uid"].tolist() == ["camera_ai:C3"] and "$first" not in recording.statements[-1][0]
+
+
 # ---------------------------------------------------------------- silent and noisy cameras
 def _loaded_alarms(settings, tmp_path, events: list[dict]) -> None:
     cameras = [

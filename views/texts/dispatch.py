@@ -143,6 +143,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "预警规则（可在 warning_rule 表中修改，或用 ETL 加载）",
         "en": "Warning rules (the warning_rule table: edit it, or load a file with the ETL)",
     },
+    "warning.first": {
+        "zh": "共 {total} 条预警，列出最严重、最新的 {shown} 条（下载同此；全部预警：python -m analytics warnings）",
+        "en": "{total} warnings: the {shown} most severe and latest are listed (and downloaded; every warning: "
+        "python -m analytics warnings)",
+    },
     "warning.bad_rules": {
         "zh": "以下规则有误，未执行：{rules}",
         "en": "These rules are wrong and were not run: {rules}",
