@@ -16,7 +16,7 @@ from pyproj import Geod
 from test_load_cases import OPTIONS, case, load, query
 
 import queries
-from etl import api, fusion
+from etl import api, fusion, fusion_cells
 
 GEOD = Geod(ellps="WGS84")
 US = 1_000_000
@@ -297,6 +297,20 @@ def test_incremental_updates_equal_a_rebuild_whatever_the_order(city, tmp_path: 
     for k, part in enumerate(np.array_split(rng.permutation(len(rows)), 4)):
         load(write_csv(tmp_path / f"other{k}.csv", [rows[i] for i in part]), other)
     assert table(other) == incremental
+
+
+def test_windows_read_by_day_alone_equal_a_rebuild(city, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Where the cells would be too many (a big load), a family's window is read by day alone, as before cells.
+    monkeypatch.setattr(fusion_cells, "MAX_CELLS", 0)
+    rng = np.random.default_rng(8)
+    rows = _random_cases(rng, 200, 400.0)
+    for k, part in enumerate(np.array_split(rng.permutation(len(rows)), 4)):
+        load(write_csv(tmp_path / f"part{k}.csv", [rows[i] for i in part]), city)
+    incremental = table(city)
+    assert len(incremental) > 20
+    with duckdb.connect(str(city.db_path)) as con:
+        fusion.rebuild(con, city)
+    assert table(city) == incremental
 
 
 def test_a_change_of_rules_rebuilds(city, tmp_path: Path) -> None:
