@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.catalog import INCIDENT_CASE_COLUMNS, INCIDENT_TABLE  # noqa: E402
-from etl import camera_loop, fusion, rollups  # noqa: E402
+from etl import camera_loop, fusion, rollups, store  # noqa: E402
 from settings import Settings, load_settings  # noqa: E402
 
 #: Suffix of a copy's source id and event id, followed by the copy's number.
@@ -175,8 +175,7 @@ def build(src: Path, out: Path, factor: int, events: int, memory_limit: str, set
         _log("checkpoint", started)
     except BaseException:
         con.close()
-        part.unlink(missing_ok=True)
-        part.with_name(part.name + ".wal").unlink(missing_ok=True)
+        store.remove_database(part)
         raise
     finally:
         con.close()

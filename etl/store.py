@@ -149,6 +149,12 @@ def _running(pid: int) -> bool:
 _LEFT_BEHIND = re.compile(r"\.(?:loading|tmp|publish|writer\.new|spark)-(\d+)(?:\.wal)?")
 
 
+def remove_database(path: Path) -> None:
+    """Delete a DuckDB file and the write-ahead log beside it, if there."""
+    for part in (path, path.with_name(path.name + ".wal")):
+        part.unlink(missing_ok=True)
+
+
 def remove_stale_copies(db_path: Path) -> list[Path]:
     """Delete the copies (``*.publish-<pid>``, ``*.writer.new-<pid>``, an older release's ``*.loading-<pid>``, their
     WAL) and spill folders (``*.tmp-<pid>``) of loads whose process is gone (killed, or its machine restarted);
@@ -229,8 +235,8 @@ def _prepare_writer(db_path: Path) -> Path:
     ) or (writer.exists() and not db_path.exists() and not marker.exists())  # a first load killed before publishing
     if trusted:
         return writer
-    for stale in (writer, writer.with_name(writer.name + ".wal"), marker):
-        stale.unlink(missing_ok=True)
+    remove_database(writer)
+    marker.unlink(missing_ok=True)
     if db_path.exists():
         _copy_atomically(db_path, writer, db_path.with_name(f"{db_path.name}.writer.new-{os.getpid()}"))
         _write_marker(db_path)  # the writer's file is the published one: in step until the next commit
@@ -336,8 +342,7 @@ def writing(
         except BaseException:
             con.close()  # in place: the uncommitted transaction is discarded
             if not in_place:
-                target.unlink(missing_ok=True)
-                target.with_name(target.name + ".wal").unlink(missing_ok=True)
+                remove_database(target)
             raise
         finally:
             con.close()
