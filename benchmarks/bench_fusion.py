@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from analytics.fusion_quality import pair_scores  # noqa: E402
 from benchmarks.synthetic import CENTRE, case_points, realistic_polygons  # noqa: E402
 from etl import fusion  # noqa: E402
+from etl.load_cases import UID_KEY_SQL  # noqa: E402
 from etl.reference import seed_reference  # noqa: E402
 from etl.schema import apply_schema  # noqa: E402
 from settings import Settings, load_settings  # noqa: E402
@@ -125,8 +126,9 @@ def insert_cases(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, run_id: in
         """INSERT INTO cases BY NAME SELECT *, 'bench' AS source, case_uid AS source_id, false AS category_unmapped,
                   false AS coords_swapped, false AS outside_grid, 'closed' AS status, 0.0 AS extension_hours,
                   false AS is_urgent, false AS is_supervised, false AS is_overdue, 0 AS dispatch_count,
-                  0 AS return_count, 0 AS rework_count, 0 AS row_hash, $run AS run_id, now() AS loaded_at
-           FROM _bench ORDER BY reported_at""",
+                  0 AS return_count, 0 AS rework_count, 0 AS row_hash, $run AS run_id, now() AS loaded_at,
+                  {uid_key} AS uid_key
+           FROM _bench ORDER BY reported_at""".format(uid_key=UID_KEY_SQL.format(uid="case_uid")),
         {"run": run_id},
     )
     con.unregister("_bench")

@@ -185,6 +185,20 @@ def test_duplicate_ids_in_file_and_across_loads(city, tmp_path: Path) -> None:
     assert query(city, "SELECT count(*), count(DISTINCT case_uid) FROM cases") == [(3, 3)]
 
 
+def test_ids_are_found_by_their_key_and_told_apart_by_the_id_itself(city, tmp_path: Path) -> None:
+    """The merge finds stored ids by ``uid_key`` (md5 of the id) and then compares the ids: a stored case whose key
+    is another id's (a collision, forged here) is neither that id's earlier version nor touched by its load."""
+    load(write_csv(tmp_path / "a.csv", [case(1), case(2)]), city)
+    keys = query(city, "SELECT case_uid, uid_key = (md5_number(case_uid) >> 64)::UBIGINT FROM cases ORDER BY 1")
+    assert keys == [("dcs:C0001", True), ("dcs:C0002", True)]
+    with duckdb.connect(str(city.db_path)) as con:  # C0002 made to share the key of C0003, not loaded yet
+        con.execute("UPDATE cases SET uid_key = (md5_number('dcs:C0003') >> 64)::UBIGINT WHERE source_id = 'C0002'")
+    again = load(write_csv(tmp_path / "b.csv", [case(3, 事件描述="新的"), case(1, 事件描述="更正后")]), city)
+    assert (again.inserted, again.updated, again.unchanged) == (1, 1, 0)
+    got = query(city, "SELECT source_id, description FROM cases ORDER BY 1")
+    assert got == [("C0001", "更正后"), ("C0002", "小区门口暴露垃圾"), ("C0003", "新的")]
+
+
 def _snapshot(settings) -> dict[str, list[tuple]]:
     tables = ["cases", "grid", "rejected_row", "case_flow", "category_map"]
     return {t: query(settings, f"SELECT * FROM {t} ORDER BY ALL") for t in tables}

@@ -113,6 +113,15 @@ def test_a_release1_database_is_migrated_in_place_with_its_data_intact(release1:
         if name == "channel":  # 0003 adds the deliberation channel, and nothing else
             added = pd.DataFrame({"channel": ["deliberation"], "name_zh": ["议事厅"], "name_en": ["Deliberation hall"]})
             rows = pd.concat([rows, added]).sort_values(list(rows.columns)).reset_index(drop=True)
+        if name == "cases":  # 0007 adds each case's uid_key, from its id
+            keys = after[name].pop("uid_key")
+            assert keys.notna().all() and keys.nunique() == len(keys)
+            with duckdb.connect() as con:
+                expected = [
+                    con.execute("SELECT (md5_number(?) >> 64)::UBIGINT", [uid]).fetchall()[0][0]
+                    for uid in after[name]["case_uid"]
+                ]
+            assert keys.tolist() == expected
         pd.testing.assert_frame_equal(after[name], rows, obj=name)
     # 0003 adds the city above the levels release 1 had, and changes none of them
     city = pd.DataFrame(
