@@ -25,6 +25,13 @@ and deleted when one fails. DuckDB keeps within ``--memory-limit`` and spills to
    (``etl.rollups.refresh`` over all days, with the settings' bin sizes and keep rule), then the camera loop
    (``etl.camera_loop.refresh(whole=True)``).
 
+With ``--spread D`` (whole degrees) the copies are a province's further cities instead: copy k lies ``k·D`` degrees
+west of its original (its grid codes kept, so it lies outside its grid's outline), and in step 3 the copies of an
+incident form an incident of their own, the original's moved (``_translate_incidents``). Every place then holds the
+source's cases, as each city of a province holds its own: the database for the ingest benchmark at province scale
+(`bench_ingest.py`), whose cost follows the reports around its new cases. Without it every place holds ``factor``
+times its cases: the heavier case for the dashboard's queries, which read a city's area.
+
 Limits (what stays at the source's scale):
 - ``case_flow`` is not copied (80M rows at 10M cases): the copies have no workflow, so ``case_dispatch`` and
   ``case_handoff`` hold the originals' dispatches only, and whatever reads ``case_flow`` sees the source's rows.
@@ -51,7 +58,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.catalog import INCIDENT_CASE_COLUMNS, INCIDENT_TABLE  # noqa: E402
-from etl import camera_loop, fusion, rollups, store  # noqa: E402
+from etl import camera_loop, fusion, rollups, schema, store  # noqa: E402
+from etl.load_cases import UID_KEY_SQL  # noqa: E402
 from settings import Settings, load_settings  # noqa: E402
 
 #: Suffix of a copy's source id and event id, followed by the copy's number.
@@ -81,6 +89,18 @@ def _check_free(con: duckdb.DuckDBPyConnection, table: str, column: str) -> None
         raise SystemExit(f"{table}.{column}: {taken:,} ids already end in {SUFFIX}<n>: scaled before? use the original")
 
 
+#: The least ``--spread``: a degree (~85–110 km east–west in China) is farther than any family's distance and
+#: its fusion cells.
+MIN_SPREAD = 1.0
+
+
+def _check_spread(con: duckdb.DuckDBPyConnection, factor: int, spread: float) -> None:
+    """Refuse a spread that would move a copy out of [64°, 128°) east, where moving by whole degrees is exact."""
+    low, high = con.execute("SELECT min(lon), max(lon) FROM cases").fetchall()[0]
+    if low is not None and (low - (factor - 1) * spread < 64 or high >= 128):
+        raise SystemExit(f"--spread {spread}: cases at {low}–{high}° east would leave [64°, 128°) when moved")
+
+
 def _copy_rows(con: duckdb.DuckDBPyConnection, table: str, copies: int, replace: str) -> int:
     """Append ``copies - 1`` copies of every row of ``table`` (``replace``: the columns a copy changes, as a
     ``* REPLACE`` list over ``t`` and the copy number ``k``); the rows after, checked against the rows before."""
@@ -94,10 +114,15 @@ def _copy_rows(con: duckdb.DuckDBPyConnection, table: str, copies: int, replace:
     return after
 
 
-def scale_cases(con: duckdb.DuckDBPyConnection, factor: int) -> int:
+def scale_cases(con: duckdb.DuckDBPyConnection, factor: int, spread: float = 0.0) -> int:
+    """Copy every case (step 1); with ``spread``, copy k ``k * spread`` degrees west of its original."""
     _check_free(con, "cases", "source_id")
     new_id = f"t.source_id || '{SUFFIX}' || k"
-    return _copy_rows(con, "cases", factor, f"t.source || ':' || {new_id} AS case_uid, {new_id} AS source_id")
+    uid = f"t.source || ':' || {new_id}"
+    replace = f"{uid} AS case_uid, {new_id} AS source_id, {UID_KEY_SQL.format(uid=uid)} AS uid_key"
+    if spread:
+        replace += f", t.lon - k * {float(spread)!r} AS lon"
+    return _copy_rows(con, "cases", factor, replace)
 
 
 def scale_events(con: duckdb.DuckDBPyConnection, copies: int, factor: int) -> int:
@@ -106,10 +131,12 @@ def scale_events(con: duckdb.DuckDBPyConnection, copies: int, factor: int) -> in
     return _copy_rows(con, "camera_event", copies, f"t.event_id || '{SUFFIX}' || k AS event_id, {case} AS case_uid")
 
 
-def fuse_copies(con: duckdb.DuckDBPyConnection, factor: int) -> int:
+def fuse_copies(con: duckdb.DuckDBPyConnection, factor: int, spread: float = 0.0) -> int:
     """Make ``case_incident`` what the fusion rule gives over the copies (step 3 of the module's text), stored in
     report order as the ETL stores it; its rows after."""
-    if factor > 1:
+    if factor > 1 and spread:
+        _translate_incidents(con, factor, spread)
+    elif factor > 1:
         copied = ", ".join(f"c.{name}" for name in INCIDENT_CASE_COLUMNS)
         con.execute(
             f"""CREATE TABLE scale_fused AS
@@ -133,6 +160,28 @@ def fuse_copies(con: duckdb.DuckDBPyConnection, factor: int) -> int:
     return _count(con, f"SELECT count(*) FROM {INCIDENT_TABLE}")
 
 
+def _translate_incidents(con: duckdb.DuckDBPyConnection, factor: int, spread: float) -> None:
+    """Copy k of every incident, ``k * spread`` degrees west: the rule's result over copies that far apart.
+
+    A copy is its original moved west by whole degrees, which leaves every distance and time between reports,
+    their order and their classes as they were (in [64°, 128°) a double moved by a whole degree is exact), and
+    ``spread`` keeps the copies of a place farther apart than any family's distance: the copies of an incident are
+    an incident of their own, led by the copy of its lead.
+    """
+    moved = f"o.lon - k * {float(spread)!r}"
+    con.execute(
+        f"""CREATE TABLE scale_fused AS
+            SELECT * FROM {INCIDENT_TABLE}
+            UNION ALL BY NAME
+            SELECT o.* REPLACE (o.case_uid || '{SUFFIX}' || k AS case_uid,
+                                o.incident_id || '{SUFFIX}' || k AS incident_id, {moved} AS lon)
+            FROM {INCIDENT_TABLE} o, range(1, {factor}) r(k)"""
+    )
+    con.execute(f"DELETE FROM {INCIDENT_TABLE}")
+    con.execute(f"INSERT INTO {INCIDENT_TABLE} BY NAME SELECT * FROM scale_fused ORDER BY reported_at, case_uid")
+    con.execute("DROP TABLE scale_fused")
+
+
 def rebuild_derived(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """The derived tables after the copies, in the order a load refreshes them (``etl.api``)."""
     started = time.perf_counter()
@@ -146,9 +195,13 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     _log("camera_loop.refresh(whole)", started, f"{rows:,} rows")
 
 
-def build(src: Path, out: Path, factor: int, events: int, memory_limit: str, settings: Settings) -> None:
+def build(
+    src: Path, out: Path, factor: int, events: int, memory_limit: str, settings: Settings, spread: float = 0.0
+) -> None:
     if factor < 1:
         raise SystemExit(f"--factor must be at least 1, not {factor}")
+    if spread and (spread != int(spread) or spread < MIN_SPREAD):
+        raise SystemExit(f"--spread must be a whole number of degrees, at least {MIN_SPREAD}, not {spread}")
     if not src.is_file():
         raise SystemExit(f"--src {src}: no such database file")
     if out.exists():
@@ -160,15 +213,18 @@ def build(src: Path, out: Path, factor: int, events: int, memory_limit: str, set
     _log("copy", started, f"{part.stat().st_size / 1e9:.2f} GB")
     con = duckdb.connect(str(part), config={"memory_limit": memory_limit, "temp_directory": str(spill)})
     try:
+        schema.migrate(con)  # the copies are made in the current schema (e.g. 0007's uid_key)
         started = time.perf_counter()
-        cases = scale_cases(con, factor)
+        if spread:
+            _check_spread(con, factor, spread)
+        cases = scale_cases(con, factor, spread)
         _log(f"cases x{factor}", started, f"{cases:,} rows")
         started = time.perf_counter()
         copies = event_factor(_count(con, "SELECT count(*) FROM camera_event"), events, factor)
         alarms = scale_events(con, copies, factor)
         _log(f"camera_event x{copies}", started, f"{alarms:,} rows")
         started = time.perf_counter()
-        _log("copies fused (case_incident)", started, f"{fuse_copies(con, factor):,} rows")
+        _log("copies fused (case_incident)", started, f"{fuse_copies(con, factor, spread):,} rows")
         rebuild_derived(con, settings)
         started = time.perf_counter()
         con.execute("CHECKPOINT")
@@ -191,8 +247,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--factor", type=int, default=5, help="copies of every case, the original included")
     parser.add_argument("--events", type=int, default=50_000_000, help="at least this many camera alarms")
     parser.add_argument("--memory-limit", default="8GB", help="DuckDB's memory_limit (default 8GB)")
+    parser.add_argument(
+        "--spread",
+        type=float,
+        default=0.0,
+        help="put copy k k·SPREAD whole degrees west of its original (a province's further cities); default 0: "
+        "every copy where its original is",
+    )
     args = parser.parse_args(argv)
-    build(args.src, args.out, args.factor, args.events, args.memory_limit, load_settings())
+    build(args.src, args.out, args.factor, args.events, args.memory_limit, load_settings(), args.spread)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,9 @@ def test_cases_copied_with_new_ids_and_every_other_column_kept(scaled: tuple[Pat
             copy = con.execute(f"SELECT * FROM cases WHERE source_id LIKE '%-R{k}' ORDER BY case_uid").df()
             assert list(copy["source_id"]) == [f"{s}-R{k}" for s in original["source_id"]]
             assert list(copy["case_uid"]) == list(original["source"] + ":" + original["source_id"] + f"-R{k}")
-            others = [c for c in original.columns if c not in ("case_uid", "source_id")]
+            keys = con.execute("SELECT (md5_number(unnest($1)) >> 64)::UBIGINT", [list(copy["case_uid"])]).fetchall()
+            assert list(copy["uid_key"]) == [k for (k,) in keys]  # the copy's own key, for the merge to find it
+            others = [c for c in original.columns if c not in ("case_uid", "source_id", "uid_key")]
             assert copy[others].equals(original[others])
 
 
@@ -109,6 +111,33 @@ def test_the_copies_are_fused_as_a_rebuild_fuses_them(scaled: tuple[Path, Path],
     with duckdb.connect(str(out), read_only=True) as con:  # stored in report order, as the ETL stores it
         times = [row[0] for row in con.execute("SELECT reported_at FROM case_incident").fetchall()]
     assert times == sorted(times)
+
+
+def test_spread_copies_are_other_cities_fused_as_a_rebuild_fuses_them(tmp_path: Path) -> None:
+    """``--spread``: copy k lies k degrees west, and its incidents are its original's, moved (not joined to them)."""
+    src = build_place_db(tmp_path)
+    out = tmp_path / "spread" / "spread.duckdb"
+    scale_db.build(src, out, factor=3, events=0, memory_limit="1GB", settings=load_settings(), spread=1.0)
+    with duckdb.connect(str(src), read_only=True) as con:
+        original = con.execute("SELECT case_uid, lon, lat FROM cases ORDER BY case_uid").fetchall()
+        incidents = con.execute(INCIDENTS).fetchall()
+    with duckdb.connect(str(out), read_only=True) as con:
+        for k in (1, 2):
+            copy = con.execute(
+                f"SELECT case_uid, lon, lat FROM cases WHERE source_id LIKE '%-R{k}' ORDER BY case_uid"
+            ).fetchall()
+            assert copy == [(f"{uid}-R{k}", None if lon is None else lon - k, lat) for uid, lon, lat in original]
+        stored = con.execute(INCIDENTS).fetchall()
+    assert len(incidents) > 0 and len(stored) == 3 * len(incidents)  # each incident three times, none joined
+    copy = tmp_path / "rebuilt.duckdb"
+    shutil.copyfile(out, copy)
+    with duckdb.connect(str(copy)) as con:
+        assert fusion.rebuild(con, load_settings()).mode == "rebuilt"
+        assert con.execute(INCIDENTS).fetchall() == stored
+    with pytest.raises(SystemExit, match="whole number"):
+        scale_db.build(
+            src, tmp_path / "x.duckdb", factor=2, events=0, memory_limit="1GB", settings=load_settings(), spread=0.5
+        )
 
 
 #: Every column of the incidents, in a stable order.
