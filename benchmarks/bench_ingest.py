@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/bench_ingest.py --db /tmp/demo/onemap.duckdb --demo /tmp/demo/demo --cases 1000
 
-Copies ``--db`` (a demo database; never written) into ``--work``, then loads ``--cases`` cases ``--rounds`` times
-(new ids each time, taken from the demo's DCS export; ``--updates`` of them old cases sent again changed, picked
-over every day) and prints, per load: the load committed in place in the writer's database
+Copies ``--db`` (a demo database; never written; cloned where the file system shares blocks) into ``--work``,
+then loads ``--cases`` cases ``--rounds`` times (new ids each time, taken from the demo's DCS export: its first
+day, or its last with ``--recent``; ``--updates`` of them old cases sent again changed, picked over every day)
+and prints, per load: the load committed in place in the writer's database
 (``store.writing(publish=False)``) with its stages, the publication to readers (the writer's file cloned where
 ``--work``'s file system shares blocks, XFS or Btrfs, else copied; renamed over the live file), and what the
 copy-and-rename writer of release 1 paid before its load (one copy of the database). The first load also starts
@@ -34,9 +35,12 @@ from etl import api, store  # noqa: E402
 from settings import load_settings  # noqa: E402
 
 
-def new_cases(demo: Path, n: int, round_: int, out: Path, updates: int = 0) -> tuple[Path, dict]:
-    """``n`` rows of the demo's DCS export: ``n - updates`` with ids never loaded (``NEW<round>-…``), and
-    ``updates`` cases already loaded, taken at random over the whole export (so over every day), sent again
+def new_cases(
+    demo: Path, n: int, round_: int, out: Path, updates: int = 0, *, recent: bool = False
+) -> tuple[Path, dict]:
+    """``n`` rows of the demo's DCS export: ``n - updates`` with ids never loaded (``NEW<round>-…``): the export's
+    first rows (its first day), or with ``recent`` its last (its last day, as continuous ingestion brings them);
+    and ``updates`` cases already loaded, taken at random over the whole export (so over every day), sent again
     with a changed description (each one an update of an old case)."""
     manifest = json.loads((demo / "manifest.json").read_text())
     step = next(s for s in manifest if s["entity"] == "cases" and s.get("source") == "dcs")
@@ -46,7 +50,7 @@ def new_cases(demo: Path, n: int, round_: int, out: Path, updates: int = 0) -> t
     export = pacsv.read_csv(
         source, convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()))
     )
-    table = export.slice(0, n - updates)
+    table = export.slice(export.num_rows - (n - updates) if recent else 0, n - updates)
     ids = [f"NEW{round_}-{i:08d}" for i in range(table.num_rows)]
     table = table.set_column(0, table.column_names[0], [ids])
     if updates:
@@ -68,16 +72,23 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=0, help="of the --cases, how many re-send old cases changed")
     parser.add_argument("--work", type=Path, default=Path("/tmp/onemap-bench-ingest"))
     parser.add_argument(
+        "--recent", action="store_true", help="new cases from the export's last rows (its last day), not its first"
+    )
+    parser.add_argument(
         "--no-copy", action="store_true", help="skip release 1's copy (a whole second file in --work: 10 GB at 50M)"
     )
     args = parser.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     db = args.work / "onemap.duckdb"
-    shutil.copyfile(args.db, db)
+    how = store.clone_or_copy(args.db, db)  # a clone when --db and --work share an XFS or Btrfs file system
     settings = dataclasses.replace(load_settings(), db_path=db)
     size = db.stat().st_size / 1e9
-    print(f"database {args.db}: {size:.2f} GB; {args.cases} cases per load, {args.updates} of them updates")
+    recent = "the export's last day" if args.recent else "the export's first day"
+    print(
+        f"database {args.db} ({how} in --work): {size:.2f} GB; {args.cases} cases per load, {args.updates} of them"
+        f" updates; new ones from {recent}"
+    )
     probe = args.work / "clone-probe"
     probe.write_bytes(b"x")
     print(f"publication on {args.work}: {store.clone_or_copy(probe, probe.with_suffix('.2'))} of the file")
@@ -85,7 +96,7 @@ def main() -> None:
     store.publish(db)  # starts the writer's database from the published one (once per installation)
     print(f"writer's database started from the published one (once): {time.perf_counter() - started:.2f} s")
     for round_ in range(1, args.rounds + 1):
-        path, step = new_cases(args.demo, args.cases, round_, args.work, args.updates)
+        path, step = new_cases(args.demo, args.cases, round_, args.work, args.updates, recent=args.recent)
         options = api.options_from_manifest(step)
         started = time.perf_counter()
         report = api.load("cases", path, options, settings=settings, publish=False)
