@@ -5,7 +5,8 @@ on the same days and in the same places, with every derived table rebuilt by the
         --out /work/bench/onemap50m/onemap.duckdb --factor 5 --events 50000000
 
 ``--src`` is only read: the work is done on a copy, ``OUT.part``, renamed to ``OUT`` once every step succeeded
-and deleted when one fails. DuckDB keeps within ``--memory-limit`` and spills to ``OUT.tmp``.
+and deleted when one fails. DuckDB keeps within ``--memory-limit`` and spills to ``OUT.tmp`` (or a folder in
+``--temp-dir``: the rollups' refresh spilled over 6 GB at 50M cases with a 6 GB limit).
 
 1. ``cases``: every case ``--factor`` times. Copy k (1 … factor-1) gets the source id ``<source_id>-R<k>`` and so
    its own ``case_uid``; every other column is kept (place, grids, times, state, department, ``run_id``), so
@@ -196,7 +197,14 @@ def rebuild_derived(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 
 
 def build(
-    src: Path, out: Path, factor: int, events: int, memory_limit: str, settings: Settings, spread: float = 0.0
+    src: Path,
+    out: Path,
+    factor: int,
+    events: int,
+    memory_limit: str,
+    settings: Settings,
+    spread: float = 0.0,
+    temp_dir: Path | None = None,
 ) -> None:
     if factor < 1:
         raise SystemExit(f"--factor must be at least 1, not {factor}")
@@ -207,7 +215,7 @@ def build(
     if out.exists():
         raise SystemExit(f"--out {out} exists: delete it first (this script never overwrites a database)")
     out.parent.mkdir(parents=True, exist_ok=True)
-    part, spill = out.with_name(out.name + ".part"), out.with_name(out.name + ".tmp")
+    part, spill = out.with_name(out.name + ".part"), (temp_dir or out.parent) / (out.name + ".tmp")
     started = time.perf_counter()
     shutil.copyfile(src, part)
     _log("copy", started, f"{part.stat().st_size / 1e9:.2f} GB")
@@ -254,8 +262,9 @@ def main(argv: list[str] | None = None) -> None:
         help="put copy k k·SPREAD whole degrees west of its original (a province's further cities); default 0: "
         "every copy where its original is",
     )
+    parser.add_argument("--temp-dir", type=Path, help="where DuckDB spills (default: beside --out)")
     args = parser.parse_args(argv)
-    build(args.src, args.out, args.factor, args.events, args.memory_limit, load_settings(), args.spread)
+    build(args.src, args.out, args.factor, args.events, args.memory_limit, load_settings(), args.spread, args.temp_dir)
 
 
 if __name__ == "__main__":
