@@ -575,21 +575,24 @@ def _merge(con: duckdb.DuckDBPyConnection, rows: pa.Table, run_id: int, *, earli
 def _match_earlier(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     """``_match``: the batch's rows (``_chunk``) whose id is stored from an earlier run, and whether unchanged.
 
-    Found in two steps, because a scan of ``case_uid`` decompresses and compares every stored id (1–2 s at 50M
-    cases): the rows whose ``uid_key`` is one of the batch's (a scan of 8-byte numbers), then the ids of only
-    those rows, fetched by row id, compared with the batch's (a key shared by two ids matches one of them only).
-    In one statement DuckDB scans ``case_uid`` again. Measured in docs/performance.md."""
+    Found in steps, because a scan of ``case_uid`` decompresses and compares every stored id (1–2 s at 50M
+    cases): the row ids of the rows whose ``uid_key`` is one of the batch's (a scan of 8-byte numbers), then the
+    ids and hashes of only those rows, compared with the batch's (a key shared by two ids matches one of them
+    only). A batch of new ids has no candidates and reads no stored id. Each step is its own statement: joined in
+    one, DuckDB matched the batch against every stored ``case_uid`` first. Measured in docs/performance.md."""
+    found = con.execute("SELECT rowid FROM cases WHERE uid_key IN (SELECT uid_key FROM _chunk)").fetchall()
+    con.execute("CREATE OR REPLACE TEMP TABLE _stored (case_uid VARCHAR, row_hash UBIGINT)")
+    if found:
+        con.execute(
+            "INSERT INTO _stored SELECT case_uid, row_hash FROM cases"
+            " WHERE rowid IN (SELECT unnest($rows::BIGINT[])) AND run_id < $run",
+            {"rows": [row for (row,) in found], "run": run_id},
+        )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _candidates AS"
-        " SELECT rowid AS row_id FROM cases WHERE uid_key IN (SELECT uid_key FROM _chunk)"
+        "CREATE OR REPLACE TEMP TABLE _match AS SELECT k.case_uid, k._row, (s.row_hash = k.row_hash) AS same"
+        " FROM _chunk k JOIN _stored s ON s.case_uid = k.case_uid"
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _match AS SELECT k.case_uid, k._row, (c.row_hash = k.row_hash) AS same"
-        " FROM _chunk k JOIN (SELECT case_uid, row_hash FROM cases"
-        "  WHERE rowid IN (SELECT row_id FROM _candidates) AND run_id < $run) c ON c.case_uid = k.case_uid",
-        {"run": run_id},
-    )
-    con.execute("DROP TABLE _candidates")
+    con.execute("DROP TABLE _stored")
 
 
 #: A case's ``uid_key`` from its id (SQL over ``{uid}``; migration 0007): the first 64 bits of its md5, which
