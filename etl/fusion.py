@@ -402,6 +402,12 @@ def _window(con: duckdb.DuckDBPyConnection, r: Rules, reaches: dict[str, _Reach]
         "c.reported_at >= $first AND c.reported_at < $after"
         f" AND epoch_us(c.reported_at) // {_US_PER_DAY} IN (SELECT DISTINCT day FROM _window_days)"
     )
+    # every family read by place: the box around all their cells filters the scan first (a load from one city
+    # of a province reads that city's reports, not the province's); the cells' own filter follows
+    box = _box([c for c in grids.values() if c is not None]) if grids and all(grids.values()) else None
+    in_box = "" if box is None else " AND {t}.lon BETWEEN $west AND $east AND {t}.lat BETWEEN $south AND $north"
+    in_days += in_box.format(t="c")
+    incidents_in = "i.reported_at >= $first AND i.reported_at < $after" + in_box.format(t="i")
     cell = fusion_cells.key_sql("f.lon", "f.lat", "g.kx", "g.ky")
     sql = f"""
         WITH f AS (
@@ -415,15 +421,23 @@ def _window(con: duckdb.DuckDBPyConnection, r: Rules, reaches: dict[str, _Reach]
                f.case_uid IN (SELECT case_uid FROM _written) OR f.case_uid IN (SELECT case_uid FROM _left) AS seed
         FROM f
         LEFT JOIN _window_cells wc ON wc.family = f.family AND wc.cell = f.cell
-        LEFT JOIN (SELECT * FROM {INCIDENT_TABLE} WHERE reported_at >= $first AND reported_at < $after) i
+        LEFT JOIN (SELECT * FROM {INCIDENT_TABLE} i WHERE {incidents_in}) i
                ON i.case_uid = f.case_uid AND f.case_uid NOT IN (SELECT case_uid FROM _written)
         WHERE NOT f.by_place OR wc.cell IS NOT NULL
         ORDER BY f.t, f.case_uid
     """
-    read = _read(con, sql, {**_params(r), "first": first, "after": after})
+    bounds = {} if box is None else dict(zip(("west", "east", "south", "north"), box, strict=True))
+    read = _read(con, sql, {**_params(r), "first": first, "after": after, **bounds})
     for name in ("_window_days", "_window_grid", "_window_cells"):
         con.unregister(name)
     return read
+
+
+def _box(cells: list[Cells]) -> tuple[float, float, float, float]:
+    """The box around every point of the cells (``Cells.bounds``). A report of an unchanged case in the window
+    has its incident row where the case is (the row copies its place), so the box filters both tables."""
+    bounds = np.array([c.bounds() for c in cells])
+    return (float(bounds[:, 0].min()), float(bounds[:, 1].max()), float(bounds[:, 2].min()), float(bounds[:, 3].max()))
 
 
 @dataclass

@@ -70,6 +70,19 @@ class Cells:
         """Whether every cell within ``rings`` of ``keys`` is in the set."""
         return bool(np.isin(_ring_keys(np.unique(np.asarray(keys, np.int64)), rings), self.keys).all())
 
+    def bounds(self) -> tuple[float, float, float, float]:
+        """West, east, south and north (degrees) of a box holding every point of the cells, with a cell to
+        spare on each side (a point's cell is one rounded multiplication away from its coordinates): a cheap
+        filter before the cells' own, which the reports' columns can be tested against as they are scanned."""
+        y = (self.keys + (_SHIFT >> 1)) % _SHIFT - (_SHIFT >> 1)
+        x = (self.keys - y) // _SHIFT
+        return (
+            (float(x.min()) - 1) / self.kx,
+            (float(x.max()) + 2) / self.kx,
+            (float(y.min()) - 1) / self.ky,
+            (float(y.max()) + 2) / self.ky,
+        )
+
     def holds(self, lat: np.ndarray) -> bool:
         """Whether the reports read (their latitudes) lie far enough inside ``lat_limit`` that no report
         beyond it can be within D of them."""

@@ -64,3 +64,18 @@ def test_reports_near_the_latitude_the_cells_were_sized_for_are_not_held() -> No
     cells = Cells.around(np.array([116.4]), np.array([39.9]), 50.0, 2)
     assert cells is not None and cells.holds(np.array([39.9, 40.3])) and not cells.holds(np.array([40.5]))
     assert cells.holds(np.array([-40.3])) and not cells.holds(np.array([-40.5]))
+
+
+@pytest.mark.parametrize(("lon0", "lat0"), [(117.2, 31.8), (-70.6, -33.4), (0.0, 0.0), (179.5, 62.0)])
+def test_the_box_holds_every_point_of_the_cells_and_little_more(lon0: float, lat0: float) -> None:
+    rng = np.random.default_rng(7)
+    seeds_lon, seeds_lat = lon0 + rng.uniform(-0.05, 0.05, 20), lat0 + rng.uniform(-0.05, 0.05, 20)
+    cells = Cells.around(seeds_lon, seeds_lat, 500.0, 2)
+    assert cells is not None
+    west, east, south, north = cells.bounds()
+    lon, lat = lon0 + rng.uniform(-0.2, 0.2, 200_000), lat0 + rng.uniform(-0.2, 0.2, 200_000)
+    inside = np.isin(cells.keys_of(lon, lat), cells.keys)
+    assert inside.sum() > 1000
+    assert ((lon[inside] >= west) & (lon[inside] <= east) & (lat[inside] >= south) & (lat[inside] <= north)).all()
+    # the seeds' extent, two rings of ~500 m cells and a cell to spare on each side: not a much larger box
+    assert east - west < np.ptp(seeds_lon) + 8 / cells.kx and north - south < np.ptp(seeds_lat) + 8 / cells.ky
