@@ -40,18 +40,18 @@ def set_counted_run(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT OR REPLACE INTO schema_meta VALUES ($key, $value)", {"key": COUNTED_RUN, "value": str(latest)})
 
 
-def record_retired(con: duckdb.DuckDBPyConnection, run_id: int, updated: str) -> None:
-    """Keep the versions of the cases ``updated`` (SQL of a relation with ``case_uid``) that run ``run_id`` is
-    about to delete and that the rollups count (written before the counted run), with their ``duplicate`` flag.
-    Call it before the delete."""
+def record_retired(con: duckdb.DuckDBPyConnection, run_id: int, rows: list[int]) -> None:
+    """Keep the versions of cases that run ``run_id`` is about to delete (``rows``: their row ids, found just
+    before) and that the rollups count (written before the counted run), with their ``duplicate`` flag. Call it
+    right before the delete."""
     counted = counted_run(con)
     retired_table(con)
-    if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {updated})").fetchall()[0][0]:
+    if not rows:
         return
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _old AS SELECT * FROM cases WHERE run_id < $run AND run_id <= $counted"
-        f" AND case_uid IN (SELECT case_uid FROM {updated})",
-        {"run": run_id, "counted": -1 if counted is None else counted},
+        "CREATE OR REPLACE TEMP TABLE _old AS SELECT * FROM cases WHERE rowid IN (SELECT unnest($rows::BIGINT[]))"
+        " AND run_id < $run AND run_id <= $counted",
+        {"rows": rows, "run": run_id, "counted": -1 if counted is None else counted},
     )
     sql, params = with_duplicate(con, "_old")
     con.execute(f"INSERT INTO {RETIRED} BY NAME {sql}", params)

@@ -649,16 +649,34 @@ TIME_BLOCK_ROWS = 122_880
 
 def _retire_replaced(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
     """Delete the old versions of updated cases and count what the run inserted, updated and left alone."""
-    updated = "(SELECT case_uid FROM _seen WHERE outcome = 'updated')"
-    case_delta.record_retired(con, report.run_id, updated)  # the rollups subtract them (etl/case_delta.py)
-    con.execute(
-        "DELETE FROM cases WHERE run_id < $run AND case_uid IN (SELECT case_uid FROM _seen WHERE outcome = 'updated')",
-        {"run": report.run_id},
-    )
+    old = _old_versions(con, report.run_id, "(SELECT case_uid FROM _seen WHERE outcome = 'updated')")
+    case_delta.record_retired(con, report.run_id, old)  # the rollups subtract them (etl/case_delta.py)
+    if old:
+        con.execute("DELETE FROM cases WHERE rowid IN (SELECT unnest($rows::BIGINT[]))", {"rows": old})
     counts = dict(con.execute("SELECT outcome, count(*) FROM _seen GROUP BY outcome").fetchall())
     report.inserted = counts.get("inserted", 0)
     report.updated = counts.get("updated", 0)
     report.unchanged = counts.get("unchanged", 0)
+
+
+def _old_versions(con: duckdb.DuckDBPyConnection, run_id: int, ids: str) -> list[int]:
+    """The row ids of the versions written before run ``run_id`` of the cases ``ids`` (SQL of a relation with
+    ``case_uid``), found by ``uid_key`` and checked by id, as `_match_earlier` finds them: a scan of ``case_uid``
+    took 8–18 s for 300 updated cases at 50M. Row ids hold until the table is next written: use them at once."""
+    key = UID_KEY_SQL.format(uid="case_uid")
+    found = con.execute(
+        f"SELECT rowid FROM cases WHERE run_id < $run AND uid_key IN (SELECT {key} FROM {ids})", {"run": run_id}
+    ).fetchall()
+    if not found:
+        return []
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _versions AS SELECT rowid AS row_id, case_uid FROM cases"
+        " WHERE rowid IN (SELECT unnest($rows::BIGINT[]))",
+        {"rows": [row for (row,) in found]},
+    )
+    rows = con.execute(f"SELECT row_id FROM _versions WHERE case_uid IN (SELECT case_uid FROM {ids})").fetchall()
+    con.execute("DROP TABLE _versions")
+    return [row for (row,) in rows]
 
 
 def _reject_duplicates(con: duckdb.DuckDBPyConnection, path: Path, options: SourceOptions) -> None:

@@ -110,6 +110,29 @@ def test_new_updated_and_flipped_cases_are_merged_exactly(city, tmp_path: Path) 
     assert_same_as_recount(settings, tmp_path, "after_c")
 
 
+def test_updates_in_a_big_load_replace_their_old_versions_exactly(city, tmp_path: Path) -> None:
+    """A big load writes a copy statement by statement (no one transaction): the old versions of its updated
+    cases, found by row id just before the delete, are the ones deleted and subtracted."""
+    settings, merged = city
+    settings = dataclasses.replace(settings, etl_in_place_max_bytes=0)
+    base = cases_frame()
+    changed = base.iloc[:6].copy()
+    changed["事件描述"] = changed["事件描述"] + "（更正）"
+    east = changed.loc[changed.index[1], "经度"] == EAST_POINT[0]
+    changed.loc[changed.index[1], ["经度", "纬度"]] = WEST_POINT if east else EAST_POINT  # to the other street
+    new = base.iloc[:4].copy()
+    new["事件编号"] = [f"G{i}" for i in range(len(new))]
+    report = api.load("cases", write(pd.concat([changed, new]), tmp_path / "big.csv"), OPTIONS, settings=settings)
+    assert (report.inserted, report.updated, report.rejected) == (4, 6, 0)
+    with duckdb.connect(str(settings.db_path), read_only=True) as con:
+        assert con.execute("SELECT count(*) = count(DISTINCT case_uid) FROM cases").fetchall() == [(True,)]
+        ids = ["t:" + i for i in changed["事件编号"]]
+        got = con.execute("SELECT description FROM cases WHERE case_uid IN (SELECT unnest($1))", [ids]).fetchall()
+    assert len(got) == 6 and all(d.endswith("（更正）") for (d,) in got)
+    assert merged == [True]
+    assert_same_as_recount(settings, tmp_path, "after_big")
+
+
 def test_a_case_flipped_and_flipped_back_in_one_commit_is_counted_as_it_was(city, tmp_path: Path) -> None:
     # The incident update reads its seeds in windows one after the other; a later window can flip back a case
     # an earlier one flipped (seen at 10M with 300 old cases re-sent over a year). The rollups take the net.
