@@ -111,6 +111,9 @@ class Settings:
     #: The dispatch page lists (and downloads) this many of the most severe, latest warnings; its headline counts
     #: them all, and ``python -m analytics warnings`` writes every one.
     dispatch_warning_rows: int = 2_000
+    #: The dispatch page lists (and downloads) this many open cases of a list of lights (the red and yellow ones,
+    #: a department's); it says how many there are, and its step lights and board count them all.
+    dispatch_case_rows: int = 2_000
     #: The red/black list: cases due in the period a unit needs to be ranked, and the length of each list.
     ranking_min_cases: int = 20
     ranking_list_size: int = 5

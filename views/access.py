@@ -112,6 +112,8 @@ CONFINEMENT: dict[str, frozenset[str]] = {
     "level_names": frozenset({"free"}),
     "life_circle_gaps": frozenset({"area"}),
     "life_circles": frozenset({"area"}),
+    "light_cases": frozenset({"cases"}),
+    "light_counts": frozenset({"cases"}),
     "open_case_rows": frozenset({"cases"}),
     "overdue_counts": frozenset({"cases"}),
     "overdue_pending": frozenset({"cases"}),
@@ -148,6 +150,7 @@ NEEDS: dict[str, str] = {
     "case_detail": "case_details",
     "case_timeline": "case_details",
     "whistle_list": "case_details",
+    "light_cases": "case_details",  # single open cases: ids, places, deadlines
     "recurrence_cases": "case_details",  # single cases' places and times
 }
 #: Map layers that show single cases (``views.state.LAYERS``).
