@@ -98,7 +98,8 @@ from .trends import (
     chronic_places,
     hour_weekday,
     level_areas,
-    recurrence_cases,
+    repeat_points,
+    sent_back_cases,
     time_series,
 )
 from .wall import WALL_QUERIES, latest_cases
@@ -239,9 +240,10 @@ __all__ = [
     "overdue_counts",
     "overdue_pending",
     "recent_clusters",
-    "recurrence_cases",
+    "repeat_points",
     "rising_topics",
     "scene_coverage",
+    "sent_back_cases",
     "silent_cameras",
     "spike_counts",
     "state_names",

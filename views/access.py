@@ -118,9 +118,10 @@ CONFINEMENT: dict[str, frozenset[str]] = {
     "overdue_counts": frozenset({"cases"}),
     "overdue_pending": frozenset({"cases"}),
     "recent_clusters": frozenset({"cases"}),
-    "recurrence_cases": frozenset({"cases"}),
+    "repeat_points": frozenset({"cases"}),
     "rising_topics": frozenset({"cases"}),
     "scene_coverage": frozenset({"area"}),
+    "sent_back_cases": frozenset({"cases"}),
     "silent_cameras": frozenset({"cases"}),
     "spike_counts": frozenset({"cases"}),
     "state_names": frozenset({"free"}),
@@ -151,7 +152,8 @@ NEEDS: dict[str, str] = {
     "case_timeline": "case_details",
     "whistle_list": "case_details",
     "light_cases": "case_details",  # single open cases: ids, places, deadlines
-    "recurrence_cases": "case_details",  # single cases' places and times
+    "sent_back_cases": "case_details",  # single cases' addresses and places
+    "repeat_points": "case_details",  # single cases' places and times
 }
 #: Map layers that show single cases (``views.state.LAYERS``).
 CASE_LAYERS: tuple[str, ...] = ("points", "alerts")
