@@ -19,7 +19,7 @@ shows leave DuckDB; a test compares the two on the demo city, every open case an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -281,6 +281,18 @@ def step_light_table(counts: pd.DataFrame) -> pd.DataFrame:
     if table is None:
         return pd.DataFrame(0, index=pd.Index(steps, name="step"), columns=pd.Index(lights, name="step_light"))
     return table.reindex(index=steps, columns=lights).fillna(0).astype(int)
+
+
+def counted(counts: pd.DataFrame, *, step_lights: Sequence[str] | None = None, dept_code: str | None = None) -> int:
+    """The open cases of the light counts with one of ``step_lights`` (None: any light or none), of department
+    ``dept_code`` when given: how many a list of them (``queries.light_cases``) was cut from."""
+    _require(counts, COUNT_COLUMNS, "light count")
+    keep = pd.Series(True, index=counts.index)
+    if step_lights is not None:
+        keep &= counts["step_light"].isin(list(step_lights))
+    if dept_code is not None:
+        keep &= counts["dept_code"] == dept_code
+    return int(counts.loc[keep, "cases"].sum())
 
 
 def pending_figures(counts: pd.DataFrame, *, by: str | None = "dept_code") -> pd.DataFrame:

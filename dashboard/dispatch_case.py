@@ -99,7 +99,7 @@ def map_view(
     return DispatchMapView(
         areas=run(QueryCall.of(queries.grid_polygons, depth=scope.map_depth, at=scope.at)),
         lights=shown,
-        lights_total=int(counts.loc[counts["step_light"].isin(list(LIGHT_COLOURS)), "cases"].sum()),
+        lights_total=dispatch.counted(counts, step_lights=tuple(LIGHT_COLOURS)),
         warnings=warnings,
         whistles=listed,
         chosen=chosen,

@@ -130,7 +130,7 @@ def headline(levels: pd.DataFrame, lights: pd.DataFrame, *, now: dt.datetime, t:
 
 
 # ---------------------------------------------------------------- the sections
-def board_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime) -> None:
+def board_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, counts: pd.DataFrame) -> None:
     lang, t = scope.lang, translator(scope.lang)
     seed("onemap_dispatch_kinds", list(DEFAULT_KINDS), lang)
     kinds = st.multiselect(
@@ -152,10 +152,13 @@ def board_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.date
     if dept is None:
         st.caption(t("dispatch.pick_row"))
         return
-    cases = held_cases(scope, run, settings=settings, now=now, dept=dept)
+    cases, total = (
+        held_cases(scope, run, settings=settings, now=now, dept=dept),
+        dispatch.counted(counts, dept_code=dept),
+    )
     name = dict(zip(board["dept_code"], board["name"], strict=True)).get(dept, dept)
-    st.markdown(f"**{t('board.cases_of', dept=name, count=f'{total_of(cases):,}')}**")
-    first_of(cases, t)
+    st.markdown(f"**{t('board.cases_of', dept=name, count=f'{total:,}')}**")
+    first_of(cases, total, t)
     listed = lights_table(cases, run, lang)
     case = picked(
         table(listed, lang=lang, key="onemap_dispatch_dept_cases"), listed, "case_uid", key="onemap_dispatch_dept_cases"
@@ -171,15 +174,10 @@ def held_cases(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetim
     )
 
 
-def total_of(cases: pd.DataFrame) -> int:
-    """How many cases a ``light_cases`` frame was cut from."""
-    return int(cases["total"].iloc[0]) if not cases.empty else 0
-
-
-def first_of(cases: pd.DataFrame, t: Translate) -> None:
-    """Say that a list shows only the first of its cases, when it does."""
-    if len(cases) < total_of(cases):
-        st.caption(t("dispatch.cases_first", shown=f"{len(cases):,}", total=f"{total_of(cases):,}"))
+def first_of(cases: pd.DataFrame, total: int, t: Translate) -> None:
+    """Say that a list shows only the first of its ``total`` cases, when it does."""
+    if len(cases) < total:
+        st.caption(t("dispatch.cases_first", shown=f"{len(cases):,}", total=f"{total:,}"))
 
 
 def lights_table(lit: pd.DataFrame, run: Runner, lang: str) -> pd.DataFrame:
@@ -196,7 +194,7 @@ def lights_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.dat
     st.caption(t("lights.help", warn=f"{dispatch.options(settings).warn:.0%}"))
     st.plotly_chart(step_light_bars(dispatch.step_light_counts(counts), lang=lang), width="stretch")
     late = dispatch.light_cases(scope, run, settings=settings, now=now, pick="late", limit=settings.dispatch_case_rows)
-    first_of(late, t)
+    first_of(late, dispatch.counted(counts, step_lights=dispatch.LATE), t)
     listed = lights_table(late, run, lang)
     event = table(listed, lang=lang, key="onemap_dispatch_lights", download="lights")
     case = picked(event, listed, "case_uid", key="onemap_dispatch_lights")

@@ -1,6 +1,7 @@
 """The step lights (时限红绿灯) of the open cases, evaluated in the database: at 50M cases some 170,000 cases are
-open, and the dispatch page shows their counts per step and light and a few thousand of them (the map's most
-pressing, the red and yellow list, a department's cases), so only those leave DuckDB.
+open, and the dispatch page shows their counts per department, step and light and a few thousand of them (the
+map's most pressing, the red and yellow list, a department's cases), so only those leave DuckDB (the cut rows
+without a count: a window over every case cost more than the rows; the counts say how many).
 
 The rule is ``analytics.sla.current_lights``'s (the reference, tested against this SQL on the demo city): the step
 a case waits on by its state (``core.workflow.STATE_STEP``), when that step started (the returned case's re-dispatch
@@ -312,11 +313,11 @@ def light_cases(
     **filters: Any,
 ) -> pd.DataFrame:
     """Open cases matching ``filters`` (whenever reported; ``dept_code``: only those that department holds) with
-    their lights at ``as_of``: ``CASE_COLUMNS``, ``LIGHT_COLUMNS`` and ``total`` (how many were picked, the
-    first ``limit`` returned; None: all). ``pick`` (``PICKS``): "pressing", the located ones with a red, yellow
-    or green light, red first, each by report time (the map); "late", the red and yellow ones, most of the
-    step's limit used first (the list); "held", overdue first, then due soon, on time and those already handled,
-    least time left first (a department's list); None, every one by report time. Other arguments as
+    their lights at ``as_of``: ``CASE_COLUMNS`` and ``LIGHT_COLUMNS``, the first ``limit`` of ``pick`` (None: all;
+    how many there are in all, ``light_counts`` counts). ``pick`` (``PICKS``): "pressing", the located ones with
+    a red, yellow or green light, red first, each by report time (the map); "late", the red and yellow ones, most
+    of the step's limit used first (the list); "held", overdue first, then due soon, on time and those already
+    handled, least time left first (a department's list); None, every one by report time. Other arguments as
     ``light_counts``."""
     if pick is not None and pick not in PICKS:
         raise ValueError(f"pick must be None or one of {list(PICKS)}, got {pick!r}")
@@ -327,7 +328,7 @@ def light_cases(
         where, params = f"{where} AND c.dept_code = $dept_code", {**params, "dept_code": dept_code}
     columns = ", ".join([*CASE_COLUMNS, *LIGHT_COLUMNS])
     sql = f"""{_lit_sql(con, where, work_periods)}
-        SELECT {columns}, count(*) OVER () AS total
+        SELECT {columns}
         FROM lit WHERE {_WHERE[pick]}
         ORDER BY {_ORDER[pick]}
         LIMIT $limit

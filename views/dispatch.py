@@ -55,8 +55,8 @@ def light_cases(
     limit: int | None = None,
 ) -> pd.DataFrame:
     """The first ``limit`` open cases of ``pick`` matching the scope's filters (of ``dept_code`` when given) with
-    their lights at ``now`` and ``total``, the count of all picked (``queries.light_cases``): "pressing" for the
-    map, "late" (red and yellow, most of the limit used first) for the list, "held" for a department's list."""
+    their lights at ``now`` (``queries.light_cases``): "pressing" for the map, "late" (red and yellow, most of the
+    limit used first) for the list, "held" for a department's list. How many there are: ``light_counts``."""
     period = period_of(scope, now)
     return requests(run)(*light_case_request(period, options(settings), pick=pick, dept_code=dept_code, limit=limit))
 
@@ -65,6 +65,15 @@ def step_light_counts(counts: pd.DataFrame) -> pd.DataFrame:
     """Open cases per step (rows, in workflow order) and light (columns red, yellow, green, none), zeros
     included, from ``light_counts``."""
     return sla.step_light_table(counts)
+
+
+#: The step lights of the list of late cases (``light_cases`` "late").
+LATE: tuple[str, ...] = ("red", "yellow")
+
+
+def counted(counts: pd.DataFrame, *, step_lights: tuple[str, ...] | None = None, dept_code: str | None = None) -> int:
+    """How many open cases of ``light_counts`` have one of ``step_lights`` (None: any), of ``dept_code`` if given."""
+    return sla.counted(counts, step_lights=step_lights, dept_code=dept_code)
 
 
 def pending_totals(counts: pd.DataFrame) -> pd.Series:

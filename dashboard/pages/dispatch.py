@@ -60,7 +60,7 @@ def dispatch_page() -> None:
         elif section == "ranking":
             panel.ranking_section(scope, run, settings=settings, now=now)
         else:
-            panel.board_section(scope, run, settings=settings, now=now)
+            panel.board_section(scope, run, settings=settings, now=now, counts=counts)
     with right:
         view = case.map_view(scope, run, settings=settings, now=now, counts=counts, warnings=warnings.latest)
         case.show_dispatch_map(view, settings=settings)
