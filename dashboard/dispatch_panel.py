@@ -152,10 +152,8 @@ def board_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.date
     if dept is None:
         st.caption(t("dispatch.pick_row"))
         return
-    cases, total = (
-        held_cases(scope, run, settings=settings, now=now, dept=dept),
-        dispatch.counted(counts, dept_code=dept),
-    )
+    cases = held_cases(scope, run, settings=settings, now=now, dept=dept)
+    total = dispatch.counted(counts, dept_code=dept)
     name = dict(zip(board["dept_code"], board["name"], strict=True)).get(dept, dept)
     st.markdown(f"**{t('board.cases_of', dept=name, count=f'{total:,}')}**")
     first_of(cases, total, t)
