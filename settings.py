@@ -54,7 +54,8 @@ class Settings:
     #: 80 % of the machine's memory). Each version is a DuckDB instance of its own (queries/db.py), so while a
     #: load's new version opens and a query still reads the old one, two such limits apply; pandas' copies of
     #: results come on top. At 50M cases the dashboard's queries ran within 4 GB (all but ``recurrence_cases`` over
-    #: all time, which hands pandas every case), the benchmark's process peaking at 7.4 GB (docs/performance.md).
+    #: all time, which handed pandas every case: since replaced by bounded reads), the benchmark's process peaking at
+    #: 7.4 GB (docs/performance.md).
     dashboard_memory_limit: str = "4GB"
     #: Where those readers spill: a folder they can write, created when missing; empty = ``onemap-spill-<uid>`` in
     #: the system's temporary folder (not beside the database, whose folder a reader may not be allowed to write).
@@ -111,6 +112,9 @@ class Settings:
     #: The dispatch page lists (and downloads) this many of the most severe, latest warnings; its headline counts
     #: them all, and ``python -m analytics warnings`` writes every one.
     dispatch_warning_rows: int = 2_000
+    #: The dispatch page lists (and downloads) this many open cases of a list of lights (the red and yellow ones,
+    #: a department's); it says how many there are, and its step lights and board count them all.
+    dispatch_case_rows: int = 2_000
     #: The red/black list: cases due in the period a unit needs to be ranked, and the length of each list.
     ranking_min_cases: int = 20
     ranking_list_size: int = 5
@@ -120,6 +124,11 @@ class Settings:
     china_bbox: tuple[float, float, float, float] = (73.0, 3.0, 136.0, 54.0)
     #: Grids closer than this are neighbours for the spatial statistics (surveyed boundaries rarely meet exactly).
     adjacency_tolerance_m: float = 0.5
+    #: The trend page's near-repeat test (one class at a time) reads at most this many located reports: its close
+    #: pairs and their permutations grow with the square of the reports in a dense place (the busiest class of a
+    #: month of the 10M-case demo: 3.5M pairs, 12 s). A class with more in the period is not tested; the page says
+    #: so and asks for a shorter period or a smaller area.
+    repeat_max_reports: int = 100_000
     #: Service circle of a facility when its file gives none (a "15-minute circle" is about 1 km).
     service_radius_m: float = 1000.0
     #: 15-minute life circles without a road network: a straight line of minutes × walking speed ÷ detour

@@ -18,12 +18,13 @@ import pandas as pd
 
 from core.measures import ratio_of
 
-from .dispatch import DispatchOptions, Period, Request, Run, fetch, light_requests, lights
+from .dispatch import DispatchOptions, Period, Request, Run, fetch, light_count_request
+from .sla import PENDING_FIGURES, pending_figures
 
 #: Department kinds shown unless a caller chooses (communities are many: one click away).
 DEFAULT_KINDS: tuple[str, ...] = ("functional", "street", "enterprise", "property")
-#: The figures of now, from the open cases' lights.
-NOW_FIGURES: tuple[str, ...] = ("pending", "due_soon", "overdue", "urgent_pending", "supervised_pending")
+#: The figures of now, from the open cases' light counts (``queries.light_counts``).
+NOW_FIGURES: tuple[str, ...] = PENDING_FIGURES
 #: The counts behind the period's rates, kept in the table (and its export) so every rate can be checked.
 _COUNTS: tuple[str, ...] = (
     "due",
@@ -71,7 +72,7 @@ def board_requests(period: Period, options: DispatchOptions) -> dict[str, Reques
     rest = period.without("dept")
     area = {name: value for name, value in rest.items() if name in ("area", "area_depth")}
     return {
-        **light_requests(dataclasses.replace(period, filters=rest)),
+        "lights": light_count_request(dataclasses.replace(period, filters=rest), options),
         "departments": ("departments", {}),
         "kpi": kpi_request(period, options),
         "today": ("handled_on_day", {"day": period.now.date(), "as_of": period.now, "group": "dept_code", **rest}),
@@ -85,42 +86,20 @@ def kpi_request(period: Period, options: DispatchOptions, *, group: str = "dept_
     return ("kpi_counts", {"group": group, **period.without("dept"), **period.dates(options.due_cohort)})
 
 
-def _now_figures(lit: pd.DataFrame) -> pd.DataFrame:
-    pending = lit[lit["pending"]]
-    light = pending["handle_light"]
-    return (
-        pd.DataFrame(
-            {
-                "pending": pending.groupby("dept_code", dropna=False).size(),
-                "due_soon": (light == "due_soon").groupby(pending["dept_code"], dropna=False).sum(),
-                "overdue": (light == "overdue").groupby(pending["dept_code"], dropna=False).sum(),
-                "urgent_pending": pending["is_urgent"].astype(bool).groupby(pending["dept_code"], dropna=False).sum(),
-                "supervised_pending": pending["is_supervised"]
-                .astype(bool)
-                .groupby(pending["dept_code"], dropna=False)
-                .sum(),
-            }
-        )
-        .rename_axis("dept_code")
-        .reset_index()
-    )
-
-
 def department_board(
     frames: Mapping[str, pd.DataFrame],
     *,
     period: Period,
     options: DispatchOptions,
     kinds: Sequence[str] | None = DEFAULT_KINDS,
-    lit: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The board of ``frames`` (those of ``board_requests``; ``lit``: the open cases' lights at ``period.now``
-    when the caller has them already): one row per
-    department of ``kinds`` (None: every kind; a code the department table lacks is kept, named by its code)
-    that has anything to show, restricted to the ``dept`` filter when one is set; most overdue first, then most
-    due soon, most pending, by code. Columns: ``board_columns``; rates NaN when nothing is due."""
+    """The board of ``frames`` (those of ``board_requests``): one row per department of ``kinds`` (None: every
+    kind; a code the department table lacks is kept, named by its code) that has anything to show, restricted to
+    the ``dept`` filter when one is set; most overdue first, then most due soon, most pending, by code. Columns:
+    ``board_columns``; the figures of now from the light counts (``frames["lights"]``); rates NaN when nothing is
+    due."""
     units = [
-        _now_figures(lights(frames, now=period.now, options=options) if lit is None else lit),
+        pending_figures(frames["lights"]),
         frames["today"].rename(columns={"unit": "dept_code"}),
         frames["kpi"].rename(columns={"unit": "dept_code"}),
         frames["dispatch"].rename(columns={"unit": "dept_code"}),
@@ -151,32 +130,14 @@ def department_board(
     return board.reindex(columns=list(board_columns(options))).reset_index(drop=True)
 
 
-def department_cases(lit: pd.DataFrame, dept_code: str) -> pd.DataFrame:
-    """The open cases department ``dept_code`` holds (rows of a lights frame), the most pressing first: overdue,
-    then due soon, then pending, then those handled and waiting to be checked or closed; within each, least
-    time left first."""
-    rows = lit[lit["dept_code"] == dept_code]
-    order = rows["handle_light"].map({"overdue": 0, "due_soon": 1, "on_time": 2}).fillna(3)
-    return (
-        rows.assign(_order=order)
-        .sort_values(["_order", "hours_left", "reported_at"], kind="stable")
-        .drop(columns="_order")
-        .reset_index(drop=True)
-    )
-
-
 def board_table(
     run: Run,
     period: Period,
     options: DispatchOptions,
     *,
     kinds: Sequence[str] | None = DEFAULT_KINDS,
-    lit: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The department board of ``period``, its frames read through ``run`` (what the page, a report and
-    ``python -m analytics departments`` all call); ``lit`` as ``department_board`` takes it."""
-    requests = board_requests(period, options)
-    if lit is not None:  # the lights' own inputs are not needed again
-        requests = {key: request for key, request in requests.items() if key not in ("open", "limits", "calendar")}
-    frames = fetch(run, requests)
-    return department_board(frames, period=period, options=options, kinds=kinds, lit=lit)
+    ``python -m analytics departments`` all call)."""
+    frames = fetch(run, board_requests(period, options))
+    return department_board(frames, period=period, options=options, kinds=kinds)

@@ -18,9 +18,8 @@ import pandas as pd
 
 from core.measures import REGISTRY, rework_rate_measure
 from core.workcal import WorkCalendar
+from core.workflow import warn_fraction
 from settings import Settings
-
-from .sla import current_lights, warn_fraction
 
 #: A query to run: its name in ``queries.QUERIES`` and keyword arguments.
 Request = tuple[str, dict[str, Any]]
@@ -134,32 +133,39 @@ class Period:
         return {name: value for name, value in self.filters.items() if name not in names}
 
 
-def lights(frames: Mapping[str, pd.DataFrame], *, now: dt.datetime, options: DispatchOptions) -> pd.DataFrame:
-    """The open cases of ``frames["open"]`` with their step and handling lights at ``now``
-    (``analytics.sla.current_lights``), from ``frames["limits"]`` and ``frames["calendar"]``."""
-    return current_lights(
-        frames["open"],
-        frames["limits"],
-        options.calendar(frames["calendar"]),
-        as_of=now,
-        warn=options.warn,
-        per_step=options.step_warn,
-    )
-
-
 def fetch(run: Run, requests: Mapping[str, Request]) -> dict[str, pd.DataFrame]:
     """The frame of every request, by its key."""
     return {key: run(name, kwargs) for key, (name, kwargs) in requests.items()}
 
 
-def light_requests(period: Period) -> dict[str, Request]:
-    """What the lights need: the open cases matching the period's filters (whenever reported), the time limits
-    and the working calendar."""
+def light_options(options: DispatchOptions, now: dt.datetime) -> dict[str, Any]:
+    """What the light queries (``queries.light_counts``, ``queries.light_cases``) take besides the filters: the
+    moment, the work periods and the warning shares."""
     return {
-        "open": ("open_case_rows", dict(period.filters)),
-        "limits": ("time_limits", {}),
-        "calendar": ("work_calendar_days", {}),
+        "as_of": now,
+        "work_periods": options.work_periods,
+        "warn": options.warn,
+        "step_warn": tuple(sorted(options.step_warn.items())),
     }
+
+
+def light_count_request(period: Period, options: DispatchOptions) -> Request:
+    """The open cases matching the period's filters (whenever reported) counted per department, step, step light
+    and handling light at ``period.now`` (``queries.light_counts``)."""
+    return ("light_counts", {**light_options(options, period.now), **period.filters})
+
+
+def light_case_request(
+    period: Period, options: DispatchOptions, *, pick: str, dept_code: str | None = None, limit: int | None = None
+) -> Request:
+    """The first ``limit`` open cases of ``pick`` (``queries.lights.PICKS``) matching the period's filters, of
+    department ``dept_code`` when given, with their lights at ``period.now`` and the count of all
+    (``queries.light_cases``)."""
+    chosen = {"dept_code": dept_code} if dept_code is not None else {}
+    return (
+        "light_cases",
+        {**light_options(options, period.now), **period.filters, "pick": pick, "limit": limit, **chosen},
+    )
 
 
 def rounded(table: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,9 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+#: The columns of the close pairs ``near_repeats`` finds.
+PAIR_COLUMNS: tuple[str, ...] = ("case_uid", "earlier", "category_code", "metres", "hours")
+
 
 def _close_pairs(x: np.ndarray, y: np.ndarray, distance_m: float) -> np.ndarray:
     if len(x) < 2:
@@ -62,7 +65,7 @@ def near_repeats(
     pairs_frame = (
         pd.concat(found, ignore_index=True).sort_values(["category_code", "case_uid", "earlier"]).reset_index(drop=True)
         if found
-        else pd.DataFrame(columns=["case_uid", "earlier", "category_code", "metres", "hours"])
+        else pd.DataFrame(columns=list(PAIR_COLUMNS))
     )
     expected = float(simulated.mean()) if permutations else float("nan")
     knox = {

@@ -10,18 +10,22 @@ step's is the case's own (its clock, amount and granted extension, as the ETL se
   step's light at ``as_of``; and, for the pending ones (not yet handled), the light of the handling deadline:
   ``overdue`` (red) past it, ``due_soon`` (yellow) once the warning share of the handling limit is used.
 * ``step_durations``: every step of one case, done or running, against its limit (the case timeline).
+
+The dispatch page evaluates the same rule in the database (``queries.lights``: only the counts and the rows it
+shows leave DuckDB; a test compares the two on the demo city, every open case and every light);
+``step_light_table`` and ``pending_figures`` sum those counts (``queries.light_counts``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from core.workcal import WorkCalendar
-from core.workflow import STATE_STEP, STEPS, Step, limit_keys, step
+from core.workflow import LIGHTS, STATE_STEP, STEPS, Step, limit_keys, step, warn_fraction
 
 #: Columns ``current_lights`` needs of the open cases (``queries.open_case_rows``).
 OPEN_CASE_COLUMNS: tuple[str, ...] = (
@@ -42,6 +46,10 @@ OPEN_CASE_COLUMNS: tuple[str, ...] = (
     "handle_limit",
     "extension_hours",
 )
+#: The columns of the light counts (``queries.light_counts``): per department, step, step light and handling light.
+COUNT_COLUMNS: tuple[str, ...] = ("dept_code", "step", "step_light", "handle_light", "cases", "urgent", "supervised")
+#: The figures of now of the pending cases (open, not yet handled), from the light counts.
+PENDING_FIGURES: tuple[str, ...] = ("pending", "due_soon", "overdue", "urgent_pending", "supervised_pending")
 #: Clocks measured in working time (the others in wall-clock time).
 _WORKING = ("working_hours", "working_days")
 
@@ -50,17 +58,6 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
     missing = [column for column in columns if column not in frame.columns]
     if missing:
         raise ValueError(f"{what} frame lacks columns {missing}; it has {list(frame.columns)}")
-
-
-def warn_fraction(step_key: str, default: float, per_step: Mapping[str, float]) -> float:
-    """The warning share of ``step_key``'s limit: ``per_step``'s, else ``default``; a ValueError unless in (0, 1]."""
-    unknown = sorted(set(per_step) - {s.key for s in STEPS})
-    if unknown:
-        raise ValueError(f"step_warn_fractions names unknown steps {unknown}; steps: {[s.key for s in STEPS]}")
-    value = float(per_step.get(step_key, default))
-    if not 0 < value <= 1:
-        raise ValueError(f"the warning share of step {step_key!r} must be in (0, 1], got {value!r}")
-    return value
 
 
 def resolve_limits(limits: pd.DataFrame, keys: pd.DataFrame, step_key: str) -> pd.DataFrame:
@@ -271,3 +268,51 @@ def step_durations(
         rows.append((s.key, pd.Timestamp(start), ended, running, clock, limit, elapsed, fraction, light))
     columns = ["step", "started", "ended", "running", "clock", "limit", "elapsed", "fraction", "light"]
     return pd.DataFrame(rows, columns=columns)
+
+
+# ---------------------------------------------------------------- the light counts (queries.light_counts)
+def step_light_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """Open cases per step (rows, in workflow order) and light (columns red, yellow, green, none), zeros included,
+    from the light counts."""
+    _require(counts, COUNT_COLUMNS, "light count")
+    lit = counts[counts["step"].notna() & counts["step_light"].notna()]
+    table = lit.pivot_table(index="step", columns="step_light", values="cases", aggfunc="sum") if len(lit) else None
+    steps, lights = [s.key for s in STEPS], list(LIGHTS)
+    if table is None:
+        return pd.DataFrame(0, index=pd.Index(steps, name="step"), columns=pd.Index(lights, name="step_light"))
+    return table.reindex(index=steps, columns=lights).fillna(0).astype(int)
+
+
+def counted(counts: pd.DataFrame, *, step_lights: Sequence[str] | None = None, dept_code: str | None = None) -> int:
+    """The open cases of the light counts with one of ``step_lights`` (None: any light or none), of department
+    ``dept_code`` when given: how many a list of them (``queries.light_cases``) was cut from."""
+    _require(counts, COUNT_COLUMNS, "light count")
+    keep = pd.Series(True, index=counts.index)
+    if step_lights is not None:
+        keep &= counts["step_light"].isin(list(step_lights))
+    if dept_code is not None:
+        keep &= counts["dept_code"] == dept_code
+    return int(counts.loc[keep, "cases"].sum())
+
+
+def pending_figures(counts: pd.DataFrame, *, by: str | None = "dept_code") -> pd.DataFrame:
+    """The pending cases (not yet handled) of the light counts per ``by`` (a department code; None: one row for
+    all): ``pending``, ``due_soon`` (at least the handling step's warning share of the limit used), ``overdue``
+    (past the handling deadline), ``urgent_pending`` and ``supervised_pending``. Per department, those with
+    pending cases (a NULL department among them)."""
+    _require(counts, COUNT_COLUMNS, "light count")
+    light = counts["handle_light"]
+    pending = light.notna()
+    figures = pd.DataFrame(
+        {
+            "pending": counts["cases"].where(pending, 0),
+            "due_soon": counts["cases"].where(light == "due_soon", 0),
+            "overdue": counts["cases"].where(light == "overdue", 0),
+            "urgent_pending": counts["urgent"].where(pending, 0),
+            "supervised_pending": counts["supervised"].where(pending, 0),
+        },
+        index=counts.index,
+    ).astype("int64")
+    if by is None:
+        return figures.sum().to_frame().T.astype("int64")
+    return figures[pending].groupby(counts.loc[pending, by], dropna=False).sum().rename_axis(by).reset_index()

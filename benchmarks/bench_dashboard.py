@@ -23,8 +23,9 @@ one module (or any name containing the text), ``--skip NAME`` leaves some out.
 On a big database (50M cases: docs/performance.md): ``--memory-limit 4GB`` sets DuckDB's limit of the read
 connection and of the app AppTest runs (setting ``dashboard_memory_limit``); ``--call-limit 60`` interrupts a call
 after that many seconds and skips the query's further filter states; each row is printed as it is taken, so a run
-that is stopped keeps its figures. A query that returns every matching case (``trends.recurrence_cases``) brings
-them all into pandas, outside DuckDB's limit: ``--skip`` it there.
+that is stopped keeps its figures. (Until issue 18's bounded reads, ``trends.recurrence_cases`` brought every
+matching case into pandas, outside DuckDB's limit; in its place ``trends.sent_back_cases`` returns the first rows
+(here ``max_points`` of them) and ``trends.repeat_points`` at most ``repeat_max_reports`` of the busiest class.)
 """
 
 from __future__ import annotations
@@ -170,9 +171,20 @@ def _option_values(settings: Settings, con: Any, last: dt.date, scenario: dict[s
         # the dispatch page's case warnings: the enabled case rules, as many per level as the page lists
         "rules": tuple(_sample(con, _CASE_RULES) or ()),
         "per_level": getattr(settings, "dispatch_warning_rows", None),
+        # its step lights (queries/lights.py): light_cases as the map reads them, the most pressing up to the cap
+        "warn": settings.warn_fraction,
+        "step_warn": tuple(sorted(getattr(settings, "step_warn_fractions", {}).items())),
+        "pick": "pressing",
+        # the trend page's near-repeats: the busiest class, as many of its reports as the page would test
+        "category": _sample(con, _BUSIEST_CLASS),
+        "max_reports": getattr(settings, "repeat_max_reports", None),
     }
 
 
+#: The class with most cases (the trend page's first near-repeat class over all time).
+_BUSIEST_CLASS = (
+    "SELECT category_code FROM cases WHERE category_code IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+)
 #: The enabled rules of the kinds whose subject is a case (core.warning_rules).
 _CASE_RULES = (
     "SELECT list(rule_id ORDER BY rule_id) FROM warning_rule WHERE enabled"

@@ -141,14 +141,22 @@ def main() -> None:
         line("chronic places (grid × class, 30 days), all (the command line)", None, median, worst, f"{len(found):,}")
         top = run(QueryCall.of(queries.top_categories, limit=5, **scope.case_filters()))["category_code"]
         busiest = str(top.dropna().iloc[0])
-        median, worst, result = timed(lambda: trends.repeats(scope, run, category=busiest, permutations=99), args.runs)
+        most = settings.repeat_max_reports
+        median, worst, result = timed(
+            lambda: trends.repeats(scope, run, category=busiest, permutations=99, max_reports=most), args.runs
+        )
         line(
             f"near-repeats of the busiest class ({busiest}) with the Knox test (99 permutations)",
             None,
             median,
             worst,
-            f"{int(result[1]['pairs']):,} pairs",
+            f"{int(result.knox['pairs']):,} pairs of {result.reports:,} reports"
+            if result.tested
+            else f"not tested: {result.reports:,} reports > {most:,}",
         )
+        median, worst, found = timed(lambda: trends.reworked(scope, run), args.runs)
+        total = int(found["total"].iloc[0]) if len(found) else 0
+        line("cases sent back (reworked or returned), the 200 the page lists", None, median, worst, f"of {total:,}")
         median, worst, _ = timed(lambda: trends.changes(scope, run), args.runs)
         line("period-on-period changes", None, median, worst)
     if args.changes:

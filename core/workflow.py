@@ -13,6 +13,7 @@ extensions added), so every figure that says "overdue" agrees.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Step",
     "limit_keys",
     "step",
+    "warn_fraction",
 ]
 
 
@@ -96,3 +98,15 @@ def limit_keys(channel: str | None, category: str | None) -> list[str]:
         keys += [category, category[:2]]
     keys.append("*")
     return keys
+
+
+def warn_fraction(step_key: str, default: float, per_step: Mapping[str, float]) -> float:
+    """The warning share of ``step_key``'s limit (its light turns yellow from it): ``per_step``'s, else
+    ``default``; a ValueError unless every step ``per_step`` names exists and the share is in (0, 1]."""
+    unknown = sorted(set(per_step) - set(_BY_KEY))
+    if unknown:
+        raise ValueError(f"step_warn_fractions names unknown steps {unknown}; steps: {list(_BY_KEY)}")
+    value = float(per_step.get(step_key, default))
+    if not 0 < value <= 1:
+        raise ValueError(f"the warning share of step {step_key!r} must be in (0, 1], got {value!r}")
+    return value

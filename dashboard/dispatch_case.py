@@ -12,11 +12,11 @@ import queries
 from settings import Settings
 from views import dispatch, dispatch_tables
 from views.calls import QueryCall, Runner
-from views.dispatch_map import LIGHT_COLOURS, DispatchMapView, case_at, dispatch_map, most_pressing, whistle_status
+from views.dispatch_map import LIGHT_COLOURS, DispatchMapView, case_at, dispatch_map, whistle_status
 from views.i18n import Translate, name_column, translator
 from views.scope import Scope
 
-from .dispatch_panel import choose_case, chosen_case, chosen_dept, columns, lights_table, table
+from .dispatch_panel import choose_case, chosen_case, chosen_dept, columns, held_cases, lights_table, table
 from .map_widget import show_points_map
 
 
@@ -58,23 +58,24 @@ def timeline(run: Runner, *, settings: Settings, now: dt.datetime, lang: str) ->
 
 
 def map_view(
-    scope: Scope, run: Runner, *, settings: Settings, lit: pd.DataFrame, warnings: pd.DataFrame
+    scope: Scope,
+    run: Runner,
+    *,
+    settings: Settings,
+    now: dt.datetime,
+    counts: pd.DataFrame,
+    warnings: pd.DataFrame,
 ) -> DispatchMapView:
     lang = scope.lang
     t = translator(lang)
-    # the map draws at most max_points of them, the most pressing: only those are named
-    shown = most_pressing(lit, "step_light", list(LIGHT_COLOURS), settings.max_points) if not lit.empty else lit
-    dept = chosen_dept()
-    if dept and not lit.empty:  # and the chosen department's, whatever their light
-        shown = pd.concat([shown, lit[(lit["dept_code"] == dept) & ~lit["case_uid"].isin(shown["case_uid"])]])
-    if not shown.empty:
-        names = lights_table(shown, run, lang)
-        shown = shown.assign(
-            step_name=names["step"].to_numpy(),
-            dept_name=names["dept_name"].to_numpy(),
-            category_name=names["category_name"].to_numpy(),
-        )
-    chosen = shown[shown["dept_code"] == dept] if dept and not shown.empty else pd.DataFrame()
+    # the map draws at most max_points open cases, the most pressing: only those leave the database, and are named
+    shown = named(
+        dispatch.light_cases(scope, run, settings=settings, now=now, pick="pressing", limit=settings.max_points),
+        run,
+        lang,
+    )
+    dept = chosen_dept()  # and the chosen department's, as its list shows them
+    chosen = named(held_cases(scope, run, settings=settings, now=now, dept=dept), run, lang) if dept else pd.DataFrame()
     warnings = warnings.head(settings.max_points)
     if not warnings.empty:
         areas = run(QueryCall.of(queries.area_tree, at=scope.at))
@@ -92,18 +93,32 @@ def map_view(
             initiator=dispatch_tables.names_of(listed["initiator_code"], depts, "dept_code", "label"),
             arrivals=listed["arrived_on_time"].astype(str) + " / " + listed["summoned"].astype(str),
         )
-    case = lit[lit["case_uid"] == chosen_case()] if chosen_case() and not lit.empty else pd.DataFrame()
+    uid = chosen_case()
+    case = run(QueryCall.of(queries.case_detail, case_uid=uid)) if uid else pd.DataFrame()
     levels = run(QueryCall.of(queries.level_names)).set_index("depth")[name_column(lang)]
     return DispatchMapView(
         areas=run(QueryCall.of(queries.grid_polygons, depth=scope.map_depth, at=scope.at)),
         lights=shown,
-        lights_total=int(lit["step_light"].isin(list(LIGHT_COLOURS)).sum()) if not lit.empty else 0,
+        lights_total=dispatch.counted(counts, step_lights=tuple(LIGHT_COLOURS)),
         warnings=warnings,
         whistles=listed,
         chosen=chosen,
         case=case,
         lang=lang,
         level_label=str(levels.get(scope.map_depth, t("level.default"))),
+    )
+
+
+def named(cases: pd.DataFrame, run: Runner, lang: str) -> pd.DataFrame:
+    """``cases`` (``light_cases`` rows) with the names the map's popups show: ``step_name``, ``dept_name``,
+    ``category_name``."""
+    if cases.empty:
+        return cases
+    names = lights_table(cases, run, lang)
+    return cases.assign(
+        step_name=names["step"].to_numpy(),
+        dept_name=names["dept_name"].to_numpy(),
+        category_name=names["category_name"].to_numpy(),
     )
 
 

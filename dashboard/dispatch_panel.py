@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import queries
-from analytics.board import DEFAULT_KINDS, department_cases
+from analytics.board import DEFAULT_KINDS
 from analytics.ranking import LEVELS as RANKING_LEVELS
 from analytics.warnings import usable_rules
 from core.measures import REGISTRY
@@ -111,10 +111,11 @@ def picked(event: Any, frame: pd.DataFrame, column: str, *, key: str) -> str | N
 
 
 # ---------------------------------------------------------------- the headline
-def headline(levels: pd.DataFrame, lit: pd.DataFrame, *, now: dt.datetime, t: Translate) -> None:
-    """The warnings per level (``levels``: ``level``, ``warnings``), and the pending, due soon and overdue cases."""
+def headline(levels: pd.DataFrame, lights: pd.DataFrame, *, now: dt.datetime, t: Translate) -> None:
+    """The warnings per level (``levels``: ``level``, ``warnings``), and the pending, due soon and overdue cases
+    (``lights``: the light counts, ``views.dispatch.light_counts``)."""
     counts = levels.set_index("level")["warnings"]
-    pending = lit[lit["pending"]] if not lit.empty else lit
+    pending = dispatch.pending_totals(lights)
     cells = st.columns(6)
     for cell, level in zip(cells[:3], LEVELS, strict=True):
         numeral = LEVEL_NUMERALS[level]
@@ -123,14 +124,13 @@ def headline(levels: pd.DataFrame, lit: pd.DataFrame, *, now: dt.datetime, t: Tr
             f"{int(counts.get(level, 0)):,}",
             help=t("dispatch.metric.level_help", level=numeral, now=f"{now:%Y-%m-%d %H:%M}"),
         )
-    cells[3].metric(t("dispatch.metric.pending"), f"{len(pending):,}")
-    light = pending["handle_light"] if not pending.empty else pd.Series(dtype=object)
-    cells[4].metric(t("dispatch.metric.due_soon"), f"{int((light == 'due_soon').sum()):,}")
-    cells[5].metric(t("dispatch.metric.overdue"), f"{int((light == 'overdue').sum()):,}")
+    cells[3].metric(t("dispatch.metric.pending"), f"{int(pending['pending']):,}")
+    cells[4].metric(t("dispatch.metric.due_soon"), f"{int(pending['due_soon']):,}")
+    cells[5].metric(t("dispatch.metric.overdue"), f"{int(pending['overdue']):,}")
 
 
 # ---------------------------------------------------------------- the sections
-def board_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, lit: pd.DataFrame) -> None:
+def board_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, counts: pd.DataFrame) -> None:
     lang, t = scope.lang, translator(scope.lang)
     seed("onemap_dispatch_kinds", list(DEFAULT_KINDS), lang)
     kinds = st.multiselect(
@@ -142,7 +142,7 @@ def board_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.date
     )
     kept("onemap_dispatch_kinds", kinds, lang)
     st.caption(t("board.help", warn=f"{dispatch.options(settings).warn:.0%}"))
-    board = dispatch.board(scope, run, settings=settings, now=now, kinds=tuple(kinds) or None, lit=lit)
+    board = dispatch.board(scope, run, settings=settings, now=now, kinds=tuple(kinds) or None)
     shown = dispatch_tables.board_table(board, lang=lang)
     event = table(shown, lang=lang, key="onemap_dispatch_board", download=f"departments_{scope.start:%Y%m%d}")
     dept = picked(event, board, "dept_code", key="onemap_dispatch_board")
@@ -152,15 +152,30 @@ def board_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.date
     if dept is None:
         st.caption(t("dispatch.pick_row"))
         return
-    cases = department_cases(lit, dept)
+    cases = held_cases(scope, run, settings=settings, now=now, dept=dept)
+    total = dispatch.counted(counts, dept_code=dept)
     name = dict(zip(board["dept_code"], board["name"], strict=True)).get(dept, dept)
-    st.markdown(f"**{t('board.cases_of', dept=name, count=f'{len(cases):,}')}**")
+    st.markdown(f"**{t('board.cases_of', dept=name, count=f'{total:,}')}**")
+    first_of(cases, total, t)
     listed = lights_table(cases, run, lang)
     case = picked(
         table(listed, lang=lang, key="onemap_dispatch_dept_cases"), listed, "case_uid", key="onemap_dispatch_dept_cases"
     )
     if case is not None:
         choose_case(case)
+
+
+def held_cases(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, dept: str) -> pd.DataFrame:
+    """The open cases ``dept`` holds, overdue and least time left first: the first ``dispatch_case_rows``."""
+    return dispatch.light_cases(
+        scope, run, settings=settings, now=now, pick="held", dept_code=dept, limit=settings.dispatch_case_rows
+    )
+
+
+def first_of(cases: pd.DataFrame, total: int, t: Translate) -> None:
+    """Say that a list shows only the first of its ``total`` cases, when it does."""
+    if len(cases) < total:
+        st.caption(t("dispatch.cases_first", shown=f"{len(cases):,}", total=f"{total:,}"))
 
 
 def lights_table(lit: pd.DataFrame, run: Runner, lang: str) -> pd.DataFrame:
@@ -172,12 +187,13 @@ def lights_table(lit: pd.DataFrame, run: Runner, lang: str) -> pd.DataFrame:
     )
 
 
-def lights_section(scope: Scope, *, settings: Settings, lit: pd.DataFrame, run: Runner) -> None:
+def lights_section(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime, counts: pd.DataFrame) -> None:
     lang, t = scope.lang, translator(scope.lang)
     st.caption(t("lights.help", warn=f"{dispatch.options(settings).warn:.0%}"))
-    st.plotly_chart(step_light_bars(dispatch.step_light_counts(lit), lang=lang), width="stretch")
-    urgent = lit[lit["step_light"].isin(["red", "yellow"])].sort_values("step_fraction", ascending=False)
-    listed = lights_table(urgent, run, lang)
+    st.plotly_chart(step_light_bars(dispatch.step_light_counts(counts), lang=lang), width="stretch")
+    late = dispatch.light_cases(scope, run, settings=settings, now=now, pick="late", limit=settings.dispatch_case_rows)
+    first_of(late, dispatch.counted(counts, step_lights=dispatch.LATE), t)
+    listed = lights_table(late, run, lang)
     event = table(listed, lang=lang, key="onemap_dispatch_lights", download="lights")
     case = picked(event, listed, "case_uid", key="onemap_dispatch_lights")
     if case is not None:

@@ -209,7 +209,7 @@ def emerging(scope: Scope, run: Runner, settings: Settings, *, depth: int, level
     )
 
 
-def recurrence(scope: Scope, run: Runner) -> None:
+def recurrence(scope: Scope, run: Runner, settings: Settings) -> None:
     t = translator(scope.lang)
     left, middle, right = st.columns(3)
     place = left.segmented_control(
@@ -238,23 +238,31 @@ def recurrence(scope: Scope, run: Runner) -> None:
         category = st.selectbox(
             t("trends.repeat_class"), classes, format_func=lambda c: names.get(c, c), key="trends_repeat_class"
         )
-        pairs, knox = analyses.repeats(scope, run, category=category)
-        st.caption(
-            t(
-                "trends.near_repeats",
-                metres=100,
-                days=7,
-                pairs=f"{int(knox['pairs']):,}",
-                expected=f"{knox['expected']:,.1f}",
-                ratio=measure_text("per_km2", knox["ratio"]),
-                p=f"{knox['p_sim']:.2f}",
+        found = analyses.repeats(scope, run, category=category, max_reports=settings.repeat_max_reports)
+        if not found.tested:
+            st.info(t("trends.repeats_too_many", reports=f"{found.reports:,}", most=f"{settings.repeat_max_reports:,}"))
+        else:
+            knox = found.knox
+            st.caption(
+                t(
+                    "trends.near_repeats",
+                    metres=100,
+                    days=7,
+                    pairs=f"{int(knox['pairs']):,}",
+                    expected=f"{knox['expected']:,.1f}",
+                    ratio=measure_text("per_km2", knox["ratio"]),
+                    p=f"{knox['p_sim']:.2f}",
+                )
             )
-        )
-        if not pairs.empty:
-            with st.expander(f"{len(pairs):,}"):
-                st.dataframe(pairs.head(500), hide_index=True)
+        if not found.pairs.empty:
+            with st.expander(f"{len(found.pairs):,}"):
+                st.dataframe(found.pairs.head(500), hide_index=True)
     st.markdown(f"**{t('trends.reworked')}**")
-    st.dataframe(analyses.reworked(scope, run).head(200), hide_index=True)
+    sent_back = analyses.reworked(scope, run, limit=200)
+    total = int(sent_back["total"].iloc[0]) if len(sent_back) else 0
+    if len(sent_back) < total:
+        st.caption(t("trends.reworked_first", shown=f"{len(sent_back):,}", total=f"{total:,}"))
+    st.dataframe(sent_back.drop(columns="total"), hide_index=True)
 
 
 def playback(scope: Scope, run: Runner, settings: Settings, *, depth: int, level_label: str) -> None:

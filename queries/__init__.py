@@ -62,6 +62,7 @@ from .filters import FILTER_NAMES, GRID_LEVEL_COLUMNS, case_filters, grid_level_
 from .grids import area_tree, areas_within, grid_level_counts, grid_polygons
 from .incidents import INCIDENT_QUERIES, incident_list, incident_reports, incident_summary
 from .iot import IOT_QUERIES, iot_devices, iot_kpis, iot_summary, iot_unanswered
+from .lights import LIGHT_QUERIES, light_cases, light_counts
 from .map_layers import (
     MAP_QUERIES,
     area_measures,
@@ -97,7 +98,8 @@ from .trends import (
     chronic_places,
     hour_weekday,
     level_areas,
-    recurrence_cases,
+    repeat_points,
+    sent_back_cases,
     time_series,
 )
 from .wall import WALL_QUERIES, latest_cases
@@ -143,6 +145,7 @@ QUERIES = {
         *PROFILE_QUERIES,
         *LEDGER_QUERIES,
         *DISPATCH_QUERIES,
+        *LIGHT_QUERIES,
         *TIMELINE_QUERIES,
         *WARNING_QUERIES,
         *WHISTLE_QUERIES,
@@ -231,13 +234,16 @@ __all__ = [
     "level_names",
     "life_circle_gaps",
     "life_circles",
+    "light_cases",
+    "light_counts",
     "open_case_rows",
     "overdue_counts",
     "overdue_pending",
     "recent_clusters",
-    "recurrence_cases",
+    "repeat_points",
     "rising_topics",
     "scene_coverage",
+    "sent_back_cases",
     "silent_cameras",
     "spike_counts",
     "state_names",

@@ -54,7 +54,7 @@ def _limit(value: int) -> int:
 
 
 # ---------------------------------------------------------------- the open cases and their limits
-#: The columns of ``open_case_rows``: what the lights, the board's figures of now and the map read.
+#: The columns of ``open_case_rows``: what the lights read, and the board's figures of now and the map show.
 OPEN_CASE_COLUMNS: tuple[str, ...] = (
     "case_uid",
     "channel",
@@ -82,9 +82,10 @@ OPEN_CASE_COLUMNS: tuple[str, ...] = (
 
 def open_case_rows(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
     """Every case open at the last load (a state that still needs work) matching ``filters``, whenever reported:
-    ``OPEN_CASE_COLUMNS``, by report time. What the lights (``analytics.sla``) and the board's figures of now are
-    computed from (only those columns: some 35,000 rows reach Python at 10M cases, 173,000 at 50M); the warnings
-    are computed in the database (``early_warning.case_warnings``)."""
+    ``OPEN_CASE_COLUMNS``, by report time: what the Python rule of the lights (``analytics.sla.current_lights``)
+    takes. Some 35,000 rows at 10M cases, 173,000 at 50M: the dispatch page reads the lights computed in the
+    database instead (``lights.light_counts``, ``lights.light_cases``), as it does the warnings
+    (``early_warning.case_warnings``)."""
     where, params = case_filters(**filters)
     columns = ", ".join(f"c.{name}" for name in OPEN_CASE_COLUMNS)
     sql = f"SELECT {columns} FROM {open_cases(con)} c WHERE {where} ORDER BY c.reported_at, c.case_uid"

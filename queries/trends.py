@@ -1,5 +1,5 @@
 """What the trend and hotspot analyses read (研判): counts by area, week, category, hour; the lattice of a level;
-the reports a recurrence analysis looks through. Pure SQL reads; the statistics are ``analytics``'.
+the cases a recurrence analysis lists and the points it tests. Pure SQL reads; the statistics are ``analytics``'.
 
 Counts come from the daily rollups when one holds every column (``source.counts_sql``), so a year of weekly
 counts per community is a scan of a few hundred thousand rollup rows, not of ``cases``. Areas are always every
@@ -193,18 +193,60 @@ def hour_weekday(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame
     return con.execute(sql, params).df()
 
 
-def recurrence_cases(con: duckdb.DuckDBPyConnection, **filters: Any) -> pd.DataFrame:
-    """The cases matching ``filters`` that a recurrence analysis looks through: ``case_uid``, ``grid_code``,
-    ``address``, ``category_code``, ``reported_at``, ``lon``, ``lat``, ``status``, ``rework_count``,
-    ``return_count``, by report time. Cases without a class are left out."""
+#: The columns of ``sent_back_cases``: one sent-back case, in order (``total`` follows them).
+SENT_BACK_COLUMNS: tuple[str, ...] = (
+    "case_uid",
+    "grid_code",
+    "address",
+    "category_code",
+    "reported_at",
+    "lon",
+    "lat",
+    "status",
+    "rework_count",
+    "return_count",
+)
+
+
+def sent_back_cases(con: duckdb.DuckDBPyConnection, *, limit: int | None = 200, **filters: Any) -> pd.DataFrame:
+    """The cases matching ``filters`` sent back at least once, reworked (返工) or returned (回退), most first: the
+    ``limit`` with most reworks, then most returns, then the oldest (None: all); ``SENT_BACK_COLUMNS`` and
+    ``total``, how many were sent back in all. Cases without a class are left out. Only those rows leave the
+    database: a year of a province holds tens of millions of cases, a few percent of them sent back."""
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        raise ValueError(f"limit must be a positive int or None, got {limit!r}")
     where, params = case_filters(**filters)
     sql = f"""
-        SELECT c.case_uid, c.grid_code, c.address, c.category_code, c.reported_at, c.lon, c.lat, c.status,
-               c.rework_count, c.return_count
-        FROM cases c WHERE c.category_code IS NOT NULL AND {where}
-        ORDER BY c.reported_at, c.case_uid
+        SELECT {", ".join(f"c.{name}" for name in SENT_BACK_COLUMNS)}, count(*) OVER () AS total
+        FROM cases c
+        WHERE c.category_code IS NOT NULL AND (c.rework_count > 0 OR c.return_count > 0) AND {where}
+        ORDER BY c.rework_count DESC, c.return_count DESC, c.reported_at, c.case_uid
+        LIMIT $limit
     """
-    return con.execute(sql, params).df()
+    return con.execute(sql, {**params, "limit": limit}).df()
+
+
+def repeat_points(
+    con: duckdb.DuckDBPyConnection, *, category: str, max_reports: int | None = None, **filters: Any
+) -> pd.DataFrame:
+    """The located reports of GB/T class ``category`` matching ``filters`` (those of ``analytics.recurrence``'s
+    near-repeat test, one class at a time): ``case_uid``, ``category_code``, ``reported_at``, ``lon``, ``lat``, by
+    report time; the first ``max_reports`` only (None: all). ``map_layers.case_count`` counts them for the same
+    filters and class: a caller reads it first and leaves a class with too many untested."""
+    if not isinstance(category, str) or not category:
+        raise ValueError(f"category must be a class code, got {category!r}")
+    if max_reports is not None and (
+        not isinstance(max_reports, int) or isinstance(max_reports, bool) or max_reports < 1
+    ):
+        raise ValueError(f"max_reports must be a positive int or None, got {max_reports!r}")
+    where, params = case_filters(category=(category,), **filters)
+    sql = f"""
+        SELECT c.case_uid, c.category_code, c.reported_at, c.lon, c.lat
+        FROM cases c WHERE c.lon IS NOT NULL AND c.lat IS NOT NULL AND {where}
+        ORDER BY c.reported_at, c.case_uid
+        LIMIT $max_reports
+    """
+    return con.execute(sql, {**params, "max_reports": max_reports}).df()
 
 
 #: Where a chronic problem is placed: the deepest grid, or the address as written.
@@ -274,6 +316,7 @@ TREND_QUERIES = (
     area_category_days,
     time_series,
     hour_weekday,
-    recurrence_cases,
+    sent_back_cases,
+    repeat_points,
     chronic_places,
 )

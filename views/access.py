@@ -112,13 +112,16 @@ CONFINEMENT: dict[str, frozenset[str]] = {
     "level_names": frozenset({"free"}),
     "life_circle_gaps": frozenset({"area"}),
     "life_circles": frozenset({"area"}),
+    "light_cases": frozenset({"cases"}),
+    "light_counts": frozenset({"cases"}),
     "open_case_rows": frozenset({"cases"}),
     "overdue_counts": frozenset({"cases"}),
     "overdue_pending": frozenset({"cases"}),
     "recent_clusters": frozenset({"cases"}),
-    "recurrence_cases": frozenset({"cases"}),
+    "repeat_points": frozenset({"cases"}),
     "rising_topics": frozenset({"cases"}),
     "scene_coverage": frozenset({"area"}),
+    "sent_back_cases": frozenset({"cases"}),
     "silent_cameras": frozenset({"cases"}),
     "spike_counts": frozenset({"cases"}),
     "state_names": frozenset({"free"}),
@@ -148,7 +151,9 @@ NEEDS: dict[str, str] = {
     "case_detail": "case_details",
     "case_timeline": "case_details",
     "whistle_list": "case_details",
-    "recurrence_cases": "case_details",  # single cases' places and times
+    "light_cases": "case_details",  # single open cases: ids, places, deadlines
+    "sent_back_cases": "case_details",  # single cases' addresses and places
+    "repeat_points": "case_details",  # single cases' places and times
 }
 #: Map layers that show single cases (``views.state.LAYERS``).
 CASE_LAYERS: tuple[str, ...] = ("points", "alerts")

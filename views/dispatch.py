@@ -19,9 +19,8 @@ from analytics import board as board_tables
 from analytics import ranking as ranking_tables
 from analytics import sla
 from analytics import warnings as warning_tables
-from analytics.dispatch import DispatchOptions, Period, fetch, light_requests, lights
+from analytics.dispatch import DispatchOptions, Period, light_case_request, light_count_request
 from core.measures import ratio_of
-from core.workflow import LIGHTS, STEPS
 from settings import Settings
 
 from .calls import QueryCall, Runner, requests
@@ -39,18 +38,48 @@ def period_of(scope: Scope, now: dt.datetime) -> Period:
 
 
 # ---------------------------------------------------------------- now: lights, board, warnings
-def open_lights(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime) -> pd.DataFrame:
-    """Every open case matching the scope's filters (whenever reported) with its step and handling lights at
-    ``now`` (``analytics.sla.current_lights``)."""
-    frames = fetch(requests(run), light_requests(period_of(scope, now)))
-    return lights(frames, now=now, options=options(settings))
+def light_counts(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime) -> pd.DataFrame:
+    """The open cases matching the scope's filters (whenever reported) counted per department, step, step light
+    and handling light at ``now`` (``queries.light_counts``: the rule of ``analytics.sla``, in the database)."""
+    return requests(run)(*light_count_request(period_of(scope, now), options(settings)))
 
 
-def step_light_counts(lit: pd.DataFrame) -> pd.DataFrame:
+def light_cases(
+    scope: Scope,
+    run: Runner,
+    *,
+    settings: Settings,
+    now: dt.datetime,
+    pick: str,
+    dept_code: str | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The first ``limit`` open cases of ``pick`` matching the scope's filters (of ``dept_code`` when given) with
+    their lights at ``now`` (``queries.light_cases``): "pressing" for the map, "late" (red and yellow, most of the
+    limit used first) for the list, "held" for a department's list. How many there are: ``light_counts``."""
+    period = period_of(scope, now)
+    return requests(run)(*light_case_request(period, options(settings), pick=pick, dept_code=dept_code, limit=limit))
+
+
+def step_light_counts(counts: pd.DataFrame) -> pd.DataFrame:
     """Open cases per step (rows, in workflow order) and light (columns red, yellow, green, none), zeros
-    included."""
-    counts = lit.groupby(["step", "step_light"]).size().unstack(fill_value=0) if not lit.empty else pd.DataFrame()
-    return counts.reindex(index=[s.key for s in STEPS], columns=list(LIGHTS), fill_value=0).fillna(0).astype(int)
+    included, from ``light_counts``."""
+    return sla.step_light_table(counts)
+
+
+#: The step lights of the list of late cases (``light_cases`` "late").
+LATE: tuple[str, ...] = ("red", "yellow")
+
+
+def counted(counts: pd.DataFrame, *, step_lights: tuple[str, ...] | None = None, dept_code: str | None = None) -> int:
+    """How many open cases of ``light_counts`` have one of ``step_lights`` (None: any), of ``dept_code`` if given."""
+    return sla.counted(counts, step_lights=step_lights, dept_code=dept_code)
+
+
+def pending_totals(counts: pd.DataFrame) -> pd.Series:
+    """``pending``, ``due_soon``, ``overdue``, ``urgent_pending`` and ``supervised_pending`` over every open case of
+    ``light_counts``."""
+    return sla.pending_figures(counts, by=None).iloc[0]
 
 
 def board(
@@ -60,11 +89,9 @@ def board(
     settings: Settings,
     now: dt.datetime,
     kinds: tuple[str, ...] | None,
-    lit: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The department board (``analytics.board.department_board``) of departments of ``kinds`` (None: all);
-    ``lit``: ``open_lights`` of the same scope and moment, when the caller has it (they are not computed twice)."""
-    return board_tables.board_table(requests(run), period_of(scope, now), options(settings), kinds=kinds, lit=lit)
+    """The department board (``analytics.board.department_board``) of departments of ``kinds`` (None: all)."""
+    return board_tables.board_table(requests(run), period_of(scope, now), options(settings), kinds=kinds)
 
 
 def warnings(scope: Scope, run: Runner, *, settings: Settings, now: dt.datetime) -> pd.DataFrame:

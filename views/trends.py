@@ -18,7 +18,7 @@ import queries
 from analytics.emerging import emerging_hot_spots
 from analytics.hotspots import GlobalMoran, global_moran, hot_spots, local_moran
 from analytics.lattice import Lattice
-from analytics.recurrence import near_repeats
+from analytics.recurrence import PAIR_COLUMNS, near_repeats
 from analytics.spikes import spikes
 from analytics.trends import change, rising
 
@@ -202,11 +202,23 @@ def chronic_places(
     return run(call)
 
 
-def reworked(scope: Scope, run: Runner) -> pd.DataFrame:
-    """The period's cases sent back: reworked (返工) or returned (回退) at least once, most first."""
-    cases = run(QueryCall.of(queries.recurrence_cases, **scope.case_filters()))
-    sent_back = cases[(cases["rework_count"] > 0) | (cases["return_count"] > 0)]
-    return sent_back.sort_values(["rework_count", "return_count", "reported_at"], ascending=[False, False, True])
+def reworked(scope: Scope, run: Runner, *, limit: int = 200) -> pd.DataFrame:
+    """The period's cases sent back, reworked (返工) or returned (回退) at least once: the ``limit`` most sent back
+    (most reworks, then returns, then the oldest), with ``total``, how many were sent back in all
+    (``queries.sent_back_cases``)."""
+    return run(QueryCall.of(queries.sent_back_cases, limit=limit, **scope.case_filters()))
+
+
+@dataclass(frozen=True)
+class Repeats:
+    """The near-repeats of one class in a scope: the close ``pairs`` and the ``knox`` test
+    (``analytics.recurrence.near_repeats``), of its ``reports`` (located reports in the period); ``tested`` is
+    False when they were more than the bound (``max_reports``) and nothing was computed."""
+
+    pairs: pd.DataFrame
+    knox: dict[str, float]
+    reports: int
+    tested: bool = True
 
 
 def repeats(
@@ -218,21 +230,34 @@ def repeats(
     days: float = 7.0,
     permutations: int = 99,
     seed: int = 0,
-) -> tuple[pd.DataFrame, dict[str, float]]:
+    max_reports: int | None = None,
+) -> Repeats:
     """Near-repeats among the period's located reports of GB/T class ``category`` (``analytics.recurrence``), in
     a local metric frame around their centre. One class at a time: in a busy city one class of a month holds tens
-    of thousands of reports and millions of close pairs, all classes at once would take minutes."""
-    cases = run(QueryCall.of(queries.recurrence_cases, **{**scope.case_filters(), "category": (category,)}))
-    located = cases.dropna(subset=["lon", "lat"])
+    of thousands of reports and millions of close pairs, all classes at once would take minutes. With more than
+    ``max_reports`` of them (``settings.repeat_max_reports``) the class is not tested and its reports are not read
+    (the pairs, and the test's permutations of them, grow with the square of the reports in a dense place)."""
+    filters = {name: value for name, value in scope.case_filters().items() if name != "category"}
+    if max_reports is not None:
+        counted = run(QueryCall.of(queries.case_count, **filters, category=(category,)))
+        reports = int(counted["cases"].iloc[0]) if len(counted) else 0
+        if reports > max_reports:
+            untested = dict.fromkeys(("pairs", "expected", "ratio", "p_sim"), float("nan"))
+            return Repeats(pd.DataFrame(columns=list(PAIR_COLUMNS)), untested, reports, tested=False)
+    located = run(QueryCall.of(queries.repeat_points, category=category, max_reports=max_reports, **filters))
+    pairs, knox = near_repeats(_points(located), distance_m=distance_m, days=days, permutations=permutations, seed=seed)
+    return Repeats(pairs, knox, len(located))
+
+
+def _points(located: pd.DataFrame) -> pd.DataFrame:
+    """``located`` reports (``lon``, ``lat``) with ``x``, ``y`` in metres in a local frame around their centre."""
     if located.empty:
-        empty = located.assign(x=pd.Series(dtype=float), y=pd.Series(dtype=float))
-        return near_repeats(empty, distance_m=distance_m, days=days, permutations=permutations)
+        return located.assign(x=pd.Series(dtype=float), y=pd.Series(dtype=float))
     lat0 = float(located["lat"].mean())
-    points = located.assign(
+    return located.assign(
         x=(located["lon"] - located["lon"].mean()) * 111_320.0 * np.cos(np.radians(lat0)),
         y=(located["lat"] - lat0) * 110_540.0,
     )
-    return near_repeats(points, distance_m=distance_m, days=days, permutations=permutations, seed=seed)
 
 
 # ---------------------------------------------------------------- series and changes

@@ -31,9 +31,9 @@ def dispatch_page() -> None:
             ]
         )
     )
-    lit = dispatch.open_lights(scope, run, settings=settings, now=now)
+    counts = dispatch.light_counts(scope, run, settings=settings, now=now)
     warnings = dispatch.warning_overview(scope, run, settings=settings, now=now, latest=settings.dispatch_warning_rows)
-    panel.headline(warnings.counts, lit, now=now, t=t)
+    panel.headline(warnings.counts, counts, now=now, t=t)
     panel.seed(panel.SECTION_KEY, "board", lang)
     # the red/black list is for those who may see rankings (core.access)
     sections = [key for key in panel.SECTIONS if key != "ranking" or scope.access.can("rankings")]
@@ -50,7 +50,7 @@ def dispatch_page() -> None:
     left, right = st.columns([3, 2], gap="medium")
     with left:
         if section == "lights":
-            panel.lights_section(scope, settings=settings, lit=lit, run=run)
+            panel.lights_section(scope, run, settings=settings, now=now, counts=counts)
         elif section == "handoffs":
             panel.handoffs_section(scope, run)
         elif section == "warnings":
@@ -60,9 +60,9 @@ def dispatch_page() -> None:
         elif section == "ranking":
             panel.ranking_section(scope, run, settings=settings, now=now)
         else:
-            panel.board_section(scope, run, settings=settings, now=now, lit=lit)
+            panel.board_section(scope, run, settings=settings, now=now, counts=counts)
     with right:
-        view = case.map_view(scope, run, settings=settings, lit=lit, warnings=warnings.latest)
+        view = case.map_view(scope, run, settings=settings, now=now, counts=counts, warnings=warnings.latest)
         case.show_dispatch_map(view, settings=settings)
         case.case_finder(run, t)
         case.timeline(run, settings=settings, now=now, lang=lang)

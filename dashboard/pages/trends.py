@@ -54,7 +54,7 @@ try:
     elif section == "emerging":
         trends.emerging(scope, run, settings, depth=depth, level_label=label)
     elif section == "recurrence":
-        trends.recurrence(scope, run)
+        trends.recurrence(scope, run, settings)
     else:
         trends.playback(scope, run, settings, depth=depth, level_label=label)
 except LookupError as exc:  # an older database: the grids' neighbours are not derived yet

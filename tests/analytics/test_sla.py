@@ -1,4 +1,5 @@
-"""Step lights at a moment, worked out by hand on the dispatch city (tests/dispatch_city.py).
+"""Step lights at a moment, worked out by hand on the dispatch city (tests/dispatch_city.py): the Python rule
+(``analytics.sla``) and the same rule in the database (``queries.light_cases``, what the dispatch page reads).
 
 Now is Sunday 2025-09-28 10:30, a make-up working day (调休) before the National Day holiday; work periods
 08:00–12:00 and 14:00–18:00; Saturday 09-27 is not worked. Limits: accept 1, register 1, dispatch 1, sign 2,
@@ -9,6 +10,8 @@ working days.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -66,8 +69,26 @@ def lights(frames: dict[str, pd.DataFrame], *, calendar: pd.DataFrame | None = N
     return lit.set_index("case_uid")
 
 
-def test_every_open_case_waits_on_its_step_with_the_light_worked_out_by_hand(frames) -> None:
-    lit = lights(frames)
+def sql_lights(db: Path, **options) -> pd.DataFrame:
+    """The same lights from the database (``queries.light_cases``: every open case, by report time)."""
+    per_step = tuple(options.pop("per_step", {}).items())
+    with duckdb.connect(str(db), read_only=True) as con:
+        found = queries.light_cases(
+            con, as_of=NOW, work_periods=Settings().work_periods, warn=0.8, step_warn=per_step, **options
+        )
+    return found.set_index("case_uid")
+
+
+@pytest.fixture(params=["python", "sql"])
+def lit_by(request, frames, dispatch_city: Settings):
+    """The lights of the dispatch city at NOW by the Python rule or by the database."""
+    if request.param == "python":
+        return lambda **options: lights(frames, **options)
+    return lambda **options: sql_lights(dispatch_city.db_path, **options)
+
+
+def test_every_open_case_waits_on_its_step_with_the_light_worked_out_by_hand(lit_by) -> None:
+    lit = lit_by()
     assert sorted(lit.index) == sorted(EXPECTED)
     for uid, (step, elapsed, light, pending, fraction, left, handle) in EXPECTED.items():
         row = lit.loc[uid]
@@ -84,19 +105,25 @@ def test_every_open_case_waits_on_its_step_with_the_light_worked_out_by_hand(fra
     assert lit.loc["t:L11", "step_limit"] == 2.0  # the close limit
 
 
-def test_without_the_make_up_day_the_weekend_case_would_still_be_green(frames) -> None:
+def test_without_the_make_up_day_the_weekend_case_would_still_be_green(
+    frames, dispatch_city: Settings, tmp_path: Path
+) -> None:
     days = frames["calendar"].copy()
     days.loc[days["day"] == pd.Timestamp("2025-09-28"), "is_workday"] = False  # as an ordinary Sunday
-    lit = lights(frames, calendar=days)
-    assert lit.loc["t:L1", "step_elapsed"] == pytest.approx(0.5)  # Friday's half hour only
-    assert lit.loc["t:L1", "step_light"] == "green"
-    assert lit.loc["t:L4", "step_light"] == "red"  # its deadline is the ETL's, set with the make-up day
+    copy = tmp_path / "onemap.duckdb"
+    shutil.copyfile(dispatch_city.db_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE work_calendar SET is_workday = false WHERE day = DATE '2025-09-28'")
+    for lit in (lights(frames, calendar=days), sql_lights(copy)):
+        assert lit.loc["t:L1", "step_elapsed"] == pytest.approx(0.5)  # Friday's half hour only
+        assert lit.loc["t:L1", "step_light"] == "green"
+        assert lit.loc["t:L4", "step_light"] == "red"  # its deadline is the ETL's, set with the make-up day
 
 
-def test_a_step_may_warn_earlier_than_the_others(frames) -> None:
-    lit = lights(frames, per_step={"sign": 0.7})
+def test_a_step_may_warn_earlier_than_the_others(lit_by) -> None:
+    lit = lit_by(per_step={"sign": 0.7})
     assert lit.loc["t:L3", "step_light"] == "yellow"  # 0.75 of the signing limit
-    assert lights(frames).loc["t:L3", "step_light"] == "green"
+    assert lit_by().loc["t:L3", "step_light"] == "green"
     with pytest.raises(ValueError, match=r"unknown steps \['signing'\]"):
         warn_fraction("sign", 0.8, {"signing": 0.5})
     with pytest.raises(ValueError, match=r"must be in \(0, 1\], got 1.5"):

@@ -119,3 +119,27 @@ def test_the_warnings_listed_are_the_first_and_the_headline_counts_them_all(
     assert [metrics(at)[k] for k in ("I级预警", "II级预警", "III级预警")] == ["4", "3", "3"]
     assert at.dataframe[0].value["rule_id"].tolist() == ["I-IOT", "I-SPIKE", "I-URGENT"]  # the most severe, latest
     assert any(caption.value.startswith("共 10 条预警，列出最严重、最新的 3 条") for caption in at.caption)
+
+
+def test_the_case_lists_show_the_most_pressing_first_and_say_how_many(
+    dispatch_city: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ONEMAP_DISPATCH_CASE_ROWS", "2")
+    monkeypatch.setenv("ONEMAP_DB_PATH", str(dispatch_city.db_path))
+    monkeypatch.setenv("ONEMAP_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setattr(core.clock, "local_minute", lambda timezone: NOW)
+    monkeypatch.chdir(ROOT)
+    at = signed_in(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120), dispatch_city.db_path)
+    at.run()
+    at = section(at.switch_page(PAGE).run(), "lights")
+    assert not at.exception
+    # red and yellow: L1 L2 L4 L5 L6 L7 L8 L10 L11; the most of its limit used: L6 (7.25), L7 (4.375)
+    assert at.dataframe[0].value["case_uid"].tolist() == ["t:L6", "t:L7"]
+    assert any(caption.value.startswith("共 9 件，列出最紧迫的 2 件") for caption in at.caption)
+    assert (metrics(at)["待处置"], metrics(at)["已超期"]) == ("10", "4")  # the headline counts every case
+    at = section(at, "board")
+    at.session_state[dispatch_panel.DEPT_KEY] = "CG"
+    at.run()
+    assert any(md.value == "**城管局 的在办案件（6 件）**" for md in at.markdown)
+    assert at.dataframe[1].value["case_uid"].tolist() == ["t:L6", "t:L4"]
+    assert any(caption.value.startswith("共 6 件，列出最紧迫的 2 件") for caption in at.caption)

@@ -18,11 +18,16 @@ PAGE = "dashboard/pages/trends.py"
 SECTIONS = ("series", "rising", "spikes", "hotspots", "emerging", "recurrence", "playback")
 
 
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, neighbours: bool = True) -> AppTest:
+def app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, neighbours: bool = True, sql: tuple[str, ...] = ()
+) -> AppTest:
+    """The page on the tiny database, after ``sql`` (changes to its rows)."""
     db = build_tiny_db(tmp_path / "onemap.duckdb")
-    if neighbours:
-        with duckdb.connect(str(db)) as con:
+    with duckdb.connect(str(db)) as con:
+        if neighbours:
             store_adjacency(con, tolerance_m=0.5)
+        for statement in sql:
+            con.execute(statement)
     monkeypatch.setenv("ONEMAP_DB_PATH", str(db))
     monkeypatch.setenv("ONEMAP_CONFIG", str(tmp_path / "no-such.toml"))
     monkeypatch.chdir(ROOT)
@@ -60,3 +65,18 @@ def test_an_older_database_says_how_to_derive_the_neighbours(tmp_path: Path, mon
     test.session_state["trends_section"] = "hotspots"
     test.run()
     assert any("python -m etl --db FILE init" in e.value for e in test.error), [e.message for e in test.exception]
+
+
+def test_the_recurrence_section_lists_the_first_sent_back_and_bounds_the_near_repeat_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ONEMAP_REPEAT_MAX_REPORTS", "2")
+    located = "UPDATE cases SET lon = 117.12, lat = 31.05 WHERE category_code = '06010'"
+    sent_back = "UPDATE cases SET rework_count = 1 WHERE case_uid IN ('t:3', 't:5')"
+    test = app(tmp_path, monkeypatch, sql=(located, sent_back))
+    test.session_state["trends_section"] = "recurrence"
+    test.run()
+    assert not test.exception, [e.message for e in test.exception]
+    # the last 30 days of the data (05-01 … 05-30): 06010, the busiest class, has t:1 t:3 t:9 located, more than 2
+    assert any("3 件有位置的上报，超过近重复检验的上限 2 件" in info.value for info in test.info)
+    assert test.dataframe[-1].value["case_uid"].tolist() == ["t:3", "t:5"]

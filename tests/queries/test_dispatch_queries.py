@@ -40,6 +40,8 @@ CALLS = {
         "as_of": NOW,
         "work_periods": ((480, 720), (840, 1080)),
     },
+    "light_counts": {"as_of": NOW, "work_periods": ((480, 720), (840, 1080)), "warn": 0.8},
+    "light_cases": {"as_of": NOW, "work_periods": ((480, 720), (840, 1080)), "warn": 0.8, "pick": "held"},
 }
 
 

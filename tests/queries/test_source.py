@@ -173,6 +173,8 @@ def test_every_query_gives_the_same_answer_from_the_rollups(tmp_path: Path, filt
         "kpi_counts": {"group": "dept_code"},
         "overdue_counts": {"group": "grid_l2", "at": as_of},
         "open_case_rows": {},
+        "light_counts": {"as_of": as_of, "work_periods": PERIODS, "warn": 0.5},
+        "light_cases": {"as_of": as_of, "work_periods": PERIODS, "warn": 0.5},
         "dispatch_counts": {},
         "handoff_summary": {},
         "handoff_flows": {},

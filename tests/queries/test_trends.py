@@ -75,9 +75,36 @@ def test_time_series_and_hours(con: duckdb.DuckDBPyConnection) -> None:
         queries.time_series(con, grain="year")
 
 
-def test_recurrence_cases(con: duckdb.DuckDBPyConnection) -> None:
-    frame = queries.recurrence_cases(con, **MAY)
-    assert len(frame) == 7 and frame["reported_at"].is_monotonic_increasing  # t:8 has no class
+def test_the_cases_sent_back_most_first_with_the_count_of_all(tmp_path: Path) -> None:
+    path = build_tiny_db(tmp_path / "onemap.duckdb")
+    with duckdb.connect(str(path)) as writer:
+        writer.execute("UPDATE cases SET rework_count = 1 WHERE case_uid IN ('t:3', 't:5')")
+        writer.execute("UPDATE cases SET return_count = 2 WHERE case_uid IN ('t:5', 't:9', 't:8')")
+        writer.execute("UPDATE cases SET return_count = 1 WHERE case_uid IN ('t:1', 't:7')")
+    with LiveDatabase(path).cursor() as con:
+        every = queries.sent_back_cases(con, limit=None, **MAY)
+        first = queries.sent_back_cases(con, limit=2, **MAY)
+        with pytest.raises(ValueError, match="limit must be a positive int or None, got 0"):
+            queries.sent_back_cases(con, limit=0)
+    # most reworks (t:5 and t:3, t:5 returned more), then most returns; t:8 has no class, t:7 is April's
+    assert every["case_uid"].tolist() == ["t:5", "t:3", "t:9", "t:1"]
+    assert first["case_uid"].tolist() == ["t:5", "t:3"] and first["total"].tolist() == [4, 4]
+    assert list(first.columns) == [*queries.trends.SENT_BACK_COLUMNS, "total"]
+
+
+def test_the_located_reports_of_one_class_as_case_count_counts_them(tmp_path: Path) -> None:
+    path = build_tiny_db(tmp_path / "onemap.duckdb")
+    with duckdb.connect(str(path)) as writer:  # 06010 in May: t:1 t:3 t:9; t:9 without a point
+        writer.execute("UPDATE cases SET lon = 117.12, lat = 31.05 WHERE case_uid IN ('t:1', 't:3', 't:4', 't:7')")
+    with LiveDatabase(path).cursor() as con:
+        points = queries.repeat_points(con, category="06010", **MAY)
+        counted = queries.case_count(con, category=("06010",), **MAY)
+        first = queries.repeat_points(con, category="06010", max_reports=1, **MAY)
+        with pytest.raises(ValueError, match="category must be a class code"):
+            queries.repeat_points(con, category="")
+    assert points["case_uid"].tolist() == ["t:1", "t:3"]  # by report time; t:7 is April's
+    assert list(points.columns) == ["case_uid", "category_code", "reported_at", "lon", "lat"]
+    assert counted["cases"].tolist() == [len(points)] and first["case_uid"].tolist() == ["t:1"]
 
 
 def _cases(rows: list[tuple]) -> duckdb.DuckDBPyConnection:

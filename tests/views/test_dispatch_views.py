@@ -44,8 +44,8 @@ def test_what_other_pages_call(run, dispatch_city: Settings) -> None:
 
 
 def test_lights_per_step(run, dispatch_city: Settings) -> None:
-    lit = dispatch.open_lights(scope_of(run, WEEK_D), run, settings=dispatch_city, now=NOW)
-    counts = dispatch.step_light_counts(lit)
+    lights = dispatch.light_counts(scope_of(run, WEEK_D), run, settings=dispatch_city, now=NOW)
+    counts = dispatch.step_light_counts(lights)
     assert counts.loc["accept"].tolist() == [1, 0, 2, 0]  # red, yellow, green, none: L1; L12, L13
     assert counts.loc["handle"].tolist() == [3, 1, 1, 0]  # L4 L6 L7; L5; L9
     assert counts.loc[["dispatch", "sign", "check", "close"]].values.tolist() == [
@@ -55,6 +55,14 @@ def test_lights_per_step(run, dispatch_city: Settings) -> None:
         [1, 0, 0, 0],
     ]
     assert counts.loc["register"].sum() == 0
+    # pending: L1-L8, L12, L13; due soon L2, L5; overdue L4, L6, L7, L8 (L6 urgent, L7 supervised)
+    assert dispatch.pending_totals(lights).to_dict() == {
+        "pending": 10,
+        "due_soon": 2,
+        "overdue": 4,
+        "urgent_pending": 1,
+        "supervised_pending": 1,
+    }
     figure = step_light_bars(counts, lang="en")
     assert [trace.name for trace in figure.data] == ["Red (over the limit)", "Yellow (about to be late)", "Green"]
 
@@ -74,7 +82,7 @@ def test_every_table_as_shown_has_its_headers_in_both_languages(run, dispatch_ci
     depts = run(QueryCall.of(queries.department_names))
     categories = run(QueryCall.of(queries.category_names))
     scope_c, scope_d = scope_of(run, WEEK_C, lang), scope_of(run, WEEK_D, lang)
-    lit = dispatch.open_lights(scope_d, run, settings=dispatch_city, now=NOW)
+    lit = dispatch.light_cases(scope_d, run, settings=dispatch_city, now=NOW, pick="late")
     found = dispatch.warnings(scope_d, run, settings=dispatch_city, now=NOW)
     hand = dispatch.handoffs(scope_of(run, WEEK_A, lang), run)
     whistles = dispatch.whistles(scope_d, run)
@@ -139,7 +147,7 @@ def test_the_csv_download_is_the_table_in_the_language(run, dispatch_city: Setti
 
 def test_the_map_shows_the_layers_and_finds_a_clicked_case(run, dispatch_city: Settings) -> None:
     scope = scope_of(run, WEEK_D)
-    lit = dispatch.open_lights(scope, run, settings=dispatch_city, now=NOW).assign(
+    lit = dispatch.light_cases(scope, run, settings=dispatch_city, now=NOW, pick="pressing").assign(
         step_name="s", dept_name="d", category_name="c"
     )
     listed = dispatch.whistles(scope, run).whistles

@@ -53,6 +53,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "below",
     },
     "board.cases_of": {"zh": "{dept} 的在办案件（{count} 件）", "en": "Open cases of {dept} ({count})"},
+    "dispatch.cases_first": {
+        "zh": "共 {total} 件，列出最紧迫的 {shown} 件（下载同此）",
+        "en": "{total} cases: the {shown} most pressing are listed (and downloaded)",
+    },
     "dept_kind.functional": {"zh": "职能部门", "en": "Functional"},
     "dept_kind.street": {"zh": "街道", "en": "Street office"},
     "dept_kind.community": {"zh": "社区", "en": "Community"},

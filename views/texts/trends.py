@@ -111,6 +111,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "trends.place.address": {"zh": "地址", "en": "address"},
     "trends.repeat_class": {"zh": "近重复分析的类别", "en": "Class for near-repeats"},
     "trends.reworked": {"zh": "返工或回退的案件", "en": "Cases reworked or returned"},
+    "trends.reworked_first": {
+        "zh": "共 {total} 件，列出返工、回退次数最多的 {shown} 件",
+        "en": "{total} cases: the {shown} reworked or returned most are listed",
+    },
+    "trends.repeats_too_many": {
+        "zh": "该类在所选时段和区域内有 {reports} 件有位置的上报，超过近重复检验的上限 {most} 件，未检验："
+        "请缩短时段或选择更小的区域",
+        "en": "{reports} located reports of this class in the period and area, more than the near-repeat test "
+        "takes ({most}): not tested. Choose a shorter period or a smaller area",
+    },
     "trends.near_repeats": {
         "zh": "近重复：同类案件 {metres} 米、{days} 天内再次上报 {pairs} 对"
         "（随机期望 {expected}，Knox 比 {ratio}，p = {p}）",
