@@ -26,33 +26,12 @@ import pandas as pd
 from core.workcal import calendar_days_sql, day_seconds, working_seconds_sql
 from core.workflow import STATE_STEP, STEPS, warn_fraction
 
+from .dispatch import OPEN_CASE_COLUMNS
 from .filters import case_filters
 from .source import open_cases
 
-#: The open cases' columns the lights read or show (``OPEN_TABLE``'s), in order.
-CASE_COLUMNS: tuple[str, ...] = (
-    "case_uid",
-    "channel",
-    "category_code",
-    "status",
-    "dept_code",
-    "lon",
-    "lat",
-    "reported_at",
-    "accepted_at",
-    "registered_at",
-    "dispatched_at",
-    "signed_at",
-    "handled_at",
-    "checked_at",
-    "returned_at",
-    "handle_deadline",
-    "handle_clock",
-    "handle_limit",
-    "extension_hours",
-    "is_urgent",
-    "is_supervised",
-)
+#: The open cases' columns the lights read or show (``OPEN_TABLE``'s), in order: ``open_case_rows``'s.
+CASE_COLUMNS: tuple[str, ...] = OPEN_CASE_COLUMNS
 #: What the lights add, in order (``analytics.sla.current_lights``'s columns).
 LIGHT_COLUMNS: tuple[str, ...] = (
     "step",
