@@ -216,10 +216,14 @@ def sent_back_cases(con: duckdb.DuckDBPyConnection, *, limit: int | None = 200, 
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
         raise ValueError(f"limit must be a positive int or None, got {limit!r}")
     where, params = case_filters(**filters)
+    sent_back = f"c.category_code IS NOT NULL AND (c.rework_count > 0 OR c.return_count > 0) AND {where}"
+    # the total counted apart: a count over the window kept every sent-back row (3.4M at 50M) for the top 200,
+    # 4.0 s against 2.7–3.0 s (docs/performance.md)
     sql = f"""
-        SELECT {", ".join(f"c.{name}" for name in SENT_BACK_COLUMNS)}, count(*) OVER () AS total
+        SELECT {", ".join(f"c.{name}" for name in SENT_BACK_COLUMNS)},
+               (SELECT count(*) FROM cases c WHERE {sent_back}) AS total
         FROM cases c
-        WHERE c.category_code IS NOT NULL AND (c.rework_count > 0 OR c.return_count > 0) AND {where}
+        WHERE {sent_back}
         ORDER BY c.rework_count DESC, c.return_count DESC, c.reported_at, c.case_uid
         LIMIT $limit
     """
