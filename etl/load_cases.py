@@ -574,19 +574,13 @@ def _merge(con: duckdb.DuckDBPyConnection, rows: pa.Table, run_id: int, *, earli
 
 def _match_earlier(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     """``_match``: the batch's rows (``_chunk``) whose id is stored from an earlier run, and whether unchanged.
-
-    Found in steps, because a scan of ``case_uid`` decompresses and compares every stored id (1–2 s at 50M
-    cases): the row ids of the rows whose ``uid_key`` is one of the batch's (a scan of 8-byte numbers), then the
-    ids and hashes of only those rows, compared with the batch's (a key shared by two ids matches one of them
-    only). A batch of new ids has no candidates and reads no stored id. Each step is its own statement: joined in
-    one, DuckDB matched the batch against every stored ``case_uid`` first. Measured in docs/performance.md."""
-    found = con.execute("SELECT rowid FROM cases WHERE uid_key IN (SELECT uid_key FROM _chunk)").fetchall()
+    The stored versions are found by key (`_old_versions`): a batch of new ids reads no stored id."""
+    old = _old_versions(con, run_id, "_chunk")
     con.execute("CREATE OR REPLACE TEMP TABLE _stored (case_uid VARCHAR, row_hash UBIGINT)")
-    if found:
+    if old:
         con.execute(
-            "INSERT INTO _stored SELECT case_uid, row_hash FROM cases"
-            " WHERE rowid IN (SELECT unnest($rows::BIGINT[])) AND run_id < $run",
-            {"rows": [row for (row,) in found], "run": run_id},
+            "INSERT INTO _stored SELECT case_uid, row_hash FROM cases WHERE rowid IN (SELECT unnest($rows::BIGINT[]))",
+            {"rows": old},
         )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _match AS SELECT k.case_uid, k._row, (s.row_hash = k.row_hash) AS same"
@@ -660,9 +654,14 @@ def _retire_replaced(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None
 
 
 def _old_versions(con: duckdb.DuckDBPyConnection, run_id: int, ids: str) -> list[int]:
-    """The row ids of the versions written before run ``run_id`` of the cases ``ids`` (SQL of a relation with
-    ``case_uid``), found by ``uid_key`` and checked by id, as `_match_earlier` finds them: a scan of ``case_uid``
-    took 8–18 s for 300 updated cases at 50M. Row ids hold until the table is next written: use them at once."""
+    """The row ids of the versions written before run ``run_id`` of the cases ``ids`` (a relation with
+    ``case_uid``). Row ids hold until the table is next written: use them at once.
+
+    Found in steps, because a scan of ``case_uid`` decompresses and compares every stored id (1–2 s at 50M cases;
+    8–18 s for the two lookups of 300 updated cases): the rows whose ``uid_key`` is one of the ids' (a scan of
+    8-byte numbers), then the ids of only those rows, fetched by row id and compared (a key shared by two ids
+    matches one of them only). Each step is its own statement: joined in one, DuckDB matched the ids against
+    every stored ``case_uid`` first. Measured in docs/performance.md."""
     key = UID_KEY_SQL.format(uid="case_uid")
     found = con.execute(
         f"SELECT rowid FROM cases WHERE run_id < $run AND uid_key IN (SELECT {key} FROM {ids})", {"run": run_id}
