@@ -643,11 +643,12 @@ TIME_BLOCK_ROWS = 122_880
 
 def _retire_replaced(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
     """Delete the old versions of updated cases and count what the run inserted, updated and left alone."""
-    old = _old_versions(con, report.run_id, "(SELECT case_uid FROM _seen WHERE outcome = 'updated')")
+    counts = dict(con.execute("SELECT outcome, count(*) FROM _seen GROUP BY outcome").fetchall())
+    updated = "(SELECT case_uid FROM _seen WHERE outcome = 'updated')"
+    old = _old_versions(con, report.run_id, updated) if counts.get("updated") else []  # none: no scan
     case_delta.record_retired(con, report.run_id, old)  # the rollups subtract them (etl/case_delta.py)
     if old:
         con.execute("DELETE FROM cases WHERE rowid IN (SELECT unnest($rows::BIGINT[]))", {"rows": old})
-    counts = dict(con.execute("SELECT outcome, count(*) FROM _seen GROUP BY outcome").fetchall())
     report.inserted = counts.get("inserted", 0)
     report.updated = counts.get("updated", 0)
     report.unchanged = counts.get("unchanged", 0)
